@@ -1,0 +1,82 @@
+// swift-tools-version: 6.1
+// pairsmith: training data for text-embedding models, the Qwen3-Embedding way.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "pairsmith",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "pairsmith", targets: ["pairsmith"]),
+        .library(name: "PairsmithTokenizer", targets: ["PairsmithTokenizer"]),
+        .library(name: "PairsmithEngine", targets: ["PairsmithEngine"]),
+        .library(name: "PairsmithEndpoints", targets: ["PairsmithEndpoints"]),
+        .library(name: "PairsmithPipeline", targets: ["PairsmithPipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+    ],
+    targets: [
+        // MARK: - Public API
+
+        .target(name: "PairsmithTokenizer", swiftSettings: swiftSettings),
+        .target(name: "PairsmithBLAS", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
+        .target(
+            name: "PairsmithEngine",
+            dependencies: ["PairsmithTokenizer", "PairsmithBLAS"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PairsmithEndpoints",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "PairsmithStore", swiftSettings: swiftSettings),
+        .target(
+            name: "PairsmithPipeline",
+            dependencies: ["PairsmithTokenizer", "PairsmithEngine", "PairsmithEndpoints", "PairsmithStore"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "pairsmith",
+            dependencies: [
+                "PairsmithPipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Implementation details
+
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "PairsmithTestSupport",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Tests
+
+        .testTarget(name: "PairsmithTokenizerTests", dependencies: ["PairsmithTokenizer", "PairsmithTestSupport"]),
+        .testTarget(name: "PairsmithBLASTests", dependencies: ["PairsmithBLAS"]),
+        .testTarget(name: "PairsmithEngineTests", dependencies: ["PairsmithEngine", "PairsmithTestSupport"]),
+        .testTarget(name: "PairsmithEndpointsTests", dependencies: ["PairsmithEndpoints", "PairsmithTestSupport"]),
+        .testTarget(name: "PairsmithPipelineTests", dependencies: ["PairsmithPipeline", "PairsmithTestSupport"]),
+        .testTarget(name: "PairsmithTestSupportTests", dependencies: ["PairsmithTestSupport"]),
+        .testTarget(name: "PairsmithCLITests", dependencies: ["pairsmith", "PairsmithTestSupport"]),
+    ]
+)

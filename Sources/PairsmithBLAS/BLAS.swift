@@ -1,0 +1,101 @@
+import COpenBLAS
+
+/// Single-precision dense linear algebra on OpenBLAS, with no C types in its API.
+///
+/// Matrices are row-major. Weights follow the PyTorch `nn.Linear` layout `[out, in]`, so a linear
+/// layer is ``linear(_:_:into:rows:inFeatures:outFeatures:accumulate:)``: `y = x · Wᵀ`.
+public enum BLAS {
+    /// Whether an operand is used as stored or transposed.
+    public enum Transpose: Sendable {
+        /// Use the matrix as stored.
+        case none
+        /// Use the transpose of the stored matrix.
+        case transposed
+
+        fileprivate var cblas: CBLAS_TRANSPOSE {
+            switch self {
+            case .none: CblasNoTrans
+            case .transposed: CblasTrans
+            }
+        }
+    }
+
+    /// General matrix product `C = alpha · op(A) · op(B) + beta · C` (row-major `sgemm`).
+    ///
+    /// `op(A)` is `m × k`, `op(B)` is `k × n`, `C` is `m × n`; `lda`, `ldb`, `ldc` are the row strides of
+    /// the matrices *as stored*. Sizes must be positive and strides at least as wide as the stored rows.
+    public static func gemm(
+        transA: Transpose, transB: Transpose,
+        m: Int, n: Int, k: Int,
+        alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        precondition(m > 0 && n > 0 && k > 0, "gemm sizes must be positive (m=\(m) n=\(n) k=\(k))")
+        precondition(lda >= (transA == .none ? k : m), "lda \(lda) is narrower than A's stored rows")
+        precondition(ldb >= (transB == .none ? n : k), "ldb \(ldb) is narrower than B's stored rows")
+        precondition(ldc >= n, "ldc \(ldc) is narrower than C's rows (\(n))")
+        cblas_sgemm(
+            CblasRowMajor, transA.cblas, transB.cblas,
+            blasint(m), blasint(n), blasint(k),
+            alpha, a, blasint(lda), b, blasint(ldb),
+            beta, c, blasint(ldc)
+        )
+    }
+
+    /// A linear layer over a packed batch: `y[rows × out] = x[rows × in] · wᵀ` with `w` stored `[out × in]`.
+    ///
+    /// With `accumulate` the product is added to `y` (a residual connection) instead of overwriting it.
+    public static func linear(
+        _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+        rows: Int, inFeatures: Int, outFeatures: Int, accumulate: Bool = false
+    ) {
+        gemm(
+            transA: .none, transB: .transposed,
+            m: rows, n: outFeatures, k: inFeatures,
+            a: x, lda: inFeatures, b: w, ldb: inFeatures,
+            beta: accumulate ? 1 : 0, c: y, ldc: outFeatures
+        )
+    }
+
+    /// Array convenience for ``linear(_:_:into:rows:inFeatures:outFeatures:accumulate:)``; returns `[rows × out]`.
+    public static func linear(_ x: [Float], _ w: [Float], rows: Int, inFeatures: Int, outFeatures: Int) -> [Float] {
+        precondition(x.count == rows * inFeatures, "x has \(x.count) values, expected \(rows)×\(inFeatures)")
+        precondition(w.count == outFeatures * inFeatures, "w has \(w.count) values, expected \(outFeatures)×\(inFeatures)")
+        var y = [Float](repeating: 0, count: rows * outFeatures)
+        x.withUnsafeBufferPointer { xp in
+            w.withUnsafeBufferPointer { wp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    linear(xp.baseAddress!, wp.baseAddress!, into: yp.baseAddress!,
+                           rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
+                }
+            }
+        }
+        return y
+    }
+
+    /// Dot product of two vectors of `count` floats.
+    public static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+        cblas_sdot(blasint(count), x, 1, y, 1)
+    }
+
+    /// The build configuration OpenBLAS reports, e.g. `OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64`.
+    public static var configuration: String {
+        guard let config = openblas_get_config() else { return "" }
+        return String(cString: config)
+    }
+
+    /// The CPU kernel family OpenBLAS chose at run time, e.g. `SkylakeX`.
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "" }
+        return String(cString: name)
+    }
+
+    /// The number of threads OpenBLAS uses for one call; settable (values below 1 become 1).
+    public static var threadCount: Int {
+        get { Int(openblas_get_num_threads()) }
+        set { openblas_set_num_threads(Int32(max(1, newValue))) }
+    }
+}

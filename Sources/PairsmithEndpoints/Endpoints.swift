@@ -1,0 +1,1 @@
+// PairsmithEndpoints: OpenAI-compatible chat-completions and embeddings clients.

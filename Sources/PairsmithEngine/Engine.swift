@@ -1,0 +1,1 @@
+// PairsmithEngine: safetensors loading and the Qwen3 forward pass (Embedder, Reranker).

@@ -1,0 +1,1 @@
+// PairsmithStore: the SQLite schema, migrations and work queue.

@@ -1,0 +1,7 @@
+# Shared by the scripts: paths and small helpers. Sourced, not run.
+export PAIRSMITH_CACHE=${PAIRSMITH_CACHE:-$HOME/.cache/pairsmith}
+export PAIRSMITH_VENV=${PAIRSMITH_VENV:-$PAIRSMITH_CACHE/venv-py$(python3 -c 'import sys;print(f"{sys.version_info[0]}{sys.version_info[1]}")')-v1}
+export PAIRSMITH_PYTHON=${PAIRSMITH_PYTHON:-$PAIRSMITH_VENV/bin/python}
+mkdir -p "$PAIRSMITH_CACHE"
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+sudo_if_needed() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
