@@ -22,6 +22,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // MARK: - Public API
@@ -41,10 +45,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "PairsmithStore", swiftSettings: swiftSettings),
+        .target(
+            name: "PairsmithStore",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "PairsmithPipeline",
-            dependencies: ["PairsmithTokenizer", "PairsmithEngine", "PairsmithEndpoints", "PairsmithStore"],
+            dependencies: [
+                "PairsmithTokenizer", "PairsmithEngine", "PairsmithEndpoints", "PairsmithStore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -75,6 +88,7 @@ let package = Package(
         .testTarget(name: "PairsmithBLASTests", dependencies: ["PairsmithBLAS"]),
         .testTarget(name: "PairsmithEngineTests", dependencies: ["PairsmithEngine", "PairsmithTestSupport"]),
         .testTarget(name: "PairsmithEndpointsTests", dependencies: ["PairsmithEndpoints", "PairsmithTestSupport"]),
+        .testTarget(name: "PairsmithStoreTests", dependencies: ["PairsmithStore", "PairsmithTestSupport"]),
         .testTarget(name: "PairsmithPipelineTests", dependencies: ["PairsmithPipeline", "PairsmithTestSupport"]),
         .testTarget(name: "PairsmithTestSupportTests", dependencies: ["PairsmithTestSupport"]),
         .testTarget(name: "PairsmithCLITests", dependencies: ["pairsmith", "PairsmithTestSupport"]),

@@ -1,0 +1,77 @@
+import Foundation
+import GRDB
+
+/// The pairsmith database: one SQLite file in WAL mode behind a GRDB pool, migrated on open.
+///
+/// Every write method is one transaction that keeps the queue's invariants (a unit's results are stored in the
+/// transaction that marks it done; unit keys are unique). Open a database file once per process and share the
+/// value: it is `Sendable` and cheap to copy.
+public struct PairsmithStore: Sendable {
+    /// The database file's path.
+    public let path: String
+    /// The underlying GRDB pool, for queries the façade does not offer (later stages, exports).
+    public let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `url` and brings its schema up to date.
+    ///
+    /// Opening does not touch the work queue: call ``recoverInterruptedUnits(run:)`` when a run starts, never
+    /// from a reader such as `pairsmith status`, which may look at a database another process is writing.
+    public init(url: URL) throws {
+        try self.init(path: url.path)
+    }
+
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.label = "pairsmith"
+        configuration.busyMode = .timeout(60)
+        configuration.foreignKeysEnabled = true
+        do {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Schema.migrator.migrate(pool)
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: String(describing: error))
+        }
+    }
+
+    /// The journal mode SQLite reports (`wal` for every store).
+    public func journalMode() async throws -> String {
+        try await pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    /// Applies `writes` in order, in one transaction: all of them are committed, or none.
+    public func apply(_ writes: [StoreWrite]) async throws {
+        try await pool.write { db in
+            for write in writes { try write.apply(db) }
+        }
+    }
+}
+
+/// Errors raised by the store.
+public enum StoreError: Error, CustomStringConvertible, Equatable {
+    /// The database could not be opened or migrated.
+    case cannotOpen(path: String, reason: String)
+    /// A unit id that is not in the queue.
+    case unknownUnit(id: Int64)
+    /// Writes handed to the batching writer that could not be committed.
+    case writesFailed(count: Int, firstError: String)
+    /// The batching writer was used after ``BatchWriter/close()``.
+    case writerClosed
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let reason):
+            "cannot open the pairsmith database at \(path): \(reason). Check that the folder is writable and the "
+                + "file is a pairsmith database (or delete it to start afresh)."
+        case .unknownUnit(let id):
+            "unit \(id) is not in the work queue; was the database replaced while the run was going?"
+        case .writesFailed(let count, let firstError):
+            "\(count) batched database write(s) could not be committed; the first error: \(firstError)"
+        case .writerClosed:
+            "the batching writer was already closed; writes after shutdown are refused"
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import GRDB
+
+/// The cosine similarity of a pair's query and passage under one embedding model.
+public struct ScoreRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "scores"
+
+    /// The pair id.
+    public var pairID: Int64
+    /// The embedding model's name.
+    public var model: String
+    /// The cosine similarity of the query (with its instruction) and the passage.
+    public var cosine: Double
+    /// When the score was stored.
+    public var createdAt: Date
+
+    /// Creates a score record.
+    public init(pairID: Int64, model: String, cosine: Double, createdAt: Date = Date()) {
+        self.pairID = pairID
+        self.model = model
+        self.cosine = cosine
+        self.createdAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case model, cosine
+        case pairID = "pair_id"
+        case createdAt = "created_at"
+    }
+}
+
+/// A hard negative mined for a pair: a passage similar to the query that is not its positive.
+public struct NegativeRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "negatives"
+
+    /// The pair id.
+    public var pairID: Int64
+    /// The negative passage's document id.
+    public var documentID: Int64
+    /// The rank among the pair's negatives, 0 first.
+    public var rank: Int
+    /// The query–negative cosine similarity.
+    public var score: Double
+
+    /// Creates a negative record.
+    public init(pairID: Int64, documentID: Int64, rank: Int, score: Double) {
+        self.pairID = pairID
+        self.documentID = documentID
+        self.rank = rank
+        self.score = score
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rank, score
+        case pairID = "pair_id"
+        case documentID = "document_id"
+    }
+}
+
+/// One export of a run's pairs: the set, format, folder and what was written.
+public struct ExportRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "exports"
+
+    /// The row id, set on insertion.
+    public var id: Int64?
+    /// The run's name.
+    public var run: String
+    /// `sft` or `weak`.
+    public var set: String
+    /// `flagembedding`, `sentence-transformers` or `ms-swift`.
+    public var format: String
+    /// The output folder.
+    public var directory: String
+    /// The number of records written.
+    public var records: Int
+    /// The number of shard files written.
+    public var shards: Int
+    /// SHA-256 of the manifest written.
+    public var manifestSHA256: String
+    /// When the export finished.
+    public var createdAt: Date
+
+    /// Creates an export record.
+    public init(
+        id: Int64? = nil, run: String, set: String, format: String, directory: String, records: Int, shards: Int,
+        manifestSHA256: String, createdAt: Date = Date()
+    ) {
+        self.id = id
+        self.run = run
+        self.set = set
+        self.format = format
+        self.directory = directory
+        self.records = records
+        self.shards = shards
+        self.manifestSHA256 = manifestSHA256
+        self.createdAt = createdAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    enum CodingKeys: String, CodingKey {
+        case id, run, set, format, directory, records, shards
+        case manifestSHA256 = "manifest_sha256"
+        case createdAt = "created_at"
+    }
+}

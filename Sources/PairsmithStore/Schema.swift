@@ -1,0 +1,168 @@
+import GRDB
+
+/// The database schema, as a sequence of named migrations; a migration once shipped never changes.
+enum Schema {
+    /// The migrator that brings any pairsmith database up to the current schema.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-retrieval") { db in
+            try db.execute(sql: v1)
+        }
+        return migrator
+    }
+
+    /// Tables of the first version: everything the retrieval pipeline reads and writes.
+    private static let v1 = """
+        CREATE TABLE runs (
+            id TEXT PRIMARY KEY NOT NULL,
+            pipeline_path TEXT NOT NULL,
+            pipeline_sha256 TEXT NOT NULL,
+            configuration TEXT NOT NULL,
+            pairsmith_version TEXT NOT NULL,
+            created_at DATETIME NOT NULL,
+            updated_at DATETIME NOT NULL
+        );
+
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            key TEXT NOT NULL UNIQUE,
+            source_file TEXT NOT NULL,
+            source_line INTEGER,
+            text TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            lang_source TEXT NOT NULL,
+            content_hash TEXT NOT NULL UNIQUE
+        );
+
+        CREATE TABLE personas (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            text TEXT NOT NULL,
+            text_hash TEXT NOT NULL UNIQUE,
+            source_file TEXT NOT NULL,
+            source_line INTEGER NOT NULL
+        );
+
+        CREATE TABLE vectors (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            owner_kind TEXT NOT NULL,
+            owner_id INTEGER NOT NULL,
+            model TEXT NOT NULL,
+            dimension INTEGER NOT NULL,
+            text_hash TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            UNIQUE (owner_kind, owner_id, model)
+        );
+        CREATE INDEX vectors_by_text ON vectors (model, text_hash);
+
+        CREATE TABLE candidates (
+            run TEXT NOT NULL,
+            document_id INTEGER NOT NULL REFERENCES documents(id),
+            persona_id INTEGER NOT NULL REFERENCES personas(id),
+            rank INTEGER NOT NULL,
+            score REAL NOT NULL,
+            PRIMARY KEY (run, document_id, rank)
+        );
+
+        CREATE TABLE units (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            document_id INTEGER NOT NULL,
+            sample INTEGER NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            available_at DATETIME NOT NULL,
+            created_at DATETIME NOT NULL,
+            updated_at DATETIME NOT NULL,
+            UNIQUE (run, stage, document_id, sample)
+        );
+        CREATE INDEX units_ready ON units (run, stage, state, available_at);
+        CREATE INDEX units_by_state ON units (state);
+
+        CREATE TABLE llm_calls (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            request_hash TEXT NOT NULL UNIQUE,
+            unit_key TEXT,
+            endpoint TEXT NOT NULL,
+            model TEXT NOT NULL,
+            request TEXT NOT NULL,
+            response TEXT,
+            status TEXT NOT NULL,
+            http_status INTEGER,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            latency_ms REAL NOT NULL DEFAULT 0,
+            created_at DATETIME NOT NULL
+        );
+
+        CREATE TABLE configs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run TEXT NOT NULL,
+            document_id INTEGER NOT NULL REFERENCES documents(id),
+            sample INTEGER NOT NULL,
+            character TEXT NOT NULL,
+            persona_id INTEGER REFERENCES personas(id),
+            question_type TEXT NOT NULL,
+            difficulty TEXT NOT NULL,
+            request_hash TEXT,
+            created_at DATETIME NOT NULL,
+            UNIQUE (run, document_id, sample)
+        );
+
+        CREATE TABLE pairs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run TEXT NOT NULL,
+            document_id INTEGER NOT NULL REFERENCES documents(id),
+            sample INTEGER NOT NULL,
+            config_id INTEGER REFERENCES configs(id),
+            query TEXT NOT NULL,
+            query_language TEXT NOT NULL,
+            document_language TEXT NOT NULL,
+            length_words INTEGER NOT NULL,
+            request_hash TEXT,
+            created_at DATETIME NOT NULL,
+            UNIQUE (run, document_id, sample)
+        );
+
+        CREATE TABLE rejects (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run TEXT,
+            source TEXT NOT NULL,
+            location TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            payload TEXT,
+            created_at DATETIME NOT NULL
+        );
+        CREATE INDEX rejects_by_reason ON rejects (source, reason);
+
+        CREATE TABLE scores (
+            pair_id INTEGER NOT NULL REFERENCES pairs(id),
+            model TEXT NOT NULL,
+            cosine REAL NOT NULL,
+            created_at DATETIME NOT NULL,
+            PRIMARY KEY (pair_id, model)
+        );
+
+        CREATE TABLE negatives (
+            pair_id INTEGER NOT NULL REFERENCES pairs(id),
+            document_id INTEGER NOT NULL REFERENCES documents(id),
+            rank INTEGER NOT NULL,
+            score REAL NOT NULL,
+            PRIMARY KEY (pair_id, rank)
+        );
+
+        CREATE TABLE exports (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run TEXT NOT NULL,
+            "set" TEXT NOT NULL,
+            format TEXT NOT NULL,
+            directory TEXT NOT NULL,
+            records INTEGER NOT NULL,
+            shards INTEGER NOT NULL,
+            manifest_sha256 TEXT NOT NULL,
+            created_at DATETIME NOT NULL
+        );
+        """
+}

@@ -1,0 +1,174 @@
+import Foundation
+import GRDB
+
+/// What became of a document handed to ``PairsmithStore/insertDocuments(_:)``.
+public enum DocumentInsertOutcome: Sendable, Hashable {
+    /// Stored as a new document with this id.
+    case inserted(id: Int64)
+    /// The same key with the same text is already stored (a corpus ingested again).
+    case alreadyPresent(id: Int64)
+    /// The same text is already stored under another key; dropped.
+    case duplicateContent(existingKey: String)
+    /// The key is already stored with different text; dropped.
+    case duplicateKey
+}
+
+/// What became of a persona handed to ``PairsmithStore/insertPersonas(_:)``.
+public enum PersonaInsertOutcome: Sendable, Hashable {
+    /// Stored as a new persona with this id.
+    case inserted(id: Int64)
+    /// The same text is already stored under this id.
+    case duplicate(id: Int64)
+}
+
+extension PairsmithStore {
+    /// Inserts a batch of documents in one transaction and tells, for each, whether it was new or a duplicate.
+    public func insertDocuments(_ documents: [DocumentRecord]) async throws -> [DocumentInsertOutcome] {
+        guard !documents.isEmpty else { return [] }
+        return try await pool.write { db in
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO documents (key, source_file, source_line, text, lang, lang_source, content_hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """)
+            let byKey = try db.cachedStatement(sql: "SELECT id, content_hash FROM documents WHERE key = ?")
+            let byHash = try db.cachedStatement(sql: "SELECT key FROM documents WHERE content_hash = ?")
+            return try documents.map { document in
+                try insert.execute(arguments: [
+                    document.key, document.sourceFile, document.sourceLine, document.text, document.lang,
+                    document.langSource, document.contentHash,
+                ])
+                if db.changesCount == 1 { return .inserted(id: db.lastInsertedRowID) }
+                if let row = try Row.fetchOne(byKey, arguments: [document.key]) {
+                    let hash: String = row["content_hash"]
+                    return hash == document.contentHash ? .alreadyPresent(id: row["id"]) : .duplicateKey
+                }
+                let existing = try String.fetchOne(byHash, arguments: [document.contentHash]) ?? ""
+                return .duplicateContent(existingKey: existing)
+            }
+        }
+    }
+
+    /// The number of stored documents.
+    public func documentCount() async throws -> Int {
+        try await pool.read { db in try DocumentRecord.fetchCount(db) }
+    }
+
+    /// Up to `limit` documents with ids above `afterID`, in id order (for streaming over a large corpus).
+    public func documents(after afterID: Int64 = 0, limit: Int) async throws -> [DocumentRecord] {
+        try await pool.read { db in
+            try DocumentRecord.fetchAll(
+                db, sql: "SELECT * FROM documents WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit])
+        }
+    }
+
+    /// The document with row id `id`, if any.
+    public func document(id: Int64) async throws -> DocumentRecord? {
+        try await pool.read { db in try DocumentRecord.fetchOne(db, key: id) }
+    }
+
+    /// Inserts a batch of personas in one transaction; a text already stored is not stored twice.
+    public func insertPersonas(_ personas: [PersonaRecord]) async throws -> [PersonaInsertOutcome] {
+        guard !personas.isEmpty else { return [] }
+        return try await pool.write { db in
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO personas (text, text_hash, source_file, source_line) VALUES (?, ?, ?, ?)
+                ON CONFLICT DO NOTHING
+                """)
+            let byHash = try db.cachedStatement(sql: "SELECT id FROM personas WHERE text_hash = ?")
+            return try personas.map { persona in
+                try insert.execute(arguments: [persona.text, persona.textHash, persona.sourceFile, persona.sourceLine])
+                if db.changesCount == 1 { return .inserted(id: db.lastInsertedRowID) }
+                return .duplicate(id: try Int64.fetchOne(byHash, arguments: [persona.textHash]) ?? 0)
+            }
+        }
+    }
+
+    /// Every stored persona, in id order.
+    public func personas() async throws -> [PersonaRecord] {
+        try await pool.read { db in try PersonaRecord.order(Column("id")).fetchAll(db) }
+    }
+
+    /// Stores vectors in one transaction (an owner's vector for the same model is replaced).
+    public func insertVectors(_ vectors: [VectorRecord]) async throws {
+        try await apply([.vectors(vectors)])
+    }
+
+    /// The stored vectors of `kind` under `model`, keyed by owner id.
+    public func vectors(kind: VectorRecord.OwnerKind, model: String) async throws -> [Int64: VectorRecord] {
+        try await pool.read { db in
+            let records = try VectorRecord.fetchAll(
+                db, sql: "SELECT * FROM vectors WHERE owner_kind = ? AND model = ?", arguments: [kind, model])
+            return Dictionary(records.map { ($0.ownerID, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    /// Cached vectors under `model` whose text hash is among `textHashes` (any owner), keyed by text hash:
+    /// a text embedded once is never embedded again.
+    public func cachedVectors(model: String, textHashes: [String]) async throws -> [String: VectorRecord] {
+        guard !textHashes.isEmpty else { return [:] }
+        return try await pool.read { db in
+            let statement = try db.cachedStatement(sql: "SELECT * FROM vectors WHERE model = ? AND text_hash = ? LIMIT 1")
+            var found: [String: VectorRecord] = [:]
+            for hash in Set(textHashes) {
+                if let record = try VectorRecord.fetchOne(statement, arguments: [model, hash]) { found[hash] = record }
+            }
+            return found
+        }
+    }
+
+    /// The stored candidates of a document in a run, best first.
+    public func candidates(run: String, documentID: Int64) async throws -> [CandidateRecord] {
+        try await pool.read { db in
+            try CandidateRecord.fetchAll(
+                db, sql: "SELECT * FROM candidates WHERE run = ? AND document_id = ? ORDER BY rank",
+                arguments: [run, documentID])
+        }
+    }
+
+    /// Stores candidates in one transaction (replacing the same run, document and rank).
+    public func insertCandidates(_ candidates: [CandidateRecord]) async throws {
+        try await apply([.candidates(candidates)])
+    }
+
+    /// Records rejects in one transaction.
+    public func insertRejects(_ rejects: [RejectRecord]) async throws {
+        guard !rejects.isEmpty else { return }
+        try await apply([.rejects(rejects)])
+    }
+
+    /// Creates the run if it is new, else refreshes its `updated_at`; returns the stored record (the original
+    /// creation time and configuration are kept, so a resumed run can compare its pipeline file's hash).
+    public func beginRun(_ run: RunRecord) async throws -> RunRecord {
+        try await pool.write { db in
+            if var existing = try RunRecord.fetchOne(db, key: run.id) {
+                existing.updatedAt = run.updatedAt
+                try existing.update(db)
+                return existing
+            }
+            try run.insert(db)
+            return run
+        }
+    }
+
+    /// The run named `id`, if any.
+    public func run(_ id: String) async throws -> RunRecord? {
+        try await pool.read { db in try RunRecord.fetchOne(db, key: id) }
+    }
+
+    /// The configuration stored for (run, document, sample), if any.
+    public func config(run: String, documentID: Int64, sample: Int) async throws -> ConfigRecord? {
+        try await pool.read { db in
+            try ConfigRecord.fetchOne(
+                db, sql: "SELECT * FROM configs WHERE run = ? AND document_id = ? AND sample = ?",
+                arguments: [run, documentID, sample])
+        }
+    }
+
+    /// Every pair of a run, in (document, sample) order.
+    public func pairs(run: String) async throws -> [PairRecord] {
+        try await pool.read { db in
+            try PairRecord.fetchAll(
+                db, sql: "SELECT * FROM pairs WHERE run = ? ORDER BY document_id, sample", arguments: [run])
+        }
+    }
+}

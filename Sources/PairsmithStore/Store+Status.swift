@@ -1,0 +1,113 @@
+import Foundation
+import GRDB
+
+/// How many units of a stage are in a state.
+public struct UnitCount: Codable, Sendable, Hashable {
+    /// The run's name.
+    public var run: String
+    /// The stage's name.
+    public var stage: String
+    /// The state.
+    public var state: UnitState
+    /// The number of units.
+    public var count: Int
+
+    /// Creates a count.
+    public init(run: String, stage: String, state: UnitState, count: Int) {
+        self.run = run
+        self.stage = stage
+        self.state = state
+        self.count = count
+    }
+}
+
+/// How many rejects share a source and reason.
+public struct RejectCount: Codable, Sendable, Hashable {
+    /// `corpus`, `personas` or a stage name.
+    public var source: String
+    /// The reason code.
+    public var reason: String
+    /// The number of rejects.
+    public var count: Int
+
+    /// Creates a count.
+    public init(source: String, reason: String, count: Int) {
+        self.source = source
+        self.reason = reason
+        self.count = count
+    }
+}
+
+/// What `pairsmith status` shows: the queue per stage and state, rejects by reason, tokens and throughput.
+public struct StoreStatus: Codable, Sendable, Hashable {
+    /// Units per run, stage and state.
+    public var units: [UnitCount]
+    /// Rejects per source and reason.
+    public var rejects: [RejectCount]
+    /// Stored documents.
+    public var documents: Int
+    /// Stored personas.
+    public var personas: Int
+    /// Stored configurations.
+    public var configs: Int
+    /// Stored pairs.
+    public var pairs: Int
+    /// Stored scores.
+    public var scores: Int
+    /// Chat calls recorded, and how many of them succeeded.
+    public var llmCalls: Int
+    /// Chat calls whose status is `ok`.
+    public var llmCallsOK: Int
+    /// Prompt tokens over all calls.
+    public var promptTokens: Int
+    /// Completion tokens over all calls.
+    public var completionTokens: Int
+    /// Mean latency of successful calls, in milliseconds.
+    public var meanLatencyMilliseconds: Double
+    /// The first and last call times (for throughput), when any call was recorded.
+    public var firstCallAt: Date?
+    /// The last call time.
+    public var lastCallAt: Date?
+
+    /// Completion tokens per second between the first and last call (0 when undefined).
+    public var completionTokensPerSecond: Double {
+        guard let first = firstCallAt, let last = lastCallAt, last > first else { return 0 }
+        return Double(completionTokens) / last.timeIntervalSince(first)
+    }
+
+    /// The count of units of `stage` in `state`, over all runs (or one run).
+    public func count(stage: String, state: UnitState, run: String? = nil) -> Int {
+        units.filter { $0.stage == stage && $0.state == state && (run == nil || $0.run == run) }.map(\.count).reduce(0, +)
+    }
+}
+
+extension PairsmithStore {
+    /// A snapshot of the whole database for `pairsmith status`, read in one consistent transaction.
+    public func status() async throws -> StoreStatus {
+        try await pool.read { db in
+            let units = try Row.fetchAll(
+                db, sql: "SELECT run, stage, state, COUNT(*) AS n FROM units GROUP BY run, stage, state ORDER BY run, stage, state"
+            ).compactMap { row -> UnitCount? in
+                guard let state = UnitState(rawValue: row["state"]) else { return nil }
+                return UnitCount(run: row["run"], stage: row["stage"], state: state, count: row["n"])
+            }
+            let rejects = try Row.fetchAll(
+                db, sql: "SELECT source, reason, COUNT(*) AS n FROM rejects GROUP BY source, reason ORDER BY source, n DESC, reason"
+            ).map { RejectCount(source: $0["source"], reason: $0["reason"], count: $0["n"]) }
+            let calls = try Row.fetchOne(db, sql: """
+                SELECT COUNT(*) AS n, SUM(status = 'ok') AS ok, COALESCE(SUM(prompt_tokens), 0) AS p,
+                       COALESCE(SUM(completion_tokens), 0) AS c,
+                       COALESCE(AVG(CASE WHEN status = 'ok' THEN latency_ms END), 0) AS latency,
+                       MIN(created_at) AS first, MAX(created_at) AS last
+                FROM llm_calls
+                """)
+            func count(_ table: String) throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
+            return StoreStatus(
+                units: units, rejects: rejects, documents: try count("documents"), personas: try count("personas"),
+                configs: try count("configs"), pairs: try count("pairs"), scores: try count("scores"),
+                llmCalls: calls?["n"] ?? 0, llmCallsOK: calls?["ok"] ?? 0, promptTokens: calls?["p"] ?? 0,
+                completionTokens: calls?["c"] ?? 0, meanLatencyMilliseconds: calls?["latency"] ?? 0,
+                firstCallAt: calls?["first"], lastCallAt: calls?["last"])
+        }
+    }
+}

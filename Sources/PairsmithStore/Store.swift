@@ -1,1 +1,0 @@
-// PairsmithStore: the SQLite schema, migrations and work queue.

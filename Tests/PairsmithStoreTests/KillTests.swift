@@ -1,0 +1,136 @@
+import Foundation
+import PairsmithStore
+import Testing
+
+/// The environment variable that turns ``KillTests/tortureChild()`` into a worker process writing to that database.
+private let tortureVariable = "PAIRSMITH_STORE_TORTURE_DB"
+
+@Suite("Kill -9 at random points")
+struct KillTests {
+    /// Checks the invariants a crash must never break: a pair exists exactly for each done unit, each unit's
+    /// follow-up is enqueued with it, and SQLite's own integrity check passes.
+    private func checkInvariants(_ store: PairsmithStore) async throws {
+        try await store.pool.read { db in
+            #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
+            let done = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM units WHERE stage = 'configure' AND state = 'done'")
+            let pairs = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pairs")
+            let followUps = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM units WHERE stage = 'generate'")
+            let orphans = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM pairs p LEFT JOIN units u
+                  ON u.run = p.run AND u.stage = 'configure' AND u.document_id = p.document_id AND u.sample = p.sample
+                WHERE u.state IS NOT 'done'
+                """)
+            let calls = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM llm_calls")
+            #expect(done == pairs)
+            #expect(done == followUps)
+            #expect(done == calls)
+            #expect(orphans == 0)
+        }
+    }
+
+    @Test("a worker process killed with SIGKILL mid-write leaves whole batches only, and the run then completes exactly")
+    func killAndResume() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.directory.remove() }
+        let store = temporary.store
+        let documents = 1_500
+        let ids = try await seedDocuments(store, count: documents)
+        try await store.enqueue(ids.map { UnitKey(run: "r", stage: "configure", documentID: $0, sample: 0) })
+        var generator = SystemRandomNumberGenerator()
+        var kills = 0
+        for round in 0..<3 {
+            let before = try await store.unitCounts(run: "r", stage: "configure")[.done] ?? 0
+            let target = before + Int.random(in: 50...350, using: &generator)
+            let child = try spawnTortureChild(database: temporary.url)
+            // Wait (bounded) until the child has committed past the random target, then kill it mid-flight.
+            var progressed = false
+            for _ in 0..<3_000 where !progressed && child.isRunning {
+                try await Task.sleep(for: .milliseconds(5))
+                progressed = (try await store.unitCounts(run: "r", stage: "configure")[.done] ?? 0) >= target
+            }
+            #expect(child.isRunning, "the torture child exited early in round \(round)")
+            kill(child.processIdentifier, SIGKILL)
+            child.waitUntilExit()
+            #expect(child.terminationReason == .uncaughtSignal)
+            kills += 1
+            #expect(progressed, "the torture child made no progress in round \(round)")
+            let reopened = try temporary.reopen()
+            try await checkInvariants(reopened)
+        }
+        #expect(kills == 3)
+        // The same "command" again: recover and finish in this process.
+        let resumed = try temporary.reopen()
+        try await resumed.recoverInterruptedUnits(run: "r")
+        #expect(try await resumed.unitCounts(run: "r", stage: "configure")[.running] == nil)
+        try await TortureWorker.drain(resumed)
+        try await checkInvariants(resumed)
+        #expect(try await resumed.unitCounts(run: "r", stage: "configure") == [.done: documents])
+        let pairs = try await resumed.pairs(run: "r")
+        #expect(pairs.count == documents)
+        #expect(Set(pairs.map(\.query)).count == documents)
+        #expect(Set(pairs.map(\.documentID)) == Set(ids))
+    }
+
+    @Test("torture child: writes until killed (does nothing unless spawned by the kill test)")
+    func tortureChild() async throws {
+        guard let path = ProcessInfo.processInfo.environment[tortureVariable] else { return }
+        let store = try PairsmithStore(path: path)
+        try await store.recoverInterruptedUnits(run: "r")
+        try await TortureWorker.run(store, until: ContinuousClock.now + .seconds(60))
+    }
+
+    /// Starts this test binary again, running only ``tortureChild()``, pointed at `database`.
+    private func spawnTortureChild(database: URL) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        process.arguments = ["--testing-library", "swift-testing", "--filter", "tortureChild"]
+        process.environment = ProcessInfo.processInfo.environment.merging([tortureVariable: database.path]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+}
+
+/// The work a pipeline stage does, reduced to its writes: claim, "answer", complete through the batching writer.
+enum TortureWorker {
+    /// The outputs of one unit: a pair, the chat call that made it and the follow-up unit.
+    static func outputs(for unit: UnitRecord) -> UnitOutputs {
+        let call = LLMCallRecord(
+            requestHash: "request-\(unit.key)", unitKey: unit.key.description, endpoint: "http://test", model: "m",
+            request: "{}", response: "{\"query\":\"q\"}", status: .ok, httpStatus: 200, promptTokens: 3,
+            completionTokens: 2, latencyMilliseconds: 1)
+        let next = UnitKey(run: unit.run, stage: "generate", documentID: unit.documentID, sample: unit.sample)
+        return UnitOutputs(pairs: [fakePair(for: unit)], llmCalls: [call], enqueue: [next])
+    }
+
+    /// Four concurrent workers plus the writer's flush loop, until `deadline` (the parent kills it long before).
+    static func run(_ store: PairsmithStore, until deadline: ContinuousClock.Instant) async throws {
+        let writer = BatchWriter(store: store, configuration: .init(maxBatchSize: 25, maxDelay: .milliseconds(5)))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await writer.run() }
+            for _ in 0..<4 {
+                group.addTask {
+                    while ContinuousClock.now < deadline {
+                        let units = try await store.claim(run: "r", stage: "configure", limit: 5)
+                        if units.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+                        for unit in units {
+                            try await writer.submit(.complete(unitID: unit.id!, outputs: outputs(for: unit)))
+                        }
+                    }
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Completes every remaining unit directly (the resumed run).
+    static func drain(_ store: PairsmithStore) async throws {
+        while true {
+            let units = try await store.claim(run: "r", stage: "configure", limit: 100)
+            if units.isEmpty { return }
+            for unit in units { try await store.complete(unitID: unit.id!, outputs: outputs(for: unit)) }
+        }
+    }
+}

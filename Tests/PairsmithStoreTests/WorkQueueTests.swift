@@ -1,0 +1,177 @@
+import Foundation
+import PairsmithStore
+import Testing
+
+@Suite("Work queue")
+struct WorkQueueTests {
+    @Test("a new database is migrated and in WAL mode; reopening keeps the data")
+    func openAndReopen() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.directory.remove() }
+        #expect(try await temporary.store.journalMode() == "wal")
+        _ = try await seedDocuments(temporary.store, count: 3)
+        let reopened = try temporary.reopen()
+        #expect(try await reopened.documentCount() == 3)
+    }
+
+    @Test("enqueueing the same keys twice stores each unit once")
+    func idempotentEnqueue() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.directory.remove() }
+        let store = temporary.store
+        let ids = try await seedDocuments(store, count: 10)
+        let keys = ids.flatMap { id in (0..<2).map { UnitKey(run: "r", stage: "configure", documentID: id, sample: $0) } }
+        #expect(try await store.enqueue(keys) == 20)
+        #expect(try await store.enqueue(keys) == 0)
+        #expect(try await store.enqueue(Array(keys.prefix(5)) + [UnitKey(run: "r", stage: "generate", documentID: ids[0], sample: 0)]) == 1)
+        #expect(try await store.unitCounts(run: "r", stage: "configure") == [.pending: 20])
+        // The bulk form agrees with the per-key form and is idempotent too.
+        #expect(try await store.enqueueForDocuments(run: "r", stage: "configure", samples: 3) == 10)
+        #expect(try await store.enqueueForDocuments(run: "r", stage: "configure", samples: 3) == 0)
+        #expect(try await store.unitCounts(run: "r", stage: "configure") == [.pending: 30])
+    }
+
+    @Test("enqueueing for documents can be limited to those with candidates")
+    func enqueueWithCandidates() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.directory.remove() }
+        let store = temporary.store
+        let ids = try await seedDocuments(store, count: 4)
+        let persona = try await store.insertPersonas([
+            PersonaRecord(text: "a baker in Lyon", textHash: "p1", sourceFile: "p.jsonl", sourceLine: 1)
+        ])
+        guard case .inserted(let personaID) = persona.first else { Issue.record("persona not inserted"); return }
+        try await store.insertCandidates([CandidateRecord(run: "r", documentID: ids[1], personaID: personaID, rank: 0, score: 0.5)])
+        #expect(try await store.enqueueForDocuments(run: "r", stage: "configure", samples: 2, onlyWithCandidates: true) == 2)
+        let unit = try await store.unit(UnitKey(run: "r", stage: "configure", documentID: ids[1], sample: 1))
+        #expect(unit?.state == .pending)
+    }
+
+    @Test("concurrent claimers never receive the same unit, and together they receive all")
+    func claimExclusivity() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.directory.remove() }
+        let ids = try await seedDocuments(temporary.store, count: 300)
+        try await temporary.store.enqueue(ids.map { UnitKey(run: "r", stage: "configure", documentID: $0, sample: 0) })
+        // Two pools on the same file stand in for two processes; eight claimers share them.
+        let stores = [temporary.store, try temporary.reopen()]
+        let claimed = try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for claimer in 0..<8 {
+                let store = stores[claimer % 2]
+                group.addTask {
+                    var mine: [Int64] = []
+                    while true {
+                        let units = try await store.claim(run: "r", stage: "configure", limit: 7)
+                        if units.isEmpty { return mine }
+                        #expect(units.allSatisfy { $0.state == .running })
+                        mine += units.compactMap(\.id)
+                    }
+                }
+            }
+            var all: [Int64] = []
+            for try await mine in group { all += mine }
+            return all
+        }
+        #expect(claimed.count == 300)
+        #expect(Set(claimed).count == 300)
+        #expect(try await temporary.store.unitCounts(run: "r", stage: "configure") == [.running: 300])
+    }
+
+    @Test("completing stores the outputs with the state change, once, and enqueues the next stage")
+    func completeIsAtomicAndOnce() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.directory.remove() }
+        let store = temporary.store
+        let ids = try await seedDocuments(store, count: 1)
+        try await store.enqueue([UnitKey(run: "r", stage: "configure", documentID: ids[0], sample: 0)])
+        let unit = try #require(try await store.claim(run: "r", stage: "configure", limit: 10).first)
+        let config = ConfigRecord(
+            run: "r", documentID: ids[0], sample: 0, character: "a baker", personaID: nil, questionType: "summary",
+            difficulty: "university", requestHash: "h1")
+        let call = LLMCallRecord(
+            requestHash: "h1", unitKey: unit.key.description, endpoint: "http://x", model: "m", request: "{}",
+            response: "{\"character\":\"a baker\"}", status: .ok, httpStatus: 200, promptTokens: 10, completionTokens: 5,
+            latencyMilliseconds: 12)
+        let next = UnitKey(run: "r", stage: "generate", documentID: ids[0], sample: 0)
+        let outputs = UnitOutputs(configs: [config], llmCalls: [call], enqueue: [next])
+        #expect(try await store.complete(unitID: try #require(unit.id), outputs: outputs))
+        #expect(try await store.complete(unitID: try #require(unit.id), outputs: outputs) == false)
+        #expect(try await store.config(run: "r", documentID: ids[0], sample: 0)?.character == "a baker")
+        #expect(try await store.unit(next)?.state == .pending)
+        #expect(try await store.cachedResponse(requestHash: "h1") == "{\"character\":\"a baker\"}")
+        let status = try await store.status()
+        #expect(status.configs == 1)
+        #expect(status.count(stage: "configure", state: .done) == 1)
+        #expect(status.count(stage: "generate", state: .pending) == 1)
+        #expect(status.promptTokens == 10 && status.completionTokens == 5)
+    }
+
+    @Test("a failed attempt is retried after its delay until the attempts run out")
+    func failAndRetry() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.directory.remove() }
+        let store = temporary.store
+        let ids = try await seedDocuments(store, count: 1)
+        try await store.enqueue([UnitKey(run: "r", stage: "generate", documentID: ids[0], sample: 0)])
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let policy = FailurePolicy(maxAttempts: 3, retryDelay: 30)
+        let reject = RejectRecord(
+            run: "r", source: "generate", location: "r/generate/1/0", reason: "empty_query", detail: "the query is empty",
+            payload: "{\"query\":\"\"}")
+        var unit = try #require(try await store.claim(run: "r", stage: "generate", limit: 1, now: start).first)
+        #expect(try await store.fail(unitID: unit.id!, error: "bad answer", policy: policy, rejects: [reject], now: start) == .pending)
+        // Not claimable before the delay has passed, claimable after.
+        #expect(try await store.claim(run: "r", stage: "generate", limit: 1, now: start.addingTimeInterval(10)).isEmpty)
+        unit = try #require(try await store.claim(run: "r", stage: "generate", limit: 1, now: start.addingTimeInterval(31)).first)
+        #expect(unit.attempts == 1)
+        #expect(unit.lastError == "bad answer")
+        #expect(try await store.fail(unitID: unit.id!, error: "bad again", policy: policy, now: start.addingTimeInterval(31)) == .pending)
+        unit = try #require(try await store.claim(run: "r", stage: "generate", limit: 1, now: start.addingTimeInterval(100)).first)
+        #expect(try await store.fail(unitID: unit.id!, error: "bad thrice", policy: policy, now: start.addingTimeInterval(100)) == .failed)
+        #expect(try await store.unitCounts(run: "r", stage: "generate") == [.failed: 1])
+        // A unit that is not running is left alone.
+        #expect(try await store.fail(unitID: unit.id!, error: "late", policy: policy) == nil)
+        let status = try await store.status()
+        #expect(status.rejects == [RejectCount(source: "generate", reason: "empty_query", count: 1)])
+    }
+
+    @Test("running units left by a dead process go back to pending when a run starts")
+    func crashRecovery() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.directory.remove() }
+        do {
+            let store = temporary.store
+            let ids = try await seedDocuments(store, count: 20)
+            try await store.enqueue(ids.map { UnitKey(run: "r", stage: "configure", documentID: $0, sample: 0) })
+            let claimed = try await store.claim(run: "r", stage: "configure", limit: 8)
+            try await store.complete(unitID: claimed[0].id!)
+        }
+        // The "process" is gone; a new one opens the file.
+        let reopened = try temporary.reopen()
+        #expect(try await reopened.unitCounts(run: "r", stage: "configure") == [.running: 7, .pending: 12, .done: 1])
+        #expect(try await reopened.recoverInterruptedUnits(run: "r") == 7)
+        #expect(try await reopened.unitCounts(run: "r", stage: "configure") == [.pending: 19, .done: 1])
+        #expect(try await reopened.recoverInterruptedUnits() == 0)
+    }
+
+    @Test("a successful answer stored under a hash is never replaced; a failed one is")
+    func llmCallCache() async throws {
+        let temporary = try TemporaryStore()
+        defer { temporary.directory.remove() }
+        let store = temporary.store
+        func call(_ status: LLMCallStatus, _ response: String?) -> LLMCallRecord {
+            LLMCallRecord(
+                requestHash: "abc", unitKey: nil, endpoint: "http://e", model: "m", request: "{}", response: response,
+                status: status, httpStatus: status == .ok ? 200 : 503, promptTokens: 1, completionTokens: 1,
+                latencyMilliseconds: 1)
+        }
+        try await store.recordLLMCall(call(.httpError, nil))
+        #expect(try await store.cachedResponse(requestHash: "abc") == nil)
+        #expect(try await store.llmCall(requestHash: "abc")?.status == .httpError)
+        try await store.recordLLMCall(call(.ok, "first"))
+        try await store.recordLLMCall(call(.ok, "second"))
+        try await store.recordLLMCall(call(.transportError, nil))
+        #expect(try await store.cachedResponse(requestHash: "abc") == "first")
+        #expect(try await store.status().llmCalls == 1)
+    }
+}
