@@ -172,3 +172,16 @@ extension PairsmithStore {
         }
     }
 }
+
+extension PairsmithStore {
+    /// Stored rejects, oldest first, optionally only those of one source (`corpus`, `personas`, a stage).
+    public func rejects(source: String? = nil, limit: Int = 1_000) async throws -> [RejectRecord] {
+        try await pool.read { db in
+            if let source {
+                return try RejectRecord.fetchAll(
+                    db, sql: "SELECT * FROM rejects WHERE source = ? ORDER BY id LIMIT ?", arguments: [source, limit])
+            }
+            return try RejectRecord.fetchAll(db, sql: "SELECT * FROM rejects ORDER BY id LIMIT ?", arguments: [limit])
+        }
+    }
+}
