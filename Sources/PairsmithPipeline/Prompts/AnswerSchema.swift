@@ -1,0 +1,80 @@
+import Foundation
+
+/// A JSON schema file for a stage's answer. Properties marked `"x-pairsmith-enum": "NAME"` get their `enum` filled
+/// at run time (the configure schema's `character` gets the five candidates of each passage).
+public struct AnswerSchema: Sendable, Hashable {
+    /// The file it came from.
+    public let file: URL
+    /// The schema's name (the file name without `.schema.json`), as sent in `response_format`.
+    public let name: String
+    /// The schema as canonical JSON text (sorted keys).
+    public let template: String
+
+    /// Reads the schema at `file`.
+    public init(file: URL) throws {
+        let data: Data
+        do {
+            data = try Data(contentsOf: file)
+        } catch {
+            throw PromptError.unreadable(path: file.path, reason: error.localizedDescription)
+        }
+        try self.init(data: data, file: file)
+    }
+
+    /// Parses schema JSON (for tests); `file` is used in messages and for the name.
+    public init(data: Data, file: URL) throws {
+        self.file = file
+        name = file.lastPathComponent.replacingOccurrences(of: ".schema.json", with: "")
+            .replacingOccurrences(of: ".json", with: "")
+        guard let object = try? JSONSerialization.jsonObject(with: data), object is [String: Any] else {
+            throw PromptError.invalidSchema(path: file.path, reason: "the file must hold one JSON object")
+        }
+        template = try Self.canonical(object, file: file)
+    }
+
+    /// The names of the run-time enums the schema asks for.
+    public var enumNames: Set<String> {
+        var names = Set<String>()
+        func walk(_ value: Any) {
+            if let object = value as? [String: Any] {
+                if let name = object["x-pairsmith-enum"] as? String { names.insert(name) }
+                object.values.forEach(walk)
+            } else if let array = value as? [Any] {
+                array.forEach(walk)
+            }
+        }
+        if let object = try? JSONSerialization.jsonObject(with: Data(template.utf8)) { walk(object) }
+        return names
+    }
+
+    /// The schema with every run-time enum filled from `enums`, as canonical JSON text.
+    public func instantiate(enums: [String: [String]] = [:]) throws -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(template.utf8)) else {
+            throw PromptError.invalidSchema(path: file.path, reason: "the schema could not be re-read")
+        }
+        return try Self.canonical(try fill(object, enums), file: file)
+    }
+
+    private func fill(_ value: Any, _ enums: [String: [String]]) throws -> Any {
+        if var object = value as? [String: Any] {
+            if let name = object["x-pairsmith-enum"] as? String {
+                guard let values = enums[name] else { throw PromptError.missingEnum(path: file.path, name: name) }
+                object["enum"] = values
+                object.removeValue(forKey: "x-pairsmith-enum")
+            }
+            for (key, child) in object { object[key] = try fill(child, enums) }
+            return object
+        }
+        if let array = value as? [Any] { return try array.map { try fill($0, enums) } }
+        return value
+    }
+
+    private static func canonical(_ object: Any, file: URL) throws -> String {
+        do {
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            return String(decoding: data, as: UTF8.self)
+        } catch {
+            throw PromptError.invalidSchema(path: file.path, reason: error.localizedDescription)
+        }
+    }
+}
