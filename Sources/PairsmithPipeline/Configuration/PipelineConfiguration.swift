@@ -41,6 +41,14 @@ public struct PipelineConfiguration: Sendable, Hashable {
         public var generate: URL
         /// The generate answer's JSON schema.
         public var generateSchema: URL
+
+        /// Creates the settings.
+        public init(configure: URL, configureSchema: URL, generate: URL, generateSchema: URL) {
+            self.configure = configure
+            self.configureSchema = configureSchema
+            self.generate = generate
+            self.generateSchema = generateSchema
+        }
     }
 
     /// One OpenAI-compatible chat endpoint.
@@ -71,6 +79,13 @@ public struct PipelineConfiguration: Sendable, Hashable {
         public var topP: Double
         /// The answer's token limit.
         public var maxTokens: Int
+
+        /// Creates the settings.
+        public init(temperature: Double, topP: Double, maxTokens: Int) {
+            self.temperature = temperature
+            self.topP = topP
+            self.maxTokens = maxTokens
+        }
     }
 
     /// The persona library.
@@ -79,6 +94,12 @@ public struct PipelineConfiguration: Sendable, Hashable {
         public var library: URL
         /// Candidates per passage (the report uses five).
         public var candidates: Int
+
+        /// Creates the settings.
+        public init(library: URL, candidates: Int) {
+            self.library = library
+            self.candidates = candidates
+        }
     }
 
     /// The embedding model used for persona matching and scoring.
@@ -89,6 +110,13 @@ public struct PipelineConfiguration: Sendable, Hashable {
         public var queryInstruction: String
         /// Texts embedded per batch.
         public var batchSize: Int
+
+        /// Creates the settings.
+        public init(model: String, queryInstruction: String, batchSize: Int) {
+            self.model = model
+            self.queryInstruction = queryInstruction
+            self.batchSize = batchSize
+        }
     }
 
     /// A range of query lengths in words, drawn with a weight.
@@ -99,6 +127,13 @@ public struct PipelineConfiguration: Sendable, Hashable {
         public var maxWords: Int
         /// The bucket's relative weight.
         public var weight: Double
+
+        /// Creates the settings.
+        public init(minWords: Int, maxWords: Int, weight: Double) {
+            self.minWords = minWords
+            self.maxWords = maxWords
+            self.weight = weight
+        }
     }
 
     /// How query lengths and languages are drawn.
@@ -109,6 +144,13 @@ public struct PipelineConfiguration: Sendable, Hashable {
         public var crossLingualShare: Double
         /// Target languages of cross-lingual queries and their weights, sorted by code.
         public var crossLingualTargets: [WeightedLanguage]
+
+        /// Creates the settings.
+        public init(length: [LengthBucket], crossLingualShare: Double, crossLingualTargets: [WeightedLanguage]) {
+            self.length = length
+            self.crossLingualShare = crossLingualShare
+            self.crossLingualTargets = crossLingualTargets
+        }
     }
 
     /// A language code with a weight.
@@ -117,6 +159,12 @@ public struct PipelineConfiguration: Sendable, Hashable {
         public var code: String
         /// Relative weight.
         public var weight: Double
+
+        /// Creates the settings.
+        public init(code: String, weight: Double) {
+            self.code = code
+            self.weight = weight
+        }
     }
 
     /// Units worked on at once per stage.
@@ -125,6 +173,12 @@ public struct PipelineConfiguration: Sendable, Hashable {
         public var configure: Int
         /// The generate stage.
         public var generate: Int
+
+        /// Creates the settings.
+        public init(configure: Int, generate: Int) {
+            self.configure = configure
+            self.generate = generate
+        }
     }
 
     /// Retry limits.
@@ -137,6 +191,14 @@ public struct PipelineConfiguration: Sendable, Hashable {
         public var initialBackoffSeconds: Double
         /// The longest back-off delay, in seconds.
         public var maxBackoffSeconds: Double
+
+        /// Creates the settings.
+        public init(answerAttempts: Int, transportAttempts: Int, initialBackoffSeconds: Double, maxBackoffSeconds: Double) {
+            self.answerAttempts = answerAttempts
+            self.transportAttempts = transportAttempts
+            self.initialBackoffSeconds = initialBackoffSeconds
+            self.maxBackoffSeconds = maxBackoffSeconds
+        }
     }
 
     /// Answer validation bounds.
@@ -147,5 +209,12 @@ public struct PipelineConfiguration: Sendable, Hashable {
         public var lengthRatioMax: Double
         /// A query sharing more than this share of its words with one passage sentence is a copy.
         public var maxPassageOverlap: Double
+
+        /// Creates the settings.
+        public init(lengthRatioMin: Double, lengthRatioMax: Double, maxPassageOverlap: Double) {
+            self.lengthRatioMin = lengthRatioMin
+            self.lengthRatioMax = lengthRatioMax
+            self.maxPassageOverlap = maxPassageOverlap
+        }
     }
 }

@@ -6,6 +6,13 @@ public struct QueryPlan: Sendable, Hashable, Codable {
     public var language: String
     /// True when the query language differs from the passage's.
     public var crossLingual: Bool
+
+    /// Creates a plan.
+    public init(lengthWords: Int, language: String, crossLingual: Bool) {
+        self.lengthWords = lengthWords
+        self.language = language
+        self.crossLingual = crossLingual
+    }
 }
 
 /// Draws query lengths and languages from the pipeline's distributions, seeded by the unit key, so the same unit
