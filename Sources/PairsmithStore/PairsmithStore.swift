@@ -37,6 +37,13 @@ public struct PairsmithStore: Sendable {
         }
     }
 
+    /// Opens an existing database (for readers such as `pairsmith status`); a missing file is an error, not a new
+    /// empty database.
+    public static func openExisting(url: URL) throws -> PairsmithStore {
+        guard FileManager.default.fileExists(atPath: url.path) else { throw StoreError.missingDatabase(path: url.path) }
+        return try PairsmithStore(url: url)
+    }
+
     /// The journal mode SQLite reports (`wal` for every store).
     public func journalMode() async throws -> String {
         try await pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
@@ -54,6 +61,8 @@ public struct PairsmithStore: Sendable {
 public enum StoreError: Error, CustomStringConvertible, Equatable {
     /// The database could not be opened or migrated.
     case cannotOpen(path: String, reason: String)
+    /// ``PairsmithStore/openExisting(url:)`` found no file.
+    case missingDatabase(path: String)
     /// A unit id that is not in the queue.
     case unknownUnit(id: Int64)
     /// Writes handed to the batching writer that could not be committed.
@@ -66,6 +75,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .cannotOpen(let path, let reason):
             "cannot open the pairsmith database at \(path): \(reason). Check that the folder is writable and the "
                 + "file is a pairsmith database (or delete it to start afresh)."
+        case .missingDatabase(let path):
+            "there is no pairsmith database at \(path); start a run with `pairsmith run ... --db \(path)` first"
         case .unknownUnit(let id):
             "unit \(id) is not in the work queue; was the database replaced while the run was going?"
         case .writesFailed(let count, let firstError):
