@@ -1,5 +1,3 @@
-import Foundation
-
 /// What the `post_processor` adds around the ids of one sequence.
 struct PostProcessor: Sendable, Equatable {
     /// Ids placed before the sequence when special tokens are added.
@@ -14,8 +12,8 @@ struct PostProcessor: Sendable, Equatable {
     init() {}
 
     /// Reads a `post_processor` (null, `ByteLevel`, `TemplateProcessing`, or a `Sequence` of them).
-    init(_ value: Any?, path: String = "post_processor") throws {
-        if value == nil || value is NSNull { return }
+    init(_ value: JSONValue?, path: String = "post_processor") throws {
+        guard let value, !value.isNull else { return }
         let fields = try JSONFields(value, path: path)
         switch try fields.type() {
         case "ByteLevel":

@@ -68,23 +68,23 @@ public struct TokenizeJSONLines: Sendable {
 
     /// Parses one input line into the field this mode needs.
     private func parse(_ line: Data, source: String, line number: Int) throws -> JSONLinesItem {
-        let object: Any
+        let object: JSONValue
         do {
-            object = try JSONSerialization.jsonObject(with: line)
+            object = try JSONValue.parse(line)
         } catch {
-            throw JSONLinesError.invalidLine(path: source, line: number, reason: "not valid JSON")
+            throw JSONLinesError.invalidLine(path: source, line: number, reason: "not valid JSON (\(error))")
         }
-        guard let fields = object as? [String: Any] else {
+        guard case .object = object else {
             throw JSONLinesError.invalidLine(path: source, line: number, reason: "expected a JSON object")
         }
         switch mode {
         case .encode:
-            guard let text = fields["text"] as? String else {
+            guard case .string(let text)? = object["text"] else {
                 throw JSONLinesError.invalidLine(path: source, line: number, reason: "missing string field \"text\"")
             }
             return .text(text)
         case .decode:
-            guard let raw = fields["ids"] as? [Any] else {
+            guard case .array(let raw)? = object["ids"] else {
                 throw JSONLinesError.invalidLine(path: source, line: number, reason: "missing array field \"ids\"")
             }
             var ids: [Int] = []

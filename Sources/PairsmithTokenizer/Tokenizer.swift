@@ -76,18 +76,36 @@ public final class Tokenizer: Sendable {
         encoder = BytePairEncoder(
             merges: MergeTable(merges), byteIDs: byteIDs, unknownID: unknownID, fuseUnknown: definition.fuseUnknown)
 
-        // Added tokens: raw ones match the text as given, normalized ones match the normalized text.
-        var added = definition.addedTokens
+        // Added tokens get their ids as HF's `AddedVocabulary::add_tokens` gives them, whatever the file
+        // says: an existing vocabulary or added token keeps its id, a new one takes the next free id after
+        // the model's vocabulary. (For Qwen's files this is exactly the ids written in the file.) Tokens
+        // with empty content are ignored.
+        var added: [AddedToken] = []
+        var nextID = definition.vocabulary.count
+        var assigned: [String: Int] = [:]
+        for var token in definition.addedTokens where !token.content.isEmpty {
+            if let id = assigned[token.content] ?? definition.vocabulary[token.content] {
+                token.id = id
+            } else {
+                token.id = nextID
+                nextID += 1
+            }
+            assigned[token.content] = token.id
+            added.append(token)
+        }
+
+        // Raw added tokens match the text as given, normalized ones match the normalized text.
         var raw: [AddedToken] = []
         var normalized: [AddedToken] = []
         var addedByContent: [String: Int] = [:]
-        for index in added.indices {
-            addedByContent[added[index].content] = added[index].id
-            if added[index].normalized {
-                for normalizer in definition.normalizers { added[index].content = normalizer.normalize(added[index].content) }
-                normalized.append(added[index])
+        for token in added {
+            addedByContent[token.content] = token.id
+            if token.normalized {
+                var matched = token
+                for normalizer in definition.normalizers { matched.content = normalizer.normalize(matched.content) }
+                normalized.append(matched)
             } else {
-                raw.append(added[index])
+                raw.append(token)
             }
         }
         self.addedByContent = addedByContent
@@ -95,11 +113,11 @@ public final class Tokenizer: Sendable {
         normalizedMatcher = AddedTokenMatcher(normalized)
 
         // Id tables for decoding.
-        let maxID = max(definition.vocabulary.values.max() ?? -1, definition.addedTokens.map(\.id).max() ?? -1)
+        let maxID = max(definition.vocabulary.values.max() ?? -1, added.map(\.id).max() ?? -1)
         var tokens = [String?](repeating: nil, count: maxID + 1)
         for (token, id) in definition.vocabulary { tokens[id] = token }
         var isSpecial = [Bool](repeating: false, count: maxID + 1)
-        for token in definition.addedTokens {
+        for token in added {
             tokens[token.id] = token.content
             if token.special { isSpecial[token.id] = true }
         }
@@ -164,7 +182,6 @@ public final class Tokenizer: Sendable {
     private struct EncodeScratch {
         var split = Qwen2PreTokenizer.Scratch()
         var bpe = BytePairEncoder.Scratch()
-        var word: [Int32] = []
     }
 
     /// Added tokens on the raw text, then normalization and the rest on the text between them.
@@ -177,10 +194,12 @@ public final class Tokenizer: Sendable {
             let segment = UnsafeBufferPointer(rebasing: text[split.range])
             var normalized: [UInt8]?
             for normalizer in normalizers {
-                if let next = (normalized.map { bytes in bytes.withUnsafeBufferPointer { normalizer.normalize($0) } }
-                    ?? normalizer.normalize(segment)) {
-                    normalized = next
+                let next = if let normalized {
+                    normalized.withUnsafeBufferPointer { normalizer.normalize($0) }
+                } else {
+                    normalizer.normalize(segment)
                 }
+                if let next { normalized = next }
             }
             if let normalized {
                 normalized.withUnsafeBufferPointer { encodeNormalized($0, into: &ids, scratch: &scratch) }

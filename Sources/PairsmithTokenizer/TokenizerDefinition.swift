@@ -23,19 +23,19 @@ struct TokenizerDefinition {
 
     /// Reads and checks the JSON of a `tokenizer.json`.
     init(data: Data) throws {
-        let root: JSONFields
+        let parsed: JSONValue
         do {
-            root = try JSONFields(try JSONSerialization.jsonObject(with: data), path: "")
-        } catch let error as TokenizerError {
-            throw TokenizerError.invalidJSON(reason: error.description)
+            parsed = try JSONValue.parse(data)
         } catch {
-            throw TokenizerError.invalidJSON(reason: "\(error)")
+            throw TokenizerError.invalidJSON(reason: error.description)
         }
-        normalizers = try Self.readNormalizer(root.object["normalizer"], path: "normalizer")
-        splitsWithQwen2Regex = try Self.readPreTokenizer(root.object["pre_tokenizer"])
+        guard case .object = parsed else { throw TokenizerError.invalidJSON(reason: "the top level is not an object") }
+        let root = try JSONFields(parsed, path: "")
+        normalizers = try Self.readNormalizer(root.member("normalizer"), path: "normalizer")
+        splitsWithQwen2Regex = try Self.readPreTokenizer(root.member("pre_tokenizer"))
         try readModel(try root.object("model"))
-        try Self.checkDecoder(root.object["decoder"], path: "decoder")
-        postProcessor = try PostProcessor(root.object["post_processor"])
+        try Self.checkDecoder(root.member("decoder"), path: "decoder")
+        postProcessor = try PostProcessor(root.member("post_processor"))
         if !root.isNull("added_tokens") {
             for (index, item) in try root.array("added_tokens").enumerated() {
                 let token = try JSONFields(item, path: "added_tokens[\(index)]")
@@ -50,8 +50,8 @@ struct TokenizerDefinition {
     }
 
     /// Reads a `normalizer`: null, NFC/NFD/NFKC/NFKD, or a `Sequence` of them.
-    private static func readNormalizer(_ value: Any?, path: String) throws -> [Normalizer] {
-        if value == nil || value is NSNull { return [] }
+    private static func readNormalizer(_ value: JSONValue?, path: String) throws -> [Normalizer] {
+        guard let value, !value.isNull else { return [] }
         let fields = try JSONFields(value, path: path)
         switch try fields.type() {
         case "NFC": return [.nfc]
@@ -69,10 +69,10 @@ struct TokenizerDefinition {
 
     /// Reads the `pre_tokenizer`: the Qwen2 `Split` followed by `ByteLevel(use_regex: false)`, or that
     /// `ByteLevel` alone. Returns whether the Split is present.
-    private static func readPreTokenizer(_ value: Any?) throws -> Bool {
+    private static func readPreTokenizer(_ value: JSONValue?) throws -> Bool {
         var steps: [JSONFields] = []
-        func flatten(_ value: Any?, path: String) throws {
-            if value == nil || value is NSNull { return }
+        func flatten(_ value: JSONValue?, path: String) throws {
+            guard let value, !value.isNull else { return }
             let fields = try JSONFields(value, path: path)
             if try fields.type() == "Sequence" {
                 for (index, item) in try fields.array("pretokenizers").enumerated() {
@@ -128,8 +128,8 @@ struct TokenizerDefinition {
     }
 
     /// Checks the `decoder`: `ByteLevel` (alone or in a `Sequence`).
-    private static func checkDecoder(_ value: Any?, path: String) throws {
-        if value == nil || value is NSNull { throw TokenizerError.unsupportedComponent(component: "decoder", type: "null") }
+    private static func checkDecoder(_ value: JSONValue?, path: String) throws {
+        guard let value, !value.isNull else { throw TokenizerError.unsupportedComponent(component: "decoder", type: "null") }
         let fields = try JSONFields(value, path: path)
         switch try fields.type() {
         case "ByteLevel":
@@ -149,8 +149,8 @@ struct TokenizerDefinition {
     private mutating func readModel(_ model: JSONFields) throws {
         let type = try model.optionalString("type") ?? "BPE"
         guard type == "BPE" else { throw TokenizerError.unsupportedComponent(component: "model", type: type) }
-        if let dropout = model.object["dropout"], !(dropout is NSNull) {
-            throw TokenizerError.unsupportedOption(component: "model", option: "dropout", value: "\(dropout)")
+        if !model.isNull("dropout") {
+            throw TokenizerError.unsupportedOption(component: "model", option: "dropout", value: "non-null")
         }
         for key in ["continuing_subword_prefix", "end_of_word_suffix"] {
             if let value = try model.optionalString(key), !value.isEmpty {
@@ -164,8 +164,8 @@ struct TokenizerDefinition {
         fuseUnknown = try model.bool("fuse_unk", default: false)
         ignoreMerges = try model.bool("ignore_merges", default: false)
         let vocab = try model.object("vocab")
-        vocabulary.reserveCapacity(vocab.object.count)
-        for (token, id) in vocab.object {
+        vocabulary.reserveCapacity(vocab.members.count)
+        for (token, id) in vocab.members {
             guard let id = JSONFields.int(id), id >= 0, id <= Int(Int32.max) else {
                 throw TokenizerError.invalidField(path: "model.vocab[\(token)]", expected: "a non-negative id")
             }
@@ -174,13 +174,14 @@ struct TokenizerDefinition {
         let rawMerges = try model.array("merges")
         merges.reserveCapacity(rawMerges.count)
         for (index, merge) in rawMerges.enumerated() {
-            if let text = merge as? String {
+            if case .string(let text) = merge {
                 let parts = text.split(separator: " ", omittingEmptySubsequences: false)
                 guard parts.count == 2 else {
                     throw TokenizerError.invalidMerge(index: index, merge: text, reason: "expected two tokens separated by one space")
                 }
                 merges.append((String(parts[0]), String(parts[1])))
-            } else if let pair = merge as? [Any], pair.count == 2, let left = pair[0] as? String, let right = pair[1] as? String {
+            } else if case .array(let pair) = merge, pair.count == 2,
+                      case .string(let left) = pair[0], case .string(let right) = pair[1] {
                 merges.append((left, right))
             } else {
                 throw TokenizerError.invalidMerge(index: index, merge: "\(merge)", reason: "expected \"a b\" or [\"a\", \"b\"]")

@@ -7,6 +7,7 @@ Usage:
   tokenizer_reference.py encode  --tokenizer PATH < {"text"} lines   -> {"ids","ids_plain","decoded","nfc"}
   tokenizer_reference.py decode  --tokenizer PATH < {"ids"} lines    -> {"text","text_skip"}
   tokenizer_reference.py embedding-variant SRC DST                # copy whose post_processor appends <|endoftext|>
+  tokenizer_reference.py added-variant SRC DST                    # copy with added tokens using lstrip/rstrip/single_word/normalized
   tokenizer_reference.py sample  --budget BYTES > chunks.jsonl   # natural-text chunks {"text"} for the benchmark
   tokenizer_reference.py bench   --tokenizer PATH --input chunks.jsonl --seconds S
 
@@ -198,7 +199,7 @@ def write(obj):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["locate", "corpus", "encode", "decode", "embedding-variant", "sample", "bench"])
+    parser.add_argument("command", choices=["locate", "corpus", "encode", "decode", "embedding-variant", "added-variant", "sample", "bench"])
     parser.add_argument("paths", nargs="*")
     parser.add_argument("--tokenizer")
     parser.add_argument("--budget", type=int, default=1_500_000)
@@ -224,6 +225,20 @@ def main():
         json.dump(data, open(target, "w", encoding="utf-8"), ensure_ascii=False)
         return
 
+    if args.command == "added-variant":
+        source, target = args.paths
+        data = json.load(open(source, encoding="utf-8"))
+        next_id = max(t["id"] for t in data["added_tokens"]) + 1
+        extra = [("[LSTRIP]", dict(lstrip=True)), ("[RSTRIP]", dict(rstrip=True)), ("<sep>", dict(lstrip=True, rstrip=True)),
+                 ("word", dict(single_word=True, special=False)), ("Ångström", dict(normalized=True, special=False)),
+                 ("ﬁx", dict(normalized=True, special=False)), ("[PLAIN]", dict(special=False))]
+        for offset, (content, options) in enumerate(extra):
+            token = {"id": next_id + offset, "content": content, "single_word": False, "lstrip": False, "rstrip": False,
+                     "normalized": False, "special": True}
+            token.update(options)
+            data["added_tokens"].append(token)
+        json.dump(data, open(target, "w", encoding="utf-8"), ensure_ascii=False)
+        return
     if args.command == "sample":
         texts = man_pages(args.budget * 45 // 100) + gettext_catalogs(args.budget * 40 // 100) + source_code(args.budget * 15 // 100)
         for _, text in texts:
