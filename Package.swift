@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
@@ -42,6 +43,9 @@ let package = Package(
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -78,7 +82,12 @@ let package = Package(
         ),
         .target(
             name: "PairsmithTestSupport",
-            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -87,7 +96,10 @@ let package = Package(
         .testTarget(name: "PairsmithTokenizerTests", dependencies: ["PairsmithTokenizer", "PairsmithTestSupport"]),
         .testTarget(name: "PairsmithBLASTests", dependencies: ["PairsmithBLAS"]),
         .testTarget(name: "PairsmithEngineTests", dependencies: ["PairsmithEngine", "PairsmithTestSupport"]),
-        .testTarget(name: "PairsmithEndpointsTests", dependencies: ["PairsmithEndpoints", "PairsmithTestSupport"]),
+        .testTarget(
+            name: "PairsmithEndpointsTests",
+            dependencies: ["PairsmithEndpoints", "PairsmithTestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "PairsmithStoreTests", dependencies: ["PairsmithStore", "PairsmithTestSupport"]),
         .testTarget(name: "PairsmithPipelineTests", dependencies: ["PairsmithPipeline", "PairsmithTestSupport"]),
         .testTarget(name: "PairsmithTestSupportTests", dependencies: ["PairsmithTestSupport"]),

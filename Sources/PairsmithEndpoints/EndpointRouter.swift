@@ -1,0 +1,293 @@
+import Logging
+
+/// Hands each attempt to the healthy endpoint with the fewest requests in flight, within each endpoint's
+/// limit; queues callers when all are busy; sets failing endpoints aside and probes them again.
+actor EndpointRouter {
+    /// What `acquire` hands back: a slot on an endpoint, or word that every endpoint is resting.
+    enum Acquisition: Sendable {
+        case lease(Lease)
+        case allDown(until: Double, announce: Bool)
+    }
+
+    /// A reserved slot on one endpoint.
+    struct Lease: Sendable {
+        var index: Int
+        var isProbe: Bool
+        var format: ResponseFormatMode
+    }
+
+    /// How an attempt ended, for health and accounting.
+    enum Outcome: Sendable {
+        /// A chat completion came back (good or bad content).
+        case answered(usage: TokenUsage, latency: Double, contentFault: Bool)
+        /// Connection failure or timeout.
+        case transport(timedOut: Bool, reason: String)
+        /// 5xx, 408 or a reply that is not a chat completion.
+        case serverError(reason: String)
+        /// 429: rest the endpoint for this long.
+        case rateLimited(seconds: Double)
+        /// Another 4xx: the request is at fault, not the endpoint.
+        case clientError
+        /// The endpoint rejected this response format.
+        case formatRejected(ResponseFormatMode, message: String)
+        /// The caller went away.
+        case cancelled
+    }
+
+    private enum Health {
+        case healthy
+        case down(until: Double)
+        case probing(inFlight: Bool)
+    }
+
+    private struct State {
+        var health: Health = .healthy
+        var consecutiveFailures = 0
+        var stats: EndpointStatistics
+    }
+
+    private let endpoints: [EndpointConfiguration]
+    private let health: HealthPolicy
+    private let now: @Sendable () -> Double
+    private let onStatus: @Sendable (ChatStatusEvent) -> Void
+    private let logger: Logger
+    private var states: [State]
+    private var waiters: [WaiterBox] = []
+    private var waiterHead = 0
+    private var announcedDownUntil = -Double.infinity
+
+    init(
+        endpoints: [EndpointConfiguration], health: HealthPolicy, now: @escaping @Sendable () -> Double,
+        onStatus: @escaping @Sendable (ChatStatusEvent) -> Void, logger: Logger
+    ) {
+        self.endpoints = endpoints
+        self.health = health
+        self.now = now
+        self.onStatus = onStatus
+        self.logger = logger
+        self.states = endpoints.map {
+            State(stats: EndpointStatistics(
+                name: $0.name, model: $0.model, health: .healthy, format: .jsonSchema,
+                maxConcurrentRequests: $0.maxConcurrentRequests))
+        }
+    }
+
+    // MARK: Acquiring a slot
+
+    /// A slot on the best endpoint now; waits (cancellably) while all are busy; `.allDown` when all rest.
+    func acquire(isRetry: Bool) async throws -> Acquisition {
+        if waiterHead == waiters.count, let lease = pick() {
+            reserve(lease, isRetry: isRetry)
+            return .lease(lease)
+        }
+        if let until = allDownUntil() { return allDown(until) }
+        let box = WaiterBox()
+        let acquisition = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                box.install(continuation)
+                waiters.append(box)
+                dispatch()  // cancelled boxes at the head may have hidden a free slot
+            }
+        } onCancel: {
+            box.cancel()
+        }
+        if case .lease(let lease) = acquisition { noteRetry(lease, isRetry: isRetry) }
+        return acquisition
+    }
+
+    /// Records how an attempt ended, frees its slot and hands free slots to waiting callers; returns whether
+    /// the endpoint now rests (so a retry needs no back-off of its own).
+    @discardableResult
+    func finish(_ lease: Lease, outcome: Outcome) -> Bool {
+        let i = lease.index
+        states[i].stats.inFlight -= 1
+        let t = now()
+        switch outcome {
+        case .answered(let usage, let latency, let contentFault):
+            states[i].stats.answered += 1
+            states[i].stats.promptTokens += usage.promptTokens
+            states[i].stats.completionTokens += usage.completionTokens
+            states[i].stats.totalLatencySeconds += latency
+            if contentFault { states[i].stats.contentFaults += 1 }
+            succeeded(i)
+        case .transport(let timedOut, let reason):
+            if timedOut { states[i].stats.timeouts += 1 } else { states[i].stats.transportFailures += 1 }
+            failed(i, lease: lease, reason: reason, at: t)
+        case .serverError(let reason):
+            states[i].stats.serverErrors += 1
+            failed(i, lease: lease, reason: reason, at: t)
+        case .rateLimited(let seconds):
+            states[i].stats.rateLimited += 1
+            if seconds > 0 {
+                setAside(i, until: t + seconds, reason: "HTTP 429, Retry-After \(seconds) s")
+            } else {
+                failed(i, lease: lease, reason: "HTTP 429", at: t)
+            }
+        case .clientError:
+            states[i].stats.clientErrors += 1
+            releaseProbe(i, lease: lease)
+        case .formatRejected(let mode, let message):
+            if let weaker = mode.fallback, states[i].stats.format <= mode {
+                states[i].stats.format = weaker
+                logger.warning("endpoint rejected response_format; falling back",
+                               metadata: ["endpoint": "\(endpoints[i].name)", "from": "\(mode)", "to": "\(weaker)"])
+                onStatus(.formatDowngraded(endpoint: endpoints[i].name, from: mode, to: weaker, message: message))
+            }
+            releaseProbe(i, lease: lease)
+        case .cancelled:
+            releaseProbe(i, lease: lease)
+        }
+        dispatch()
+        if case .down(let until) = states[i].health { return until > t }
+        return false
+    }
+
+    /// The current accounting of every endpoint, in configuration order.
+    func snapshot() -> [EndpointStatistics] {
+        let t = now()
+        return states.map { state in
+            var stats = state.stats
+            switch state.health {
+            case .healthy: stats.health = .healthy
+            case .down(let until): stats.health = until > t ? .coolingDown(secondsLeft: until - t) : .probing
+            case .probing: stats.health = .probing
+            }
+            return stats
+        }
+    }
+
+    // MARK: Choosing
+
+    /// The endpoint to use now: one due for a probe first, else the healthy one with the fewest in flight.
+    private func pick() -> Lease? {
+        let t = now()
+        var best: Int?
+        for i in states.indices {
+            let stats = states[i].stats
+            guard stats.inFlight < stats.maxConcurrentRequests else { continue }
+            switch states[i].health {
+            case .down(let until) where until <= t:
+                return Lease(index: i, isProbe: true, format: stats.format)
+            case .probing(inFlight: false):
+                return Lease(index: i, isProbe: true, format: stats.format)
+            case .healthy:
+                if best.map({ stats.inFlight < states[$0].stats.inFlight }) ?? true { best = i }
+            default:
+                continue
+            }
+        }
+        return best.map { Lease(index: $0, isProbe: false, format: states[$0].stats.format) }
+    }
+
+    /// When every endpoint rests and none can free a slot: the earliest time one may be probed.
+    private func allDownUntil() -> Double? {
+        let t = now()
+        var earliest = Double.infinity
+        for state in states {
+            switch state.health {
+            case .healthy, .probing: return nil
+            case .down(let until) where until <= t: return nil  // due for a probe once a slot frees
+            case .down(let until): earliest = min(earliest, until)
+            }
+        }
+        return earliest.isFinite ? earliest : nil
+    }
+
+    private func allDown(_ until: Double) -> Acquisition {
+        let announce = until > announcedDownUntil
+        if announce {
+            announcedDownUntil = until
+            let wait = max(0, until - now())
+            logger.warning("all chat endpoints are down; waiting before probing again",
+                           metadata: ["seconds": "\(wait)"])
+            onStatus(.allEndpointsDown(waitSeconds: wait))
+        }
+        return .allDown(until: until, announce: announce)
+    }
+
+    private func reserve(_ lease: Lease, isRetry: Bool) {
+        states[lease.index].stats.inFlight += 1
+        if lease.isProbe { states[lease.index].health = .probing(inFlight: true) }
+        noteRetry(lease, isRetry: isRetry)
+    }
+
+    private func noteRetry(_ lease: Lease, isRetry: Bool) {
+        states[lease.index].stats.attempts += 1
+        if isRetry { states[lease.index].stats.retries += 1 }
+    }
+
+    /// Hands free slots to waiting callers, oldest first; tells them when every endpoint rests.
+    private func dispatch() {
+        while waiterHead < waiters.count {
+            let box = waiters[waiterHead]
+            if box.isFinished {
+                waiterHead += 1
+                continue
+            }
+            guard let lease = pick() else { break }
+            states[lease.index].stats.inFlight += 1
+            if lease.isProbe { states[lease.index].health = .probing(inFlight: true) }
+            waiterHead += 1
+            if !box.resume(.lease(lease)) {
+                states[lease.index].stats.inFlight -= 1
+                if lease.isProbe { states[lease.index].health = .probing(inFlight: false) }
+            }
+        }
+        if waiterHead < waiters.count, let until = allDownUntil() {
+            let acquisition = allDown(until)
+            while waiterHead < waiters.count {
+                _ = waiters[waiterHead].resume(acquisition)
+                waiterHead += 1
+            }
+        }
+        if waiterHead > 1024, waiterHead * 2 > waiters.count {
+            waiters.removeFirst(waiterHead)
+            waiterHead = 0
+        }
+    }
+
+    // MARK: Health
+
+    private func succeeded(_ i: Int) {
+        states[i].consecutiveFailures = 0
+        switch states[i].health {
+        case .healthy: break
+        case .down, .probing:
+            states[i].health = .healthy
+            logger.info("chat endpoint is back", metadata: ["endpoint": "\(endpoints[i].name)"])
+            onStatus(.endpointRecovered(endpoint: endpoints[i].name))
+        }
+    }
+
+    private func failed(_ i: Int, lease: Lease, reason: String, at t: Double) {
+        states[i].consecutiveFailures += 1
+        switch states[i].health {
+        case .healthy:
+            if states[i].consecutiveFailures >= health.failureThreshold {
+                setAside(i, until: t + seconds(health.coolingPeriod),
+                         reason: "\(states[i].consecutiveFailures) failures in a row, last: \(reason)")
+            }
+        case .probing:
+            if lease.isProbe {
+                setAside(i, until: t + seconds(health.coolingPeriod), reason: "probe failed: \(reason)")
+            }
+        case .down:
+            break
+        }
+    }
+
+    private func setAside(_ i: Int, until: Double, reason: String) {
+        if case .down(let current) = states[i].health, current >= until { return }
+        states[i].health = .down(until: until)
+        states[i].stats.timesSetAside += 1
+        let wait = max(0, until - now())
+        logger.warning("chat endpoint set aside",
+                       metadata: ["endpoint": "\(endpoints[i].name)", "seconds": "\(wait)", "reason": "\(reason)"])
+        onStatus(.endpointSetAside(endpoint: endpoints[i].name, seconds: wait, reason: reason))
+    }
+
+    /// A probe that ended without a verdict lets the next caller probe instead.
+    private func releaseProbe(_ i: Int, lease: Lease) {
+        if lease.isProbe, case .probing = states[i].health { states[i].health = .probing(inFlight: false) }
+    }
+}

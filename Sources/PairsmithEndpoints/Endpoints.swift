@@ -1,1 +1,0 @@
-// PairsmithEndpoints: OpenAI-compatible chat-completions and embeddings clients.

@@ -1,0 +1,114 @@
+import Foundation
+
+/// What the test endpoint sends back for one request (pure: no I/O, so it is easy to reason about).
+enum TestEndpointReply {
+    /// An HTTP reply with a JSON (or text) body and extra headers.
+    case http(status: Int, body: String, headers: [String: String])
+    /// Close the connection without replying.
+    case drop
+    /// Announce `body`'s full length, send its first half, then close.
+    case truncated(body: String)
+
+    /// The reply to a `/v1/chat/completions` request body under `behaviour` with `fault`.
+    static func chatCompletion(body: Data, behaviour: TestEndpointBehaviour, fault: TestFault?, contentHash: UInt64, now: Date)
+        -> TestEndpointReply
+    {
+        guard let request = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
+            return error(400, "the request body is not a JSON object", type: "invalid_request_error")
+        }
+        guard let messages = request["messages"] as? [[String: Any]], !messages.isEmpty else {
+            return error(400, "'messages' must be a non-empty array", type: "invalid_request_error")
+        }
+        let format = request["response_format"] as? [String: Any]
+        let formatType = format?["type"] as? String
+        if formatType == "json_schema", behaviour.rejectJSONSchema {
+            return error(400, "response_format type 'json_schema' is not supported by this server", type: "invalid_request_error")
+        }
+        if formatType == "json_object", behaviour.rejectJSONObject {
+            return error(400, "response_format type 'json_object' is not supported by this server", type: "invalid_request_error")
+        }
+        let schema: Any? =
+            ((format?["json_schema"] as? [String: Any])?["schema"]) ?? format?["schema"] ?? schemaInPrompt(messages)
+
+        switch fault {
+        case .serverError: return error(500, "injected internal server error", type: "server_error")
+        case .badRequest: return error(400, "injected: the prompt exceeds the context length", type: "invalid_request_error")
+        case .rateLimited:
+            let value: String
+            switch behaviour.retryAfter {
+            case .seconds(let s): value = String(s)
+            case .httpDate(let s): value = httpDate(now.addingTimeInterval(Double(s)))
+            }
+            let reply = error(429, "injected rate limit; retry later", type: "rate_limit_error")
+            if case .http(let status, let body, _) = reply { return .http(status: status, body: body, headers: ["Retry-After": value]) }
+            return reply
+        case .dropConnection: return .drop
+        default: break
+        }
+
+        var random = SeededRandom(seed: contentHash)
+        let answer = schema.map { SchemaInstanceGenerator.instance(of: $0, random: &random) } ?? ["answer": "ok"]
+        let json = text(of: answer)
+        var content = json
+        var finishReason = "stop"
+        switch fault {
+        case .notJSON: content = "I am sorry, but I cannot answer that in the requested format."
+        case .thinkPrefix: content = "<think>\nThe user wants JSON. Let me write it.\n</think>\n\n" + json
+        case .codeFences: content = "```json\n" + json + "\n```"
+        case .wrongSchema: content = text(of: schema.map { SchemaInstanceGenerator.violation(of: $0, random: &random) } ?? [json])
+        case .lengthCut:
+            content = String(json.prefix(max(1, json.count / 2)))
+            finishReason = "length"
+        default: break
+        }
+        let promptCharacters = messages.reduce(0) { $0 + (($1["content"] as? String)?.count ?? 0) }
+        let promptTokens = max(1, promptCharacters / 4), completionTokens = max(1, content.count / 4)
+        let envelope: [String: Any] = [
+            "id": "chatcmpl-test-\(String(contentHash, radix: 16))",
+            "object": "chat.completion",
+            "created": 0,
+            "model": (request["model"] as? String) ?? behaviour.model,
+            "choices": [["index": 0, "message": ["role": "assistant", "content": content], "finish_reason": finishReason]],
+            "usage": ["prompt_tokens": promptTokens, "completion_tokens": completionTokens,
+                      "total_tokens": promptTokens + completionTokens],
+        ]
+        let bodyText = text(of: envelope)
+        if fault == .truncatedBody { return .truncated(body: bodyText) }
+        return .http(status: 200, body: bodyText, headers: [:])
+    }
+
+    /// An OpenAI-style error reply.
+    static func error(_ status: Int, _ message: String, type: String) -> TestEndpointReply {
+        .http(status: status, body: text(of: ["error": ["message": message, "type": type, "code": status]]), headers: [:])
+    }
+
+    /// The schema a client put into a system message (a line that is a JSON object with a "type"), if any.
+    private static func schemaInPrompt(_ messages: [[String: Any]]) -> Any? {
+        for message in messages {
+            guard let content = message["content"] as? String else { continue }
+            for line in content.split(separator: "\n") where line.hasPrefix("{") {
+                if let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any], object["type"] != nil {
+                    return object
+                }
+            }
+        }
+        return nil
+    }
+
+    /// Compact JSON text with sorted keys.
+    static func text(of value: Any) -> String {
+        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]) else {
+            return "null"
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// An IMF-fixdate, as HTTP writes dates.
+    static func httpDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: date)
+    }
+}
