@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "pairsmith", targets: ["pairsmith"]),
         .library(name: "PairsmithTokenizer", targets: ["PairsmithTokenizer"]),
         .library(name: "PairsmithEngine", targets: ["PairsmithEngine"]),
+        .library(name: "PairsmithHub", targets: ["PairsmithHub"]),
         .library(name: "PairsmithEndpoints", targets: ["PairsmithEndpoints"]),
         .library(name: "PairsmithPipeline", targets: ["PairsmithPipeline"]),
     ],
@@ -22,11 +23,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // MARK: - Public API
@@ -50,6 +52,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PairsmithHub",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PairsmithStore",
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
@@ -57,7 +69,7 @@ let package = Package(
         .target(
             name: "PairsmithPipeline",
             dependencies: [
-                "PairsmithTokenizer", "PairsmithEngine", "PairsmithEndpoints", "PairsmithStore",
+                "PairsmithTokenizer", "PairsmithEngine", "PairsmithEndpoints", "PairsmithStore", "PairsmithBLAS",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -67,7 +79,16 @@ let package = Package(
         .executableTarget(
             name: "pairsmith",
             dependencies: [
-                "PairsmithPipeline",
+                "PairsmithPipeline", "PairsmithHub",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "pairsmith-bench",
+            dependencies: [
+                "PairsmithBLAS", "PairsmithTokenizer", "PairsmithEngine", "PairsmithEndpoints", "PairsmithTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -86,7 +107,9 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -95,6 +118,7 @@ let package = Package(
 
         .testTarget(name: "PairsmithTokenizerTests", dependencies: ["PairsmithTokenizer", "PairsmithTestSupport"]),
         .testTarget(name: "PairsmithBLASTests", dependencies: ["PairsmithBLAS"]),
+        .testTarget(name: "PairsmithHubTests", dependencies: ["PairsmithHub", "PairsmithTestSupport"]),
         .testTarget(name: "PairsmithEngineTests", dependencies: ["PairsmithEngine", "PairsmithTestSupport"]),
         .testTarget(
             name: "PairsmithEndpointsTests",

@@ -39,6 +39,22 @@ public enum ProcessRunner {
                              stderr: String(decoding: err.wait(), as: UTF8.self))
     }
 
+    /// Runs `executable` like ``run(_:_:stdin:environment:currentDirectory:)`` without blocking a concurrency
+    /// thread while it waits, so a server running in the same test process keeps answering the child.
+    public static func runAsync(
+        _ executable: URL, _ arguments: [String], stdin: Data? = nil,
+        environment: [String: String]? = nil, currentDirectory: URL? = nil
+    ) async throws -> ProcessResult {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result {
+                    try run(executable, arguments, stdin: stdin, environment: environment,
+                            currentDirectory: currentDirectory)
+                })
+            }
+        }
+    }
+
     /// Runs a Python snippet with the reference venv's interpreter and returns its standard output.
     public static func python(_ script: String, arguments: [String] = [], stdin: Data? = nil) throws -> Data {
         let python = try TestEnvironment.requirePython()
