@@ -1,1 +1,0 @@
-// PairsmithEngine: safetensors loading and the Qwen3 forward pass (Embedder, Reranker).

@@ -1,0 +1,147 @@
+import Foundation
+import PairsmithBLAS
+
+/// One packed forward pass over a batch of sequences, with its own scratch buffers.
+struct ForwardPass {
+    let model: QwenModel
+    let sequences: [[Int]]
+
+    /// Query rows per attention block: bounds the score matrix to `block × len` and the causal waste to half a block.
+    static let attentionBlock = 128
+
+    /// Runs all layers; returns the final-normed last-token state of each sequence.
+    func run() -> [[Float]] {
+        let c = model.config, w = model.weights
+        let h = c.hiddenSize, d = c.headDim, nH = c.headCount, nKV = c.kvHeadCount
+        let qkvWidth = c.qkvWidth, attnWidth = c.attentionWidth, inter = c.intermediateSize
+        let lengths = sequences.map(\.count)
+        let total = lengths.reduce(0, +)
+        let longest = lengths.max() ?? 0
+        var offsets: [Int] = []
+        var running = 0
+        for length in lengths {
+            offsets.append(running)
+            running += length
+        }
+        let lastRows = zip(offsets, lengths).map { $0 + $1 - 1 }
+
+        let hidden = FloatBuffer(count: total * h)
+        let normed = FloatBuffer(count: total * h)
+        let qkv = FloatBuffer(count: total * qkvWidth)
+        let attention = FloatBuffer(count: total * attnWidth)
+        let gateUp = FloatBuffer(count: total * 2 * inter)
+        let activation = FloatBuffer(count: total * inter)
+        let scores = FloatBuffer(count: Swift.min(Self.attentionBlock, longest) * longest)
+        let headScratch = FloatBuffer(count: d)
+        let positions = UnsafeMutablePointer<Int32>.allocate(capacity: total)
+        defer { positions.deallocate() }
+        for (offset, length) in zip(offsets, lengths) {
+            for p in 0..<length { positions[offset + p] = Int32(p) }
+        }
+        let (cosTable, sinTable) = Self.ropeTables(length: longest, headDim: d, theta: c.ropeTheta)
+
+        // Embedding gather: widen only the rows used.
+        for (offset, ids) in zip(offsets, sequences) {
+            for (p, id) in ids.enumerated() { w.embedding.widen(start: id * h, count: h, into: hidden.pointer + (offset + p) * h) }
+        }
+
+        let eps = c.rmsNormEps
+        let scale = 1 / Float(d).squareRoot()
+        for (index, layer) in w.layers.enumerated() {
+            let last = index == w.layers.count - 1
+            Kernels.rmsNorm(hidden.pointer, weight: layer.inputNorm.pointer, into: normed.pointer, rows: total, width: h, eps: eps)
+            BLAS.linear(normed.pointer, layer.qkv.pointer, into: qkv.pointer, rows: total, inFeatures: h, outFeatures: qkvWidth)
+            Kernels.normAndRotate(qkv.pointer, rowStride: qkvWidth, rows: total, heads: nH, d: d, weight: layer.qNorm.pointer,
+                                  eps: eps, positions: positions, cos: cosTable.pointer, sin: sinTable.pointer,
+                                  scratch: headScratch.pointer)
+            Kernels.normAndRotate(qkv.pointer + nH * d, rowStride: qkvWidth, rows: total, heads: nKV, d: d,
+                                  weight: layer.kNorm.pointer, eps: eps, positions: positions, cos: cosTable.pointer,
+                                  sin: sinTable.pointer, scratch: headScratch.pointer)
+            if !last {
+                for (offset, length) in zip(offsets, lengths) {
+                    attend(qkv: qkv.pointer, into: attention.pointer, outStride: attnWidth, sequenceOffset: offset,
+                           length: length, queryRows: 0..<length, outRowBase: offset, scores: scores.pointer, scale: scale)
+                }
+                BLAS.linear(attention.pointer, layer.output.pointer, into: hidden.pointer,
+                            rows: total, inFeatures: attnWidth, outFeatures: h, accumulate: true)
+                Kernels.rmsNorm(hidden.pointer, weight: layer.postNorm.pointer, into: normed.pointer, rows: total, width: h, eps: eps)
+                BLAS.linear(normed.pointer, layer.gateUp.pointer, into: gateUp.pointer, rows: total, inFeatures: h, outFeatures: 2 * inter)
+                Kernels.swiGLU(gateUp.pointer, into: activation.pointer, rows: total, intermediate: inter)
+                BLAS.linear(activation.pointer, layer.down.pointer, into: hidden.pointer,
+                            rows: total, inFeatures: inter, outFeatures: h, accumulate: true)
+            } else {
+                // Last layer: only the last token of each sequence is pooled, so only its row goes on.
+                let n = sequences.count
+                for (slot, (offset, length)) in zip(offsets, lengths).enumerated() {
+                    attend(qkv: qkv.pointer, into: attention.pointer, outStride: attnWidth, sequenceOffset: offset,
+                           length: length, queryRows: (length - 1)..<length, outRowBase: slot - (length - 1),
+                           scores: scores.pointer, scale: scale)
+                    (normed.pointer + slot * h).update(from: hidden.pointer + lastRows[slot] * h, count: h)
+                }
+                BLAS.linear(attention.pointer, layer.output.pointer, into: normed.pointer,
+                            rows: n, inFeatures: attnWidth, outFeatures: h, accumulate: true)
+                // `normed[0..<n]` now holds the residual stream of the last rows; reuse `hidden` for the norm.
+                Kernels.rmsNorm(normed.pointer, weight: layer.postNorm.pointer, into: hidden.pointer, rows: n, width: h, eps: eps)
+                BLAS.linear(hidden.pointer, layer.gateUp.pointer, into: gateUp.pointer, rows: n, inFeatures: h, outFeatures: 2 * inter)
+                Kernels.swiGLU(gateUp.pointer, into: activation.pointer, rows: n, intermediate: inter)
+                BLAS.linear(activation.pointer, layer.down.pointer, into: normed.pointer,
+                            rows: n, inFeatures: inter, outFeatures: h, accumulate: true)
+                Kernels.rmsNorm(normed.pointer, weight: w.finalNorm.pointer, into: hidden.pointer, rows: n, width: h, eps: eps)
+                return (0..<n).map { Array(UnsafeBufferPointer(start: hidden.pointer + $0 * h, count: h)) }
+            }
+        }
+        return []  // unreachable: a model has at least one layer
+    }
+
+    /// Causal attention of one sequence for the query rows `queryRows`, every head, written to
+    /// `out[(outRowBase + row) · outStride + head · d]`. Scores are computed in blocks of query rows.
+    private func attend(
+        qkv: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>, outStride: Int,
+        sequenceOffset: Int, length: Int, queryRows: Range<Int>, outRowBase: Int,
+        scores: UnsafeMutablePointer<Float>, scale: Float
+    ) {
+        let c = model.config
+        let d = c.headDim, nH = c.headCount, nKV = c.kvHeadCount, width = c.qkvWidth
+        let group = nH / nKV
+        let rows = qkv + sequenceOffset * width
+        for head in 0..<nH {
+            let kv = head / group
+            let q = rows + head * d, k = rows + (nH + kv) * d, v = rows + (nH + nKV + kv) * d
+            var start = queryRows.lowerBound
+            while start < queryRows.upperBound {
+                let count = Swift.min(Self.attentionBlock, queryRows.upperBound - start)
+                let keys = start + count  // causal: rows of this block see keys 0..<start+count at most
+                BLAS.gemm(transA: .none, transB: .transposed, m: count, n: keys, k: d, alpha: scale,
+                          a: q + start * width, lda: width, b: k, ldb: width, c: scores, ldc: keys)
+                for i in 0..<count {
+                    let row = scores + i * keys
+                    let visible = start + i + 1
+                    Kernels.softmax(row, count: visible)
+                    if visible < keys { (row + visible).update(repeating: 0, count: keys - visible) }
+                }
+                BLAS.gemm(transA: .none, transB: .none, m: count, n: d, k: keys,
+                          a: scores, lda: keys, b: v, ldb: width,
+                          c: out + (outRowBase + start) * outStride + head * d, ldc: outStride)
+                start += count
+            }
+        }
+    }
+
+    /// cos/sin of `p · θ^(-2i/d)` for p < length, i < d/2, computed in fp32 as transformers does.
+    static func ropeTables(length: Int, headDim d: Int, theta: Double) -> (FloatBuffer, FloatBuffer) {
+        let half = d / 2
+        let cosTable = FloatBuffer(count: length * half), sinTable = FloatBuffer(count: length * half)
+        let inverse: [Float] = (0..<half).map { i in
+            let exponent = Float(2 * i) / Float(d)
+            return 1 / Float(Foundation.pow(theta, Double(exponent)))
+        }
+        for p in 0..<length {
+            for i in 0..<half {
+                let angle = Float(p) * inverse[i]
+                cosTable.pointer[p * half + i] = Foundation.cos(angle)
+                sinTable.pointer[p * half + i] = Foundation.sin(angle)
+            }
+        }
+        return (cosTable, sinTable)
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import PairsmithTestSupport
+import Testing
+
+/// `pairsmith embed` and `pairsmith rerank` end to end, on the engine's parity checkpoints and references
+/// (made by scripts/reference/engine_make_checkpoint.py --suite; cached like the engine tests do).
+@Suite("pairsmith embed and rerank")
+struct EmbedCommandTests {
+    /// The generated parity suite (the same cache folder as PairsmithEngineTests uses).
+    static let suite: Result<URL, any Error> = Result {
+        let scripts = TestEnvironment.packageRoot.appendingPathComponent("scripts/reference")
+        let generator = scripts.appendingPathComponent("engine_make_checkpoint.py")
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for url in [generator, scripts.appendingPathComponent("engine_reference.py")] {
+            for byte in try Data(contentsOf: url) { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        }
+        let cache = ProcessInfo.processInfo.environment["PAIRSMITH_CACHE"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/pairsmith")
+        let target = cache.appendingPathComponent("fixtures/engine-\(String(hash, radix: 16))")
+        if FileManager.default.fileExists(atPath: target.appendingPathComponent("done").path) { return target }
+        let staging = cache.appendingPathComponent("fixtures/engine-staging-\(UUID().uuidString)")
+        let result = try ProcessRunner.run(try TestEnvironment.requirePython(), [generator.path, "--suite", staging.path])
+        guard result.status == 0 else {
+            throw TestSupportError.processFailed(command: "engine_make_checkpoint.py --suite", status: result.status, stderr: result.stderr)
+        }
+        try Data().write(to: staging.appendingPathComponent("done"))
+        try? FileManager.default.removeItem(at: target)
+        try FileManager.default.moveItem(at: staging, to: target)
+        return target
+    }
+
+    private struct EmbeddingCase: Decodable {
+        var text: String
+        var instruction: String?
+        var max_length: Int
+        var embeddings: [String: [Double]]
+    }
+    private struct EmbeddingReference: Decodable {
+        var hidden: Int
+        var dims: [Int]
+        var cases: [EmbeddingCase]
+    }
+    private struct RerankCase: Decodable {
+        var query: String
+        var document: String
+        var instruction: String
+        var max_length: Int
+        var score: Double
+    }
+    private struct RerankReference: Decodable { var cases: [RerankCase] }
+
+    private func jsonl(_ objects: [[String: String]]) throws -> Data {
+        var data = Data()
+        for object in objects {
+            data += try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            data += Data("\n".utf8)
+        }
+        return data
+    }
+
+    private func outputLines(_ url: URL) throws -> [[String: Any]] {
+        try String(decoding: Data(contentsOf: url), as: UTF8.self).split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+
+    @Test("embed: queries with an instruction and MRL dimensions match transformers, in input order")
+    func embed() throws {
+        let folder = try Self.suite.get().appendingPathComponent("emb-f32-gqa")
+        let reference = try JSONDecoder().decode(EmbeddingReference.self,
+                                                 from: Data(contentsOf: folder.appendingPathComponent("reference.json")))
+        let instruction = "Given a web search query, retrieve relevant passages that answer the query"
+        let cases = reference.cases.filter { $0.instruction == instruction && $0.max_length == 8192 }
+        #expect(!cases.isEmpty)
+        let directory = try TemporaryDirectory(prefix: "cli-embed")
+        defer { directory.remove() }
+        try jsonl(cases.map { ["text": $0.text] }).write(to: directory.file("in.jsonl"))
+        let dims = reference.dims[0]
+        let result = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, [
+            "embed", "--model", folder.path, "--input", directory.file("in.jsonl").path,
+            "--output", directory.file("out.jsonl").path, "--instruction", instruction, "--dimensions", String(dims),
+        ])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let lines = try outputLines(directory.file("out.jsonl"))
+        #expect(lines.count == cases.count)
+        for (line, item) in zip(lines, cases) {
+            let vector = try #require(line["embedding"] as? [Double])
+            let expected = try #require(item.embeddings[String(dims)])
+            #expect(vector.count == dims)
+            let delta = zip(vector, expected).map { abs($0 - $1) }.max() ?? 1
+            #expect(delta <= 1e-4, "max |Δ| \(delta)")
+        }
+    }
+
+    @Test("rerank: scores match transformers")
+    func rerank() throws {
+        let folder = try Self.suite.get().appendingPathComponent("rerank-bf16")
+        let reference = try JSONDecoder().decode(RerankReference.self,
+                                                 from: Data(contentsOf: folder.appendingPathComponent("reference.json")))
+        let instruction = "Given a web search query, retrieve relevant passages that answer the query"
+        let cases = reference.cases.filter { $0.instruction == instruction && $0.max_length == 8192 }
+        let directory = try TemporaryDirectory(prefix: "cli-rerank")
+        defer { directory.remove() }
+        try jsonl(cases.map { ["query": $0.query, "document": $0.document] }).write(to: directory.file("in.jsonl"))
+        let result = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, [
+            "rerank", "--model", folder.path, "--input", directory.file("in.jsonl").path,
+            "--output", directory.file("out.jsonl").path,
+        ])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let lines = try outputLines(directory.file("out.jsonl"))
+        #expect(lines.count == cases.count)
+        for (line, item) in zip(lines, cases) {
+            let score = try #require(line["score"] as? Double)
+            #expect(abs(score - item.score) <= 1e-4)
+        }
+    }
+
+    @Test("a bad input line fails with file:line")
+    func badLine() throws {
+        let folder = try Self.suite.get().appendingPathComponent("emb-f32-gqa")
+        let directory = try TemporaryDirectory(prefix: "cli-embed")
+        defer { directory.remove() }
+        try Data("{\"text\": \"fine\"}\n\n{\"txt\": \"oops\"}\n".utf8).write(to: directory.file("in.jsonl"))
+        let result = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, [
+            "embed", "--model", folder.path, "--input", directory.file("in.jsonl").path,
+            "--output", directory.file("out.jsonl").path,
+        ])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("in.jsonl:3"), "stderr: \(result.stderr)")
+        #expect(result.stderr.contains("text"))
+    }
+
+    @Test("a folder that is not a model, or dimensions out of range, fail with a message")
+    func badModel() throws {
+        let directory = try TemporaryDirectory(prefix: "cli-embed")
+        defer { directory.remove() }
+        try Data("{\"text\": \"x\"}\n".utf8).write(to: directory.file("in.jsonl"))
+        let missing = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, [
+            "embed", "--model", directory.url.path, "--input", directory.file("in.jsonl").path,
+            "--output", directory.file("out.jsonl").path,
+        ])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("tokenizer.json") || missing.stderr.contains("config.json"), "stderr: \(missing.stderr)")
+        let folder = try Self.suite.get().appendingPathComponent("emb-f32-gqa")
+        let tooWide = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, [
+            "embed", "--model", folder.path, "--input", directory.file("in.jsonl").path,
+            "--output", directory.file("out.jsonl").path, "--dimensions", "4096",
+        ])
+        #expect(tooWide.status != 0)
+        #expect(tooWide.stderr.contains("dimensions 4096"), "stderr: \(tooWide.stderr)")
+    }
+}
