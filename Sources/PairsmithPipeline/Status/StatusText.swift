@@ -15,10 +15,7 @@ public enum StatusText {
             lines.append("run \(run)")
             let states = UnitState.allCases
             lines.append(pad("stage", 12) + states.map { pad($0.rawValue, 10, right: true) }.joined() + pad("total", 10, right: true))
-            let stages = Set(status.units.filter { $0.run == run }.map(\.stage)).sorted {
-                (RetrievalStage(rawValue: $0).map { RetrievalStage.allCases.firstIndex(of: $0)! } ?? 99, $0)
-                    < (RetrievalStage(rawValue: $1).map { RetrievalStage.allCases.firstIndex(of: $0)! } ?? 99, $1)
-            }
+            let stages = Set(status.units.filter { $0.run == run }.map(\.stage)).sorted { (order($0), $0) < (order($1), $1) }
             for stage in stages {
                 let counts = states.map { status.count(stage: stage, state: $0, run: run) }
                 lines.append(pad(stage, 12) + counts.map { pad(String($0), 10, right: true) }.joined()
@@ -47,6 +44,11 @@ public enum StatusText {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
         return String(decoding: try encoder.encode(status), as: UTF8.self)
+    }
+
+    /// Known stages in pipeline order, then any others.
+    private static func order(_ stage: String) -> Int {
+        RetrievalStage.allCases.firstIndex { $0.rawValue == stage } ?? RetrievalStage.allCases.count
     }
 
     private static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
