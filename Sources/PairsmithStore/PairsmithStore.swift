@@ -6,6 +6,12 @@ import GRDB
 /// Every write method is one transaction that keeps the queue's invariants (a unit's results are stored in the
 /// transaction that marks it done; unit keys are unique). Open a database file once per process and share the
 /// value: it is `Sendable` and cheap to copy.
+///
+/// How a stage uses it: on start, ``recoverInterruptedUnits(run:)``; then workers ``claim(run:stage:limit:now:)``
+/// ready units, do the work, and hand `.complete(unitID:outputs:)` (results plus the next stage's unit keys) or
+/// `.fail(unitID:error:policy:)` to a ``BatchWriter``, which commits many of them per transaction. WAL with
+/// `synchronous = NORMAL`: a killed process loses at most the writes not yet committed, never a half batch; a power
+/// cut may also lose the last committed batches, never consistency.
 public struct PairsmithStore: Sendable {
     /// The database file's path.
     public let path: String
