@@ -208,18 +208,33 @@ def make_bench(out):
     print(f"wrote {out}", file=sys.stderr)
 
 
+# The demo's stand-in when no real Qwen3-Embedding weights are present: a small random-weight embedding model
+# with the real tokenizer (its similarities mean nothing; it exercises the whole path).
+STANDIN = dict(name="standin", kind="embedding", hidden=128, inter=384, layers=4, heads=4, kv=2, head_dim=32,
+               theta=1_000_000.0, dtype="BF16", rope="params", dtype_key="dtype", prefix="", shards=1, eos=True)
+
+
+def make_standin(out):
+    """A small random-weight embedding checkpoint for the demo (written once)."""
+    make_checkpoint(out, STANDIN, seed=2026)
+    print(f"wrote {out}", file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--suite", help="write the parity checkpoints and references into this folder")
     ap.add_argument("--bench", help="write the 0.6B-shaped benchmark checkpoint into this folder")
+    ap.add_argument("--standin", help="write the demo's small random-weight embedding checkpoint into this folder")
     args = ap.parse_args()
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     if args.suite:
         make_suite(args.suite)
     if args.bench:
         make_bench(args.bench)
-    if not args.suite and not args.bench:
-        ap.error("give --suite DIR and/or --bench DIR")
+    if args.standin:
+        make_standin(args.standin)
+    if not args.suite and not args.bench and not args.standin:
+        ap.error("give --suite DIR, --bench DIR and/or --standin DIR")
 
 
 if __name__ == "__main__":
