@@ -1,4 +1,8 @@
 import COpenBLAS
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Single-precision dense linear algebra on OpenBLAS, with no C types in its API.
 ///
@@ -91,6 +95,44 @@ public enum BLAS {
     public static var coreName: String {
         guard let name = openblas_get_corename() else { return "" }
         return String(cString: name)
+    }
+
+    /// The `OPENBLAS_CORETYPE` that would run faster than the kernel family OpenBLAS picked, or nil.
+    ///
+    /// OpenBLAS 0.3.21 (Debian bookworm) does not know recent Xeons and falls back to the SSE3 `Prescott`
+    /// kernels, about 5× slower than `SkylakeX` on an AVX-512 CPU. The choice is made when the library loads,
+    /// so it can only be fixed by the environment of a new process (see ``reexecWithBetterCoreIfNeeded()``).
+    /// `cpuFlags` are the CPU's feature flags (default: read from /proc/cpuinfo); nil when the variable is set.
+    public static func betterCoreType(chosen: String = coreName, cpuFlags: Set<String>? = nil,
+                                      environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if environment["OPENBLAS_CORETYPE"] != nil { return nil }
+        let flags = cpuFlags ?? cpuInfoFlags()
+        let weak: Set<String> = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Sandybridge", "Haswell", "Zen"]
+        guard weak.contains(chosen) else { return nil }
+        if flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"]) { return "SkylakeX" }
+        if chosen != "Haswell" && chosen != "Zen" && flags.isSuperset(of: ["avx2", "fma"]) { return "Haswell" }
+        return nil
+    }
+
+    /// Restarts the current program with `OPENBLAS_CORETYPE` set when ``betterCoreType(chosen:cpuFlags:environment:)``
+    /// names one; returns normally when there is nothing to gain or the restart is impossible.
+    public static func reexecWithBetterCoreIfNeeded() {
+        guard let core = betterCoreType() else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        let arguments = CommandLine.arguments
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
+        argv.append(nil)
+        execv("/proc/self/exe", argv)
+        // execv returned: it failed; carry on with the slower kernels.
+        for pointer in argv { free(pointer) }
+    }
+
+    private static func cpuInfoFlags() -> Set<String> {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return [] }
+        for line in text.split(separator: "\n") where line.hasPrefix("flags") {
+            return Set(line.split(separator: ":", maxSplits: 1).last?.split(separator: " ").map(String.init) ?? [])
+        }
+        return []
     }
 
     /// The number of threads OpenBLAS uses for one call; settable (values below 1 become 1).

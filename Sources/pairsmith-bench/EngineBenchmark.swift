@@ -33,6 +33,7 @@ struct EngineBenchmark: AsyncParsableCommand {
     var reference = false
 
     func run() async throws {
+        BLAS.reexecWithBetterCoreIfNeeded()  // OpenBLAS 0.3.21 runs SSE3 kernels on recent Xeons
         let folder = URL(fileURLWithPath: checkpoint)
         try ensureCheckpoint(folder)
         print("OpenBLAS: \(BLAS.configuration) (core \(BLAS.coreName), \(BLAS.threadCount) threads)")
@@ -129,7 +130,7 @@ struct EngineBenchmark: AsyncParsableCommand {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return .nan }
         let key = peak ? "VmHWM:" : "VmRSS:"
         for line in status.split(separator: "\n") where line.hasPrefix(key) {
-            let kb = line.dropFirst(key.count).split(separator: " ").first.flatMap { Double($0) } ?? .nan
+            let kb = line.dropFirst(key.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Double($0) } ?? .nan
             return kb / 1024
         }
         return .nan

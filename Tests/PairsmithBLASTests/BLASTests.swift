@@ -117,4 +117,14 @@ struct BLASTests {
         #expect(BLAS.threadCount == 1)
         BLAS.threadCount = before
     }
+
+    @Test("a misdetected core (Prescott on an AVX-512 CPU) gets a better OPENBLAS_CORETYPE; a set variable wins")
+    func betterCoreType() {
+        let avx512: Set<String> = ["avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"]
+        #expect(BLAS.betterCoreType(chosen: "Prescott", cpuFlags: avx512, environment: [:]) == "SkylakeX")
+        #expect(BLAS.betterCoreType(chosen: "Prescott", cpuFlags: ["avx2", "fma"], environment: [:]) == "Haswell")
+        #expect(BLAS.betterCoreType(chosen: "SkylakeX", cpuFlags: avx512, environment: [:]) == nil)
+        #expect(BLAS.betterCoreType(chosen: "Prescott", cpuFlags: avx512, environment: ["OPENBLAS_CORETYPE": "Prescott"]) == nil)
+        #expect(BLAS.betterCoreType(chosen: "Prescott", cpuFlags: ["sse3"], environment: [:]) == nil)
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PairsmithBLAS
 import PairsmithEngine
 
 extension PairsmithCommand {
@@ -27,6 +28,7 @@ extension PairsmithCommand {
         var maxLength = 8192
 
         func run() async throws {
+            BLAS.reexecWithBetterCoreIfNeeded()  // OpenBLAS 0.3.21 runs SSE3 kernels on recent Xeons
             let embedder = try Embedder(folder: URL(fileURLWithPath: model), maxLength: maxLength)
             _ = try await JSONLJobs.embed(embedder: embedder, input: URL(fileURLWithPath: input),
                                           output: URL(fileURLWithPath: output), instruction: instruction,

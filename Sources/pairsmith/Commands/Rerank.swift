@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PairsmithBLAS
 import PairsmithEngine
 
 extension PairsmithCommand {
@@ -24,6 +25,7 @@ extension PairsmithCommand {
         var maxLength = 8192
 
         func run() async throws {
+            BLAS.reexecWithBetterCoreIfNeeded()  // OpenBLAS 0.3.21 runs SSE3 kernels on recent Xeons
             let reranker = try Reranker(folder: URL(fileURLWithPath: model), maxLength: maxLength)
             _ = try await JSONLJobs.rerank(reranker: reranker, input: URL(fileURLWithPath: input),
                                            output: URL(fileURLWithPath: output), instruction: instruction)
