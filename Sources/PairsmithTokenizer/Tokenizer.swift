@@ -34,7 +34,11 @@ public final class Tokenizer: Sendable {
         } catch {
             throw TokenizerError.unreadable(path: url.path, reason: error.localizedDescription)
         }
-        try self.init(data: data)
+        do {
+            try self.init(data: data)
+        } catch TokenizerError.invalidJSON(let reason) {
+            throw TokenizerError.invalidJSON(reason: "\(url.path): \(reason)")
+        }
     }
 
     /// Reads a `tokenizer.json` from its bytes; throws ``TokenizerError``.

@@ -19,6 +19,9 @@ struct TokenizerBenchmark: ParsableCommand {
     @Option(help: "Bytes of text in the default sample.")
     var sampleBytes = 2_000_000
 
+    @Option(help: "Cut the default sample into chunks of at most this many characters (0: whole texts of up to 3000–6000).")
+    var chunkChars = 0
+
     @Option(help: "Seconds to measure each side.")
     var seconds = 3.0
 
@@ -44,7 +47,8 @@ struct TokenizerBenchmark: ParsableCommand {
             inputPath = input
         } else {
             inputPath = folder.file("chunks.jsonl").path
-            try reference(["sample", "--budget", "\(sampleBytes)"]).write(to: URL(fileURLWithPath: inputPath))
+            try reference(["sample", "--budget", "\(sampleBytes)", "--chunk-chars", "\(chunkChars)"])
+                .write(to: URL(fileURLWithPath: inputPath))
         }
         let chunks = try String(contentsOfFile: inputPath, encoding: .utf8).split(separator: "\n").compactMap { line in
             (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["text"] as? String

@@ -8,7 +8,7 @@ Usage:
   tokenizer_reference.py decode  --tokenizer PATH < {"ids"} lines    -> {"text","text_skip"}
   tokenizer_reference.py embedding-variant SRC DST                # copy whose post_processor appends <|endoftext|>
   tokenizer_reference.py added-variant SRC DST                    # copy with added tokens using lstrip/rstrip/single_word/normalized
-  tokenizer_reference.py sample  --budget BYTES > chunks.jsonl   # natural-text chunks {"text"} for the benchmark
+  tokenizer_reference.py sample  --budget BYTES [--chunk-chars N] > chunks.jsonl   # natural-text chunks {"text"} for the benchmark
   tokenizer_reference.py bench   --tokenizer PATH --input chunks.jsonl --seconds S
 
 Every output record is one JSON line. `ids` = encode(text).ids (post-processor applied), `ids_plain` =
@@ -205,6 +205,7 @@ def main():
     parser.add_argument("--budget", type=int, default=1_500_000)
     parser.add_argument("--input")
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--chunk-chars", type=int, default=0, help="sample: re-cut the texts into chunks of this many characters")
     args = parser.parse_args()
 
     if args.command == "locate":
@@ -242,7 +243,8 @@ def main():
     if args.command == "sample":
         texts = man_pages(args.budget * 45 // 100) + gettext_catalogs(args.budget * 40 // 100) + source_code(args.budget * 15 // 100)
         for _, text in texts:
-            write({"text": text})
+            for piece in (chunks(text, args.chunk_chars) if args.chunk_chars > 0 else [text]):
+                write({"text": piece})
         return
 
     tok = Tokenizer.from_file(args.tokenizer or locate())
