@@ -31,7 +31,7 @@ struct ForwardPass {
         let attention = FloatBuffer(count: total * attnWidth)
         let gateUp = FloatBuffer(count: total * 2 * inter)
         let activation = FloatBuffer(count: total * inter)
-        let scores = FloatBuffer(count: Swift.min(Self.attentionBlock, longest) * longest)
+        let scores = (0..<Self.workers).map { _ in FloatBuffer(count: Swift.min(Self.attentionBlock, longest) * longest) }
         let headScratch = FloatBuffer(count: d)
         let positions = UnsafeMutablePointer<Int32>.allocate(capacity: total)
         defer { positions.deallocate() }
@@ -58,10 +58,8 @@ struct ForwardPass {
                                   weight: layer.kNorm.pointer, eps: eps, positions: positions, cos: cosTable.pointer,
                                   sin: sinTable.pointer, scratch: headScratch.pointer)
             if !last {
-                for (offset, length) in zip(offsets, lengths) {
-                    attend(qkv: qkv.pointer, into: attention.pointer, outStride: attnWidth, sequenceOffset: offset,
-                           length: length, queryRows: 0..<length, outRowBase: offset, scores: scores.pointer, scale: scale)
-                }
+                let jobs = zip(offsets, lengths).map { AttentionJob(offset: $0, queryRows: 0..<$1, outRowBase: $0) }
+                attendAll(jobs, qkv: qkv.pointer, into: attention.pointer, outStride: attnWidth, scores: scores, scale: scale)
                 BLAS.linear(attention.pointer, layer.output.pointer, into: hidden.pointer,
                             rows: total, inFeatures: attnWidth, outFeatures: h, accumulate: true)
                 Kernels.rmsNorm(hidden.pointer, weight: layer.postNorm.pointer, into: normed.pointer, rows: total, width: h, eps: eps)
@@ -72,12 +70,11 @@ struct ForwardPass {
             } else {
                 // Last layer: only the last token of each sequence is pooled, so only its row goes on.
                 let n = sequences.count
-                for (slot, (offset, length)) in zip(offsets, lengths).enumerated() {
-                    attend(qkv: qkv.pointer, into: attention.pointer, outStride: attnWidth, sequenceOffset: offset,
-                           length: length, queryRows: (length - 1)..<length, outRowBase: slot - (length - 1),
-                           scores: scores.pointer, scale: scale)
-                    (normed.pointer + slot * h).update(from: hidden.pointer + lastRows[slot] * h, count: h)
+                let jobs = zip(offsets, lengths).enumerated().map { slot, sequence in
+                    AttentionJob(offset: sequence.0, queryRows: (sequence.1 - 1)..<sequence.1, outRowBase: slot - (sequence.1 - 1))
                 }
+                attendAll(jobs, qkv: qkv.pointer, into: attention.pointer, outStride: attnWidth, scores: scores, scale: scale)
+                for slot in 0..<n { (normed.pointer + slot * h).update(from: hidden.pointer + lastRows[slot] * h, count: h) }
                 BLAS.linear(attention.pointer, layer.output.pointer, into: normed.pointer,
                             rows: n, inFeatures: attnWidth, outFeatures: h, accumulate: true)
                 // `normed[0..<n]` now holds the residual stream of the last rows; reuse `hidden` for the norm.
@@ -93,37 +90,82 @@ struct ForwardPass {
         return []  // unreachable: a model has at least one layer
     }
 
-    /// Causal attention of one sequence for the query rows `queryRows`, every head, written to
+    /// Worker threads for attention (each runs single-threaded sgemm on its own (sequence, head) items).
+    static let workers = Swift.max(1, Swift.min(8, ProcessInfo.processInfo.activeProcessorCount))
+
+    /// One sequence's attention work: its first row in the packed batch, the query rows to compute, and
+    /// where row `r` of them lands in the output (`outRowBase + r`).
+    struct AttentionJob: Sendable {
+        let offset: Int
+        let queryRows: Range<Int>
+        let outRowBase: Int
+    }
+
+    /// Pointers shared by the attention workers; each worker writes disjoint output columns/rows and its own scores.
+    private struct SharedBuffers: @unchecked Sendable {
+        let qkv: UnsafeMutablePointer<Float>
+        let out: UnsafeMutablePointer<Float>
+        let scores: [UnsafeMutablePointer<Float>]
+    }
+
+    /// Attention for every (job, head) item, spread over the workers with single-threaded BLAS calls
+    /// (the per-head GEMMs are too small to gain from OpenBLAS's own threads).
+    private func attendAll(
+        _ jobs: [AttentionJob], qkv: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>,
+        outStride: Int, scores: [FloatBuffer], scale: Float
+    ) {
+        let heads = model.config.headCount
+        let items = jobs.count * heads
+        let workers = Swift.min(scores.count, items)
+        let shared = SharedBuffers(qkv: qkv, out: out, scores: scores.map(\.pointer))
+        if workers <= 1 {
+            for item in 0..<items {
+                attend(jobs[item / heads], head: item % heads, qkv: shared.qkv, into: shared.out, outStride: outStride,
+                       scores: shared.scores[0], scale: scale)
+            }
+            return
+        }
+        let saved = BLAS.threadCount
+        BLAS.threadCount = 1
+        defer { BLAS.threadCount = saved }
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var item = worker
+            while item < items {
+                attend(jobs[item / heads], head: item % heads, qkv: shared.qkv, into: shared.out, outStride: outStride,
+                       scores: shared.scores[worker], scale: scale)
+                item += workers
+            }
+        }
+    }
+
+    /// Causal attention of one sequence and one query head for the job's query rows, written to
     /// `out[(outRowBase + row) · outStride + head · d]`. Scores are computed in blocks of query rows.
     private func attend(
-        qkv: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>, outStride: Int,
-        sequenceOffset: Int, length: Int, queryRows: Range<Int>, outRowBase: Int,
-        scores: UnsafeMutablePointer<Float>, scale: Float
+        _ job: AttentionJob, head: Int, qkv: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>,
+        outStride: Int, scores: UnsafeMutablePointer<Float>, scale: Float
     ) {
         let c = model.config
         let d = c.headDim, nH = c.headCount, nKV = c.kvHeadCount, width = c.qkvWidth
-        let group = nH / nKV
-        let rows = qkv + sequenceOffset * width
-        for head in 0..<nH {
-            let kv = head / group
-            let q = rows + head * d, k = rows + (nH + kv) * d, v = rows + (nH + nKV + kv) * d
-            var start = queryRows.lowerBound
-            while start < queryRows.upperBound {
-                let count = Swift.min(Self.attentionBlock, queryRows.upperBound - start)
-                let keys = start + count  // causal: rows of this block see keys 0..<start+count at most
-                BLAS.gemm(transA: .none, transB: .transposed, m: count, n: keys, k: d, alpha: scale,
-                          a: q + start * width, lda: width, b: k, ldb: width, c: scores, ldc: keys)
-                for i in 0..<count {
-                    let row = scores + i * keys
-                    let visible = start + i + 1
-                    Kernels.softmax(row, count: visible)
-                    if visible < keys { (row + visible).update(repeating: 0, count: keys - visible) }
-                }
-                BLAS.gemm(transA: .none, transB: .none, m: count, n: d, k: keys,
-                          a: scores, lda: keys, b: v, ldb: width,
-                          c: out + (outRowBase + start) * outStride + head * d, ldc: outStride)
-                start += count
+        let queryRows = job.queryRows, outRowBase = job.outRowBase
+        let rows = qkv + job.offset * width
+        let kv = head / (nH / nKV)
+        let q = rows + head * d, k = rows + (nH + kv) * d, v = rows + (nH + nKV + kv) * d
+        var start = queryRows.lowerBound
+        while start < queryRows.upperBound {
+            let count = Swift.min(Self.attentionBlock, queryRows.upperBound - start)
+            let keys = start + count  // causal: rows of this block see keys 0..<start+count at most
+            BLAS.gemm(transA: .none, transB: .transposed, m: count, n: keys, k: d, alpha: scale,
+                      a: q + start * width, lda: width, b: k, ldb: width, c: scores, ldc: keys)
+            for i in 0..<count {
+                let row = scores + i * keys
+                let visible = start + i + 1
+                Kernels.softmax(row, count: visible)
+                if visible < keys { (row + visible).update(repeating: 0, count: keys - visible) }
             }
+            BLAS.gemm(transA: .none, transB: .none, m: count, n: d, k: keys,
+                      a: scores, lda: keys, b: v, ldb: width,
+                      c: out + (outRowBase + start) * outStride + head * d, ldc: outStride)
+            start += count
         }
     }
 

@@ -75,7 +75,8 @@ enum Kernels {
         var lanes = SIMD8<Float>(repeating: -.infinity)
         var j = 0
         while j + 8 <= count {
-            lanes = pointwiseMax(lanes, UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self))
+            let v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
+            lanes.replace(with: v, where: v .> lanes)
             j += 8
         }
         var maximum = lanes.max()
