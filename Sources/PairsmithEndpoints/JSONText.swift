@@ -9,14 +9,15 @@ extension JSONValue {
         return out
     }
 
-    /// Parses `text` strictly as one JSON document (no comments, no trailing text).
+    /// Parses `text` strictly as one JSON document (RFC 8259: no comments, trailing commas, duplicate keys
+    /// or trailing text).
     public static func parse(_ text: String) throws -> JSONValue {
-        try parse(Data(text.utf8))
+        try JSONParser.parse(Array(text.utf8))
     }
 
-    /// Parses `data` strictly as one JSON document (no comments, no trailing text).
+    /// Parses `data` strictly as one JSON document (see ``parse(_:)-(String)``).
     public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        try JSONParser.parse(Array(data))
     }
 
     private static func write(_ value: JSONValue, into out: inout String) {

