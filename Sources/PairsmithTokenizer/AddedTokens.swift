@@ -29,6 +29,8 @@ struct AddedTokenMatcher: Sendable {
     let tokens: [AddedToken]
     /// Patterns grouped by first byte, longest first.
     private let byFirstByte: [[Pattern]]
+    /// Whether any pattern starts with each byte (a cheap test before looking at the patterns).
+    private let startsPattern: [Bool]
     /// Whether there is any pattern at all.
     let isEmpty: Bool
 
@@ -42,6 +44,7 @@ struct AddedTokenMatcher: Sendable {
         }
         for byte in 0..<256 { groups[byte].sort { $0.bytes.count > $1.bytes.count } }
         byFirstByte = groups
+        startsPattern = groups.map { !$0.isEmpty }
         isEmpty = groups.allSatisfy(\.isEmpty)
     }
 
@@ -61,7 +64,7 @@ struct AddedTokenMatcher: Sendable {
         var startOffset = 0
         var position = 0
         while position < count {
-            guard let (patternIndex, length) = longestMatch(in: text, at: position) else {
+            guard startsPattern[Int(text[position])], let (patternIndex, length) = longestMatch(in: text, at: position) else {
                 position += 1
                 continue
             }
