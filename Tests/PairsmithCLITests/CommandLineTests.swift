@@ -37,7 +37,7 @@ struct CommandLineTests {
 @Suite("commands not available yet")
 struct NotAvailableYetTests {
     @Test("exits 1 with a one-line message", arguments: [
-        ["run", "pipelines/retrieval.yaml"], ["status"], ["export"],
+        ["export"],
     ])
     func notAvailable(arguments: [String]) throws {
         let result = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, arguments)

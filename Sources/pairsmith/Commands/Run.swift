@@ -1,10 +1,21 @@
 import ArgumentParser
+import Foundation
+import PairsmithBLAS
+import PairsmithEndpoints
+import PairsmithEngine
+import PairsmithPipeline
+import PairsmithStore
 
 extension PairsmithCommand {
     /// `pairsmith run`: generate query–passage pairs for a pipeline over a corpus.
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Generate query–passage pairs for a pipeline over a corpus.")
+            abstract: "Generate query–passage pairs for a pipeline over a corpus.",
+            discussion: """
+                Every step is kept in the database: run the same command again after an interruption (Ctrl-C, a \
+                crash, kill -9) and it resumes, asking nothing twice. The first Ctrl-C stops after committing what is \
+                done; a second one exits at once. Exit status 0 when every unit is done or recorded as failed.
+                """)
 
         @Argument(help: "The pipeline file (YAML), e.g. pipelines/retrieval.yaml.")
         var pipeline: String
@@ -36,8 +47,73 @@ extension PairsmithCommand {
         @Option(help: "Requests in flight per endpoint.")
         var concurrency: Int?
 
+        func validate() throws {
+            guard corpus != nil else { throw ValidationError("give the corpus with --corpus FILE") }
+            guard db != nil else { throw ValidationError("give the database with --db FILE") }
+            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+            if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+            if embeddingURL != nil {
+                throw ValidationError("--embedding-url is not supported yet; give a local model folder with --embedding-model")
+            }
+        }
+
         func run() async throws {
-            throw NotAvailableYet(command: "pairsmith run")
+            BLAS.reexecWithBetterCoreIfNeeded()
+            guard let corpus, let db else { throw ValidationError("give --corpus and --db") }
+            let configuration = try PipelineConfiguration.load(from: URL(fileURLWithPath: pipeline))
+                .overriding(chatURL: chatURL, chatModel: chatModel, concurrency: concurrency)
+            let modelFolder = try embeddingFolder(configuration)
+            let embedder = try Embedder(folder: modelFolder)
+            let store = try PairsmithStore(path: db)
+            let options = RetrievalRunOptions(
+                corpus: URL(fileURLWithPath: corpus), personas: personas.map { URL(fileURLWithPath: $0) }, limit: limit,
+                concurrency: concurrency, embeddingModel: modelFolder.standardizedFileURL.path)
+            let chat = RetrievalRun.chatConfiguration(for: configuration)
+            let summary: RunSummary
+            do {
+                summary = try await runPipeline(chat: chat, configuration: configuration, store: store, embedder: embedder, options: options)
+            } catch is CancellationError {
+                Self.printError("interrupted before the LLM stages began; run the same command again to resume")
+                throw ExitCode(130)
+            }
+            Self.printError(summary.description)
+            print("pairs: \(summary.pairs) in \(db) (run \(summary.run)); see `pairsmith status --db \(db)`")
+            if summary.interrupted { throw ExitCode(130) }
+            if !summary.isComplete { throw ExitCode(1) }
+        }
+
+        private func runPipeline(
+            chat: ChatClientConfiguration, configuration: PipelineConfiguration, store: PairsmithStore, embedder: Embedder,
+            options: RetrievalRunOptions
+        ) async throws -> RunSummary {
+            try await ChatClient.withClient(chat) { client in
+                let job = RetrievalRun(
+                    configuration: configuration, store: store, client: client,
+                    embed: { texts in try await embedder.embed(texts) }, options: options,
+                    onProgress: { progress in Self.printError(progress.description) })
+                return try await GracefulStop.run(onFirstSignal: { _ in
+                    Self.printError("stopping: committing what is done (press Ctrl-C again to exit at once)")
+                }) {
+                    try await job.execute()
+                }
+            }
+        }
+
+        /// The embedding model folder: --embedding-model, or the pipeline's `embedding.model` when it is a folder.
+        private func embeddingFolder(_ configuration: PipelineConfiguration) throws -> URL {
+            if let embeddingModel { return URL(fileURLWithPath: embeddingModel) }
+            let named = URL(fileURLWithPath: configuration.embedding.model, relativeTo: configuration.file.deletingLastPathComponent())
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: named.path, isDirectory: &isDirectory), isDirectory.boolValue {
+                return named
+            }
+            throw ValidationError(
+                "the pipeline's embedding model \"\(configuration.embedding.model)\" is not a folder here; give a local "
+                    + "Qwen3 embedding model folder with --embedding-model DIR (see `pairsmith models pull`)")
+        }
+
+        private static func printError(_ line: String) {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
         }
     }
 }

@@ -1,4 +1,7 @@
 import ArgumentParser
+import Foundation
+import PairsmithPipeline
+import PairsmithStore
 
 extension PairsmithCommand {
     /// `pairsmith status`: show the progress of a run kept in a database.
@@ -11,8 +14,15 @@ extension PairsmithCommand {
         @Flag(help: "Print JSON instead of a table.")
         var json = false
 
+        func validate() throws {
+            guard db != nil else { throw ValidationError("give the database with --db FILE") }
+        }
+
         func run() async throws {
-            throw NotAvailableYet(command: "pairsmith status")
+            guard let db else { throw ValidationError("give the database with --db FILE") }
+            let store = try PairsmithStore.openExisting(url: URL(fileURLWithPath: db))
+            let status = try await store.status()
+            print(json ? try StatusText.json(status) : StatusText.render(status))
         }
     }
 }

@@ -1,0 +1,24 @@
+import Foundation
+
+extension PipelineConfiguration {
+    /// The configuration with the command line's replacements: `--chat-url`/`--chat-model` replace the endpoint list
+    /// with one endpoint, `--concurrency` caps requests in flight per endpoint and units in flight per stage.
+    public func overriding(chatURL: String?, chatModel: String?, concurrency: Int?) -> PipelineConfiguration {
+        var copy = self
+        if chatURL != nil || chatModel != nil {
+            let first = endpoints.first
+            copy.endpoints = [ChatEndpoint(
+                url: chatURL ?? first?.url ?? "http://127.0.0.1:8080/v1", model: chatModel ?? first?.model ?? "default",
+                keyEnvironment: chatURL == nil ? first?.keyEnvironment : nil, concurrency: first?.concurrency ?? 16)]
+        }
+        if let concurrency, concurrency > 0 {
+            copy.endpoints = copy.endpoints.map { endpoint in
+                var endpoint = endpoint
+                endpoint.concurrency = concurrency
+                return endpoint
+            }
+            copy.concurrency = StageConcurrency(configure: concurrency, generate: concurrency)
+        }
+        return copy
+    }
+}

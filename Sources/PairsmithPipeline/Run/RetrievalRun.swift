@@ -1,0 +1,141 @@
+import Foundation
+import PairsmithEndpoints
+import PairsmithStore
+
+/// One run of the retrieval pipeline over a corpus, start to finish or until cancelled:
+/// begin (or resume) the run, recover units a killed process left running, ingest the corpus, load the personas,
+/// match personas to passages, enqueue the configure units, then run the configure and generate stages at the same
+/// time. A passage's generate unit is enqueued in the transaction that completes its configure unit, and the
+/// generate workers pick it up at once. Every answer is stored under its request hash, so running the same command
+/// again (after a kill, or after the end) asks nothing twice and stores no duplicates.
+///
+/// Cancel the calling task to stop gracefully: the units in flight are abandoned (they stay `running` and are
+/// recovered on the next start), every write already handed over is committed, and ``execute()`` returns a summary
+/// marked interrupted.
+public struct RetrievalRun: Sendable {
+    /// The pipeline file.
+    public let configuration: PipelineConfiguration
+    /// The store.
+    public let store: PairsmithStore
+    /// The chat client (its endpoints and retries come from the caller; see ``RetrievalRun/chatConfiguration(for:)``).
+    public let client: ChatClient
+    /// Embeds persona and passage texts (no instruction).
+    public let embed: EmbedTexts
+    /// Corpus, personas and limits.
+    public let options: RetrievalRunOptions
+    /// Called every `options.progressInterval` while the LLM stages run.
+    public let onProgress: @Sendable (RunProgress) -> Void
+
+    /// Creates a run.
+    public init(
+        configuration: PipelineConfiguration, store: PairsmithStore, client: ChatClient, embed: @escaping EmbedTexts,
+        options: RetrievalRunOptions, onProgress: @escaping @Sendable (RunProgress) -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.client = client
+        self.embed = embed
+        self.options = options
+        self.onProgress = onProgress
+    }
+
+    /// Runs the pipeline; returns what it did. Throws for bad inputs or a database that cannot be written, never for
+    /// a bad answer or a failing endpoint (those end as failed units with their reasons).
+    public func execute() async throws -> RunSummary {
+        let run = try await store.beginRun(configuration.runRecord()).id
+        try await store.recoverInterruptedUnits(run: run)
+        let ingest = try await CorpusIngester(store: store, options: .init(limit: options.limit)).ingest(options.corpus)
+        let personaReport = try await PersonaLoader(store: store).load(options.personas ?? configuration.personas.library)
+        let matcher = PersonaMatcher(
+            store: store, model: options.embeddingModel, candidates: configuration.personas.candidates,
+            batchSize: configuration.embedding.batchSize, embed: embed)
+        let matching = try await matcher.matchAll(run: run)
+        try await store.enqueueForDocuments(
+            run: run, stage: RetrievalStage.configure.rawValue, samples: configuration.samplesPerPassage,
+            onlyWithCandidates: true)
+
+        let personas = Dictionary(
+            try await store.personas().compactMap { record in record.id.map { ($0, record.text) } },
+            uniquingKeysWith: { first, _ in first })
+        let counters = RunCounters()
+        let work = StageWork(
+            store: store, run: run, configuration: configuration, prompts: try RetrievalPrompts(configuration: configuration),
+            rules: AnswerRules(settings: configuration.validation),
+            planner: QueryPlanner(settings: configuration.query),
+            answers: AnswerSource(
+                store: store, client: client, model: configuration.endpoints.first?.model ?? "", counters: counters),
+            personas: personas)
+        let started = ContinuousClock.now
+        try await runStages(run: run, work: work, counters: counters, started: started)
+
+        let elapsed = Self.seconds(ContinuousClock.now - started)
+        let progress = try await RunProgress.read(store: store, run: run, counters: counters, elapsed: elapsed)
+        let pairs = try await store.pairs(run: run).count
+        return RunSummary(
+            run: run, ingest: ingest, personas: personaReport, matching: matching, progress: progress, pairs: pairs,
+            interrupted: Task.isCancelled && !(progress.configure.isSettled && progress.generate.isSettled))
+    }
+
+    /// The configure and generate stages side by side, a progress reporter and the writer's timed flushes; the
+    /// writer is flushed last, also after cancellation.
+    private func runStages(run: String, work: StageWork, counters: RunCounters, started: ContinuousClock.Instant) async throws {
+        let writer = BatchWriter(store: store, configuration: .init(maxBatchSize: 256, maxDelay: .milliseconds(100)))
+        let gate = StageGate()
+        let configureLimit = max(1, options.concurrency ?? configuration.concurrency.configure)
+        let generateLimit = max(1, options.concurrency ?? configuration.concurrency.generate)
+        let configureLoop = StageLoop(
+            store: store, writer: writer, run: run, stage: .configure, limit: configureLimit,
+            pollInterval: .milliseconds(50), upstreamFinished: { true }, work: { try await work.perform($0) })
+        let generateLoop = StageLoop(
+            store: store, writer: writer, run: run, stage: .generate, limit: generateLimit,
+            pollInterval: .milliseconds(50), upstreamFinished: { await gate.isOpen }, work: { try await work.perform($0) })
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { helpers in
+                helpers.addTask { try await writer.run() }
+                helpers.addTask { [store, onProgress, options] in
+                    while !Task.isCancelled {
+                        do { try await Task.sleep(for: options.progressInterval) } catch { return }
+                        let elapsed = Self.seconds(ContinuousClock.now - started)
+                        if let progress = try? await RunProgress.read(store: store, run: run, counters: counters, elapsed: elapsed) {
+                            onProgress(progress)
+                        }
+                    }
+                }
+                try await withThrowingTaskGroup(of: Void.self) { stages in
+                    stages.addTask {
+                        try await configureLoop.run()
+                        await gate.open()
+                    }
+                    stages.addTask { try await generateLoop.run() }
+                    try await stages.waitForAll()
+                }
+                helpers.cancelAll()
+                try await helpers.waitForAll()
+            }
+        } catch {
+            try? await writer.close()
+            throw error
+        }
+        try await writer.close()
+    }
+
+    /// Builds the chat client configuration of a pipeline: its endpoints and transport retries.
+    public static func chatConfiguration(for configuration: PipelineConfiguration) -> ChatClientConfiguration {
+        let endpoints = configuration.endpoints.map { endpoint in
+            EndpointConfiguration(
+                url: endpoint.url, model: endpoint.model,
+                apiKey: endpoint.keyEnvironment.map { APIKeySource.environment($0) } ?? .none,
+                maxConcurrentRequests: max(1, endpoint.concurrency))
+        }
+        let retries = configuration.retries
+        let retry = RetryPolicy(
+            maxAttempts: max(1, retries.transportAttempts), baseDelay: .milliseconds(Int(retries.initialBackoffSeconds * 1_000)),
+            maxDelay: .milliseconds(Int(retries.maxBackoffSeconds * 1_000)))
+        return ChatClientConfiguration(endpoints: endpoints, retry: retry)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let parts = duration.components
+        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
+    }
+}

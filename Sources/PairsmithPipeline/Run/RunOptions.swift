@@ -1,0 +1,31 @@
+import Foundation
+
+/// What a retrieval run works on besides its pipeline file: the corpus, the persona library and the limits the
+/// command line sets.
+public struct RetrievalRunOptions: Sendable {
+    /// The corpus (JSONL file, `.txt`/`.md` file or folder).
+    public var corpus: URL
+    /// A persona library replacing the pipeline's, if given.
+    public var personas: URL?
+    /// Ingest at most this many corpus records.
+    public var limit: Int?
+    /// Units in flight per stage (replaces the pipeline's `concurrency` when given).
+    public var concurrency: Int?
+    /// The embedding model's name, the key under which persona and passage vectors are cached.
+    public var embeddingModel: String
+    /// How often progress is reported.
+    public var progressInterval: Duration
+
+    /// Creates options.
+    public init(
+        corpus: URL, personas: URL? = nil, limit: Int? = nil, concurrency: Int? = nil, embeddingModel: String,
+        progressInterval: Duration = .seconds(5)
+    ) {
+        self.corpus = corpus
+        self.personas = personas
+        self.limit = limit
+        self.concurrency = concurrency
+        self.embeddingModel = embeddingModel
+        self.progressInterval = progressInterval
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import PairsmithStore
+
+/// Unit counts of one stage.
+public struct StageCounts: Sendable, Hashable, Codable {
+    /// Units waiting.
+    public var pending = 0
+    /// Units being worked on.
+    public var running = 0
+    /// Units finished.
+    public var done = 0
+    /// Units given up on (their last error says why).
+    public var failed = 0
+
+    /// Creates counts from the store's per-state numbers.
+    public init(_ counts: [UnitState: Int] = [:]) {
+        pending = counts[.pending, default: 0]
+        running = counts[.running, default: 0]
+        done = counts[.done, default: 0]
+        failed = counts[.failed, default: 0]
+    }
+
+    /// All units of the stage.
+    public var total: Int { pending + running + done + failed }
+    /// True when every unit is done or failed.
+    public var isSettled: Bool { pending == 0 && running == 0 }
+}
+
+/// Where a run stands: units per LLM stage, chat requests sent and answers reused.
+public struct RunProgress: Sendable, Hashable, CustomStringConvertible {
+    /// The configure stage.
+    public var configure: StageCounts
+    /// The generate stage.
+    public var generate: StageCounts
+    /// Chat requests sent by this process.
+    public var requestsSent: Int
+    /// Answers served from `llm_calls` by this process.
+    public var answersReused: Int
+    /// Seconds since the LLM stages started.
+    public var elapsedSeconds: Double
+
+    /// Reads the counts of `run` from `store`.
+    static func read(store: PairsmithStore, run: String, counters: RunCounters, elapsed: Double) async throws -> RunProgress {
+        let configure = StageCounts(try await store.unitCounts(run: run, stage: RetrievalStage.configure.rawValue))
+        let generate = StageCounts(try await store.unitCounts(run: run, stage: RetrievalStage.generate.rawValue))
+        let (sent, reused) = await counters.snapshot()
+        return RunProgress(
+            configure: configure, generate: generate, requestsSent: sent, answersReused: reused, elapsedSeconds: elapsed)
+    }
+
+    /// One plain line: per stage done/total and failures, requests and rate.
+    public var description: String {
+        func stage(_ name: String, _ counts: StageCounts) -> String {
+            "\(name) \(counts.done)/\(counts.total) done, \(counts.failed) failed, \(counts.running) running"
+        }
+        let rate = elapsedSeconds > 0 ? Double(generate.done) / elapsedSeconds : 0
+        return stage("configure", configure) + " | " + stage("generate", generate)
+            + " | \(requestsSent) requests, \(answersReused) reused"
+            + String(format: " | %.1f pairs/s, %.0f s", rate, elapsedSeconds)
+    }
+}
+
+/// What a run did.
+public struct RunSummary: Sendable, Hashable, CustomStringConvertible {
+    /// The run's name.
+    public var run: String
+    /// The corpus ingestion report.
+    public var ingest: IngestReport
+    /// The persona loading report.
+    public var personas: IngestReport
+    /// The persona matching report.
+    public var matching: MatchReport
+    /// The final counts.
+    public var progress: RunProgress
+    /// Pairs stored for the run.
+    public var pairs: Int
+    /// True when the run stopped on cancellation (a signal) before every unit was settled.
+    public var interrupted: Bool
+
+    /// True when every unit is done or recorded as failed.
+    public var isComplete: Bool { progress.configure.isSettled && progress.generate.isSettled && !interrupted }
+
+    public var description: String {
+        var lines = [
+            "corpus: \(ingest)",
+            "personas: \(personas)",
+            "matching: \(matching)",
+            progress.description,
+            "pairs stored for run \(run): \(pairs)",
+        ]
+        if interrupted { lines.append("interrupted: run the same command again to resume where it stopped") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Counts chat requests sent and answers reused, across the workers of a run.
+actor RunCounters {
+    private var sent = 0
+    private var reused = 0
+
+    /// Counts one request sent to an endpoint.
+    func requestSent() { sent += 1 }
+    /// Counts one answer served from the store.
+    func answerReused() { reused += 1 }
+    /// The counts so far.
+    func snapshot() -> (sent: Int, reused: Int) { (sent, reused) }
+}

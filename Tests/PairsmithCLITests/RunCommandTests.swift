@@ -1,0 +1,192 @@
+import Foundation
+import PairsmithStore
+import PairsmithTestSupport
+import Testing
+
+/// `pairsmith run` and `pairsmith status` as a user runs them, against the test endpoint running in this process.
+@Suite("pairsmith run and status", .serialized)
+struct RunCommandTests {
+    /// A folder with the pipeline file (prompts copied beside it), a corpus and a persona library.
+    static func workspace(_ directory: TemporaryDirectory, passages: Int) throws -> URL {
+        let root = directory.url
+        let prompts = root.appendingPathComponent("prompts")
+        try FileManager.default.createDirectory(at: prompts, withIntermediateDirectories: true)
+        let shipped = TestEnvironment.packageRoot.appendingPathComponent("prompts/retrieval")
+        for name in try FileManager.default.contentsOfDirectory(atPath: shipped.path) {
+            try FileManager.default.copyItem(at: shipped.appendingPathComponent(name), to: prompts.appendingPathComponent(name))
+        }
+        var yaml = try String(
+            contentsOf: TestEnvironment.packageRoot.appendingPathComponent("pipelines/retrieval.yaml"), encoding: .utf8)
+        for (old, new) in [
+            ("directory: ../prompts/retrieval", "directory: prompts"), ("samples_per_passage: 1", "samples_per_passage: 2"),
+            ("initial_backoff_seconds: 0.5", "initial_backoff_seconds: 0.01"), ("max_backoff_seconds: 30", "max_backoff_seconds: 0.05"),
+            ("cross_lingual_share: 0.25", "cross_lingual_share: 0.0"),
+        ] {
+            guard yaml.contains(old) else { throw TestSupportError.missingPrerequisite("pipelines/retrieval.yaml without \(old)") }
+            yaml = yaml.replacingOccurrences(of: old, with: new)
+        }
+        try yaml.write(to: root.appendingPathComponent("pipeline.yaml"), atomically: true, encoding: .utf8)
+        let topics = ["ferry timetables", "bread baking", "heat pumps", "ocean tides", "bicycle repair", "tea farming",
+                      "glacier retreat", "library lending", "bee keeping", "solar panels"]
+        let corpus = (0..<passages).map { index in
+            let topic = topics[index % topics.count]
+            return "{\"id\": \"doc-\(index)\", \"lang\": \"en\", \"text\": \"Passage \(index) explains \(topic) in plain words: "
+                + "how people learn about \(topic), which tools they use, and why the seasons change the work.\"}"
+        }
+        try (corpus.joined(separator: "\n") + "\n").write(to: root.appendingPathComponent("corpus.jsonl"), atomically: true, encoding: .utf8)
+        let personas = ["a ferry captain in Bergen", "a baker in Lyon", "a heating engineer in Leeds", "a student in Busan",
+                        "a courier in Bogotá", "a tea farmer in Darjeeling", "a glaciologist in Zurich", "a librarian in Nairobi"]
+        try (personas.map { "{\"persona\": \"\($0)\"}" }.joined(separator: "\n") + "\n")
+            .write(to: root.appendingPathComponent("personas.jsonl"), atomically: true, encoding: .utf8)
+        return root
+    }
+
+    /// The arguments of `pairsmith run` over `workspace` into `database`.
+    static func runArguments(_ workspace: URL, database: URL, endpoint: TestEndpoint) throws -> [String] {
+        [
+            "run", workspace.appendingPathComponent("pipeline.yaml").path,
+            "--corpus", workspace.appendingPathComponent("corpus.jsonl").path, "--db", database.path,
+            "--chat-url", endpoint.url, "--chat-model", "test-model",
+            "--embedding-model", try EmbeddingFixture.model.get().path,
+            "--personas", workspace.appendingPathComponent("personas.jsonl").path, "--concurrency", "2",
+        ]
+    }
+
+    /// The queries of the run, by document key and sample; fails on a duplicate.
+    static func queries(_ database: URL) async throws -> [String: String] {
+        let store = try PairsmithStore(url: database)
+        var result: [String: String] = [:]
+        for pair in try await store.pairs(run: "retrieval") {
+            let key = "\(try await store.document(id: pair.documentID)?.key ?? "?")/\(pair.sample)"
+            #expect(result[key] == nil, "duplicate pair for \(key)")
+            result[key] = pair.query
+        }
+        return result
+    }
+
+    @Test("run finishes with exit 0, status reports it as text and JSON, and a rerun asks nothing")
+    func runAndStatus() async throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-cli-run")
+        defer { directory.remove() }
+        let workspace = try Self.workspace(directory, passages: 4)
+        let database = directory.file("run.sqlite")
+        try await TestEndpoint.withRunning(TestEndpointBehaviour(faultRates: [.serverError: 0.1, .notJSON: 0.05])) { endpoint in
+            let arguments = try Self.runArguments(workspace, database: database, endpoint: endpoint)
+            let first = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, arguments)
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(first.stdoutText.contains("pairs: "))
+            let requests = endpoint.counts().requests
+            let second = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, arguments)
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(endpoint.counts().requests == requests)
+        }
+        let text = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, ["status", "--db", database.path])
+        #expect(text.status == 0)
+        #expect(text.stdoutText.contains("run retrieval") && text.stdoutText.contains("configure"))
+        let json = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, ["status", "--db", database.path, "--json"])
+        #expect(json.status == 0)
+        let object = try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any]
+        #expect(object?["pairs"] as? Int == (try await Self.queries(database)).count)
+        let missing = try await ProcessRunner.runAsync(
+            TestEnvironment.pairsmithExecutable, ["status", "--db", directory.file("none.sqlite").path])
+        #expect(missing.status != 0 && missing.stderr.contains("no pairsmith database"))
+    }
+
+    @Test("kill -9 at random moments, then the same command: exactly the pairs of an uninterrupted run")
+    func killAndResume() async throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-cli-kill")
+        defer { directory.remove() }
+        let workspace = try Self.workspace(directory, passages: 10)
+        let reference = directory.file("reference.sqlite"), killed = directory.file("killed.sqlite")
+        let behaviour = TestEndpointBehaviour(latency: .milliseconds(80), faultRates: [.serverError: 0.05, .dropConnection: 0.03])
+        try await TestEndpoint.withRunning(behaviour) { endpoint in
+            let result = try await ProcessRunner.runAsync(
+                TestEnvironment.pairsmithExecutable, try Self.runArguments(workspace, database: reference, endpoint: endpoint))
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        try await TestEndpoint.withRunning(behaviour) { endpoint in
+            let arguments = try Self.runArguments(workspace, database: killed, endpoint: endpoint)
+            var generator = SystemRandomNumberGenerator()
+            for _ in 0..<3 {
+                let process = Process()
+                process.executableURL = TestEnvironment.pairsmithExecutable
+                process.arguments = arguments
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                try await Task.sleep(for: .milliseconds(Int.random(in: 400...2_500, using: &generator)))
+                kill(process.processIdentifier, SIGKILL)
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    Thread.detachNewThread {
+                        process.waitUntilExit()
+                        continuation.resume()
+                    }
+                }
+            }
+            let final = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, arguments)
+            #expect(final.status == 0, "\(final.stderr)")
+        }
+        let expected = try await Self.queries(reference)
+        #expect(!expected.isEmpty)
+        #expect(try await Self.queries(killed) == expected)
+    }
+
+    @Test("the first SIGINT stops cleanly with status 130; the same command then finishes")
+    func interruptAndResume() async throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-cli-int")
+        defer { directory.remove() }
+        let workspace = try Self.workspace(directory, passages: 10)
+        let database = directory.file("run.sqlite")
+        try await TestEndpoint.withRunning(TestEndpointBehaviour(latency: .milliseconds(150))) { endpoint in
+            let arguments = try Self.runArguments(workspace, database: database, endpoint: endpoint)
+            let process = Process()
+            process.executableURL = TestEnvironment.pairsmithExecutable
+            process.arguments = arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            try await Task.sleep(for: .milliseconds(2_500))
+            kill(process.processIdentifier, SIGINT)
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                Thread.detachNewThread {
+                    process.waitUntilExit()
+                    continuation.resume()
+                }
+            }
+            #expect(process.terminationStatus == 130 || process.terminationStatus == 0)
+            let final = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, arguments)
+            #expect(final.status == 0, "\(final.stderr)")
+        }
+        #expect(try await Self.queries(database).count > 0)
+    }
+}
+
+/// The random-weight embedding checkpoint `emb-f32-gqa` of the engine's parity suite, made once by
+/// `scripts/reference/engine_make_checkpoint.py --suite` into the same cache folder the engine tests use.
+enum EmbeddingFixture {
+    static let model: Result<URL, any Error> = Result { try makeSuite().appendingPathComponent("emb-f32-gqa") }
+
+    private static func makeSuite() throws -> URL {
+        let scripts = TestEnvironment.packageRoot.appendingPathComponent("scripts/reference")
+        let generator = scripts.appendingPathComponent("engine_make_checkpoint.py")
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for url in [generator, scripts.appendingPathComponent("engine_reference.py")] {
+            for byte in try Data(contentsOf: url) { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        }
+        let cache = ProcessInfo.processInfo.environment["PAIRSMITH_CACHE"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/pairsmith")
+        let target = cache.appendingPathComponent("fixtures/engine-\(String(hash, radix: 16))")
+        if FileManager.default.fileExists(atPath: target.appendingPathComponent("done").path) { return target }
+        let python = try TestEnvironment.requirePython()
+        let staging = cache.appendingPathComponent("fixtures/engine-staging-\(UUID().uuidString)")
+        let result = try ProcessRunner.run(python, [generator.path, "--suite", staging.path])
+        guard result.status == 0 else {
+            throw TestSupportError.processFailed(
+                command: "\(generator.lastPathComponent) --suite", status: result.status, stderr: result.stderr)
+        }
+        try Data().write(to: staging.appendingPathComponent("done"))
+        try? FileManager.default.removeItem(at: target)
+        try FileManager.default.moveItem(at: staging, to: target)
+        return target
+    }
+}
