@@ -99,11 +99,16 @@ struct RunCommandTests {
         let workspace = try Self.workspace(directory, passages: 10)
         let reference = directory.file("reference.sqlite"), killed = directory.file("killed.sqlite")
         let behaviour = TestEndpointBehaviour(latency: .milliseconds(80), faultRates: [.serverError: 0.05, .dropConnection: 0.03])
+        let clock = ContinuousClock()
+        let started = clock.now
         try await TestEndpoint.withRunning(behaviour) { endpoint in
             let result = try await ProcessRunner.runAsync(
                 TestEnvironment.pairsmithExecutable, try Self.runArguments(workspace, database: reference, endpoint: endpoint))
             #expect(result.status == 0, "\(result.stderr)")
         }
+        // Kill points spread over the length of an uninterrupted run, so some land in the LLM stages.
+        let runMilliseconds = max(500, Int((clock.now - started).components.seconds * 1_000
+            + (clock.now - started).components.attoseconds / 1_000_000_000_000_000))
         try await TestEndpoint.withRunning(behaviour) { endpoint in
             let arguments = try Self.runArguments(workspace, database: killed, endpoint: endpoint)
             var generator = SystemRandomNumberGenerator()
@@ -114,7 +119,8 @@ struct RunCommandTests {
                 process.standardOutput = FileHandle.nullDevice
                 process.standardError = FileHandle.nullDevice
                 try process.run()
-                try await Task.sleep(for: .milliseconds(Int.random(in: 400...2_500, using: &generator)))
+                let delay = Int.random(in: runMilliseconds / 5...runMilliseconds * 4 / 5, using: &generator)
+                try await Task.sleep(for: .milliseconds(delay))
                 kill(process.processIdentifier, SIGKILL)
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     Thread.detachNewThread {
@@ -122,6 +128,9 @@ struct RunCommandTests {
                         continuation.resume()
                     }
                 }
+                let status = try await PairsmithStore(url: killed).status()
+                print("kill test: killed after \(delay) ms of a \(runMilliseconds) ms run; configure done "
+                    + "\(status.count(stage: "configure", state: .done)), generate done \(status.count(stage: "generate", state: .done))")
             }
             let final = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, arguments)
             #expect(final.status == 0, "\(final.stderr)")
@@ -143,7 +152,8 @@ struct RunCommandTests {
             process.executableURL = TestEnvironment.pairsmithExecutable
             process.arguments = arguments
             process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
+            FileManager.default.createFile(atPath: directory.file("stderr.txt").path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: directory.file("stderr.txt"))
             try process.run()
             try await Task.sleep(for: .milliseconds(2_500))
             kill(process.processIdentifier, SIGINT)
@@ -154,6 +164,12 @@ struct RunCommandTests {
                 }
             }
             #expect(process.terminationStatus == 130 || process.terminationStatus == 0)
+            let status = try await PairsmithStore(url: database).status()
+            let stderr = try String(contentsOf: directory.file("stderr.txt"), encoding: .utf8)
+            #expect(process.terminationStatus != 130 || stderr.contains("interrupted"), "\(stderr)")
+            // A graceful stop hands its abandoned units back to the queue.
+            #expect(status.count(stage: "configure", state: .running) + status.count(stage: "generate", state: .running) == 0)
+            print("interrupt test: exit \(process.terminationStatus); generate done \(status.count(stage: "generate", state: .done))")
             let final = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, arguments)
             #expect(final.status == 0, "\(final.stderr)")
         }

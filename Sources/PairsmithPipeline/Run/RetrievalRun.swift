@@ -69,10 +69,13 @@ public struct RetrievalRun: Sendable {
         try await runStages(run: run, work: work, counters: counters, started: started)
 
         let elapsed = Self.seconds(ContinuousClock.now - started)
-        let progress = try await RunProgress.read(store: store, run: run, counters: counters, elapsed: elapsed)
-        let pairs = try await store.pairs(run: run).count
+        let final = try await FinalCounts.settle(store: store, run: run)
+        let (sent, reused) = await counters.snapshot()
+        let progress = RunProgress(
+            configure: final.configure, generate: final.generate, requestsSent: sent, answersReused: reused,
+            elapsedSeconds: elapsed)
         return RunSummary(
-            run: run, ingest: ingest, personas: personaReport, matching: matching, progress: progress, pairs: pairs,
+            run: run, ingest: ingest, personas: personaReport, matching: matching, progress: progress, pairs: final.pairs,
             interrupted: Task.isCancelled && !(progress.configure.isSettled && progress.generate.isSettled))
     }
 

@@ -73,7 +73,7 @@ extension PairsmithCommand {
             do {
                 summary = try await runPipeline(chat: chat, configuration: configuration, store: store, embedder: embedder, options: options)
             } catch is CancellationError {
-                Self.printError("interrupted before the LLM stages began; run the same command again to resume")
+                Self.printError("interrupted; run the same command again to resume where it stopped")
                 throw ExitCode(130)
             }
             Self.printError(summary.description)
