@@ -70,10 +70,10 @@ public struct RetrievalRun: Sendable {
 
         let elapsed = Self.seconds(ContinuousClock.now - started)
         let final = try await FinalCounts.settle(store: store, run: run)
-        let (sent, reused) = await counters.snapshot()
+        let (sent, reused, made) = await counters.snapshot()
         let progress = RunProgress(
             configure: final.configure, generate: final.generate, requestsSent: sent, answersReused: reused,
-            elapsedSeconds: elapsed)
+            elapsedSeconds: elapsed, pairsMadeNow: made)
         return RunSummary(
             run: run, ingest: ingest, personas: personaReport, matching: matching, progress: progress, pairs: final.pairs,
             interrupted: Task.isCancelled && !(progress.configure.isSettled && progress.generate.isSettled))

@@ -38,14 +38,17 @@ public struct RunProgress: Sendable, Hashable, CustomStringConvertible {
     public var answersReused: Int
     /// Seconds since the LLM stages started.
     public var elapsedSeconds: Double
+    /// Pairs written by this process (the rate counts these, not the pairs of earlier sessions).
+    public var pairsMadeNow: Int = 0
 
     /// Reads the counts of `run` from `store`.
     static func read(store: PairsmithStore, run: String, counters: RunCounters, elapsed: Double) async throws -> RunProgress {
         let configure = StageCounts(try await store.unitCounts(run: run, stage: RetrievalStage.configure.rawValue))
         let generate = StageCounts(try await store.unitCounts(run: run, stage: RetrievalStage.generate.rawValue))
-        let (sent, reused) = await counters.snapshot()
+        let (sent, reused, made) = await counters.snapshot()
         return RunProgress(
-            configure: configure, generate: generate, requestsSent: sent, answersReused: reused, elapsedSeconds: elapsed)
+            configure: configure, generate: generate, requestsSent: sent, answersReused: reused, elapsedSeconds: elapsed,
+            pairsMadeNow: made)
     }
 
     /// One plain line: per stage done/total and failures, requests and rate.
@@ -53,7 +56,7 @@ public struct RunProgress: Sendable, Hashable, CustomStringConvertible {
         func stage(_ name: String, _ counts: StageCounts) -> String {
             "\(name) \(counts.done)/\(counts.total) done, \(counts.failed) failed, \(counts.running) running"
         }
-        let rate = elapsedSeconds > 0 ? Double(generate.done) / elapsedSeconds : 0
+        let rate = elapsedSeconds > 0 ? Double(pairsMadeNow) / elapsedSeconds : 0
         return stage("configure", configure) + " | " + stage("generate", generate)
             + " | \(requestsSent) requests, \(answersReused) reused"
             + String(format: " | %.1f pairs/s, %.0f s", rate, elapsedSeconds)
@@ -97,11 +100,14 @@ public struct RunSummary: Sendable, Hashable, CustomStringConvertible {
 actor RunCounters {
     private var sent = 0
     private var reused = 0
+    private var made = 0
 
     /// Counts one request sent to an endpoint.
     func requestSent() { sent += 1 }
     /// Counts one answer served from the store.
     func answerReused() { reused += 1 }
+    /// Counts one pair made.
+    func pairMade() { made += 1 }
     /// The counts so far.
-    func snapshot() -> (sent: Int, reused: Int) { (sent, reused) }
+    func snapshot() -> (sent: Int, reused: Int, made: Int) { (sent, reused, made) }
 }

@@ -114,6 +114,7 @@ struct StageWork: Sendable {
                     run: run, documentID: unit.documentID, sample: unit.sample, configID: config.id, query: checked,
                     queryLanguage: plan.language, documentLanguage: document.lang, lengthWords: plan.lengthWords,
                     requestHash: outcome.requestHash)
+                await answers.counters.pairMade()
                 return .complete(unitID: unitID, outputs: UnitOutputs(pairs: [pair], llmCalls: calls))
             }
         }
