@@ -5,11 +5,10 @@ import Foundation
 public enum AnswerParser {
     /// The answer text with a leading `<think>…</think>` block and surrounding code fences removed.
     public static func clean(_ text: String) -> String {
-        var body = Substring(text).trimmingCharacters(in: .whitespacesAndNewlines)[...]
+        var body = trimmed(Substring(text))
         if body.hasPrefix("<think>"), let close = body.range(of: "</think>") {
-            body = body[close.upperBound...]
+            body = trimmed(body[close.upperBound...])
         }
-        body = Substring(body.trimmingCharacters(in: .whitespacesAndNewlines))
         if body.hasPrefix("```") {
             // Drop the opening fence line (```json) and a closing fence.
             if let newline = body.firstIndex(of: "\n") {
@@ -17,10 +16,18 @@ public enum AnswerParser {
             } else {
                 body = body.dropFirst(3)
             }
-            let trimmed = body.trimmingCharacters(in: .whitespacesAndNewlines)
-            body = Substring(trimmed.hasSuffix("```") ? String(trimmed.dropLast(3)) : trimmed)
+            body = trimmed(body)
+            if body.hasSuffix("```") { body = trimmed(body.dropLast(3)) }
         }
-        return body.trimmingCharacters(in: .whitespacesAndNewlines)
+        return String(body)
+    }
+
+    /// `text` without leading and trailing whitespace.
+    private static func trimmed(_ text: Substring) -> Substring {
+        var start = text.startIndex, end = text.endIndex
+        while start < end, text[start].isWhitespace { start = text.index(after: start) }
+        while end > start, text[text.index(before: end)].isWhitespace { end = text.index(before: end) }
+        return text[start..<end]
     }
 
     /// Parses and validates `text`; throws ``ChatError/notJSON(endpoint:reason:raw:)`` or

@@ -194,19 +194,15 @@ public final class ChatClient: Sendable {
         }
 
         let completion: WireFormat.Completion
-        do { completion = try JSONDecoder().decode(WireFormat.Completion.self, from: body) } catch {
+        do { completion = try WireFormat.Completion(parsing: body) } catch {
             let reason = "\(AnswerParser.describe(error)); body: \(preview(String(decoding: body, as: UTF8.self)))"
             return .retryable(.malformedResponse(endpoint: endpoint.name, reason: reason), .serverError(reason: reason))
         }
-        guard let choice = completion.choices.first else {
-            let reason = "the reply has no choices"
-            return .retryable(.malformedResponse(endpoint: endpoint.name, reason: reason), .serverError(reason: reason))
-        }
-        let usage = TokenUsage(promptTokens: completion.usage?.prompt_tokens ?? 0,
-                               completionTokens: completion.usage?.completion_tokens ?? 0)
-        let content = choice.message?.content ?? ""
+        let choice = completion.choice
+        let usage = completion.usage
+        let content = choice.content
         let latencySeconds = seconds(latency)
-        if choice.finish_reason == "length" {
+        if choice.finishReason == "length" {
             return .contentFault(.truncated(endpoint: endpoint.name, raw: content),
                                  .answered(usage: usage, latency: latencySeconds, contentFault: true))
         }
@@ -216,7 +212,7 @@ public final class ChatClient: Sendable {
         }
         let result = ChatResult(
             value: json, json: json, rawContent: content, endpoint: endpoint.name, model: endpoint.model, usage: usage,
-            latency: latency, attempts: 1, format: lease.format, finishReason: choice.finish_reason)
+            latency: latency, attempts: 1, format: lease.format, finishReason: choice.finishReason)
         return .success(result, .answered(usage: usage, latency: latencySeconds, contentFault: false))
     }
 }

@@ -40,21 +40,36 @@ enum WireFormat {
             + schema.value.canonicalText
     }
 
-    /// The parts of a chat completion we use.
-    struct Completion: Decodable {
-        struct Choice: Decodable {
-            struct Message: Decodable {
-                var content: String?
+    /// The parts of a chat completion we use, read with the strict parser.
+    struct Completion {
+        struct Choice {
+            var content: String
+            var finishReason: String?
+        }
+        var choice: Choice
+        var usage: TokenUsage
+
+        /// Reads `choices[0].message.content`, `choices[0].finish_reason` and `usage`; throws when the
+        /// reply is not JSON or has no choice.
+        init(parsing body: Data) throws {
+            let reply = try JSONValue.parse(body)
+            guard let first = reply["choices"]?.arrayValue?.first else {
+                throw MalformedReply(reason: "the reply has no 'choices'")
             }
-            var message: Message?
-            var finish_reason: String?
+            let content = first["message"]?["content"]
+            guard content == nil || content == .null || content?.stringValue != nil else {
+                throw MalformedReply(reason: "choices[0].message.content is not a string")
+            }
+            choice = Choice(content: content?.stringValue ?? "", finishReason: first["finish_reason"]?.stringValue)
+            usage = TokenUsage(promptTokens: reply["usage"]?["prompt_tokens"]?.intValue ?? 0,
+                               completionTokens: reply["usage"]?["completion_tokens"]?.intValue ?? 0)
         }
-        struct Usage: Decodable {
-            var prompt_tokens: Int?
-            var completion_tokens: Int?
-        }
-        var choices: [Choice]
-        var usage: Usage?
+    }
+
+    /// A reply that is JSON but not a chat completion.
+    struct MalformedReply: Error, CustomStringConvertible {
+        var reason: String
+        var description: String { reason }
     }
 
     /// The server's error message from an error body (`{"error":{"message":…}}`, `{"error":"…"}`, `{"message":…}` or text).
