@@ -71,8 +71,10 @@ struct FaultTests {
 
     @Test("a slow answer past the read timeout is a timeout, retried")
     func slow() async throws {
-        let behaviour = TestEndpointBehaviour(slowDelay: .seconds(3))
-        try await withEndpoint([.slowAnswer, nil], behaviour: behaviour, read: .milliseconds(400)) { client, _, _ in
+        // Generous margins: the whole suite runs in parallel on 2 loaded cores, and a normal answer must stay
+        // well inside the read timeout while the slow one stays well outside it.
+        let behaviour = TestEndpointBehaviour(slowDelay: .seconds(10))
+        try await withEndpoint([.slowAnswer, nil], behaviour: behaviour, read: .seconds(3)) { client, _, _ in
             let result = try await client.complete(answerRequest("slow"), as: Answer.self)
             #expect(result.attempts == 2)
             #expect(await client.statistics()[0].timeouts == 1)
