@@ -40,12 +40,12 @@ struct KillTests {
         var kills = 0
         for round in 0..<3 {
             let before = try await store.unitCounts(run: "r", stage: "configure")[.done] ?? 0
-            let target = before + Int.random(in: 50...350, using: &generator)
+            let target = before + Int.random(in: 20...250, using: &generator)
             let child = try spawnTortureChild(database: temporary.url)
-            // Wait (at most a minute, for a loaded machine) until the child has committed past the random target,
-            // then kill it mid-flight.
+            // Wait (up to four minutes: in CI the whole suite, llama.cpp included, shares 2 cores with the child)
+            // until the child has committed past the random target, then kill it mid-flight.
             var progressed = false
-            let giveUp = ContinuousClock.now + .seconds(60)
+            let giveUp = ContinuousClock.now + .seconds(240)
             while !progressed && child.isRunning && ContinuousClock.now < giveUp {
                 try await Task.sleep(for: .milliseconds(5))
                 progressed = (try await store.unitCounts(run: "r", stage: "configure")[.done] ?? 0) >= target
@@ -78,7 +78,7 @@ struct KillTests {
         guard let path = ProcessInfo.processInfo.environment[tortureVariable] else { return }
         let store = try PairsmithStore(path: path)
         try await store.recoverInterruptedUnits(run: "r")
-        try await TortureWorker.run(store, until: ContinuousClock.now + .seconds(120))
+        try await TortureWorker.run(store, until: ContinuousClock.now + .seconds(300))
     }
 
     /// Starts this test binary again, running only ``tortureChild()``, pointed at `database`.
