@@ -8,6 +8,9 @@ enum Schema {
         migrator.registerMigration("v1-retrieval") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("v2-selection") { db in
+            try db.execute(sql: v2)
+        }
         return migrator
     }
 
@@ -162,6 +165,55 @@ enum Schema {
             records INTEGER NOT NULL,
             shards INTEGER NOT NULL,
             manifest_sha256 TEXT NOT NULL,
+            created_at DATETIME NOT NULL
+        );
+        """
+
+    /// Tables of the second version: what the score, dedup, select and hard-negative stages record.
+    ///
+    /// - `duplicates`: a pair dropped as a duplicate of another pair of the same run (`exact`: same normalised query
+    ///   text; `near`: query–query cosine ≥ the near-duplicate threshold, same passage), kept with its reason.
+    /// - `selections`: one selection of a run's pairs into a set (`sft` or `weak`) under one embedding model, with
+    ///   the parameters as asked and as resolved (JSON) and the resolved cosine bounds; the newest per (run, set) is
+    ///   the one exports read. `selected_pairs` lists its pairs.
+    /// - `negative_searches`: the hard-negative search done for a pair (how many were asked for and found, the rank
+    ///   range and the guard factor); the negatives themselves are in `negatives` (v1).
+    private static let v2 = """
+        CREATE TABLE duplicates (
+            pair_id INTEGER PRIMARY KEY NOT NULL REFERENCES pairs(id),
+            kind TEXT NOT NULL CHECK (kind IN ('exact', 'near')),
+            duplicate_of INTEGER NOT NULL REFERENCES pairs(id),
+            cosine REAL,
+            created_at DATETIME NOT NULL
+        );
+
+        CREATE TABLE selections (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run TEXT NOT NULL,
+            "set" TEXT NOT NULL CHECK ("set" IN ('sft', 'weak')),
+            model TEXT NOT NULL,
+            parameters TEXT NOT NULL,
+            low REAL,
+            high REAL,
+            records INTEGER NOT NULL,
+            created_at DATETIME NOT NULL
+        );
+        CREATE INDEX selections_latest ON selections (run, "set", id);
+
+        CREATE TABLE selected_pairs (
+            selection_id INTEGER NOT NULL REFERENCES selections(id) ON DELETE CASCADE,
+            pair_id INTEGER NOT NULL REFERENCES pairs(id),
+            PRIMARY KEY (selection_id, pair_id)
+        );
+
+        CREATE TABLE negative_searches (
+            pair_id INTEGER PRIMARY KEY NOT NULL REFERENCES pairs(id),
+            model TEXT NOT NULL,
+            requested INTEGER NOT NULL,
+            found INTEGER NOT NULL,
+            rank_from INTEGER NOT NULL,
+            rank_to INTEGER NOT NULL,
+            guard REAL NOT NULL,
             created_at DATETIME NOT NULL
         );
         """
