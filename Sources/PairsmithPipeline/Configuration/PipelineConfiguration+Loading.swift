@@ -44,6 +44,7 @@ extension PipelineConfiguration {
             throw nameNode.error("must use only ASCII letters, digits, '-', '_' and '.', found \"\(name)\"")
         }
 
+        let selection = try parseSelectionSettings(try top.required("selection"))
         return PipelineConfiguration(
             name: name, file: file, fileSHA256: sha256 ?? ContentHash.sha256(yaml),
             prompts: try parsePrompts(try top.required("prompts"), folder: folder),
@@ -56,7 +57,7 @@ extension PipelineConfiguration {
             concurrency: try parseConcurrency(top.optional("concurrency")),
             retries: try parseRetries(top.optional("retries")),
             validation: try parseValidation(top.optional("validation")),
-            similarityThreshold: try parseSelection(try top.required("selection")))
+            similarityThreshold: selection.similarityThreshold, selection: selection)
     }
 
     private static func parsePrompts(_ node: ConfigNode, folder: URL) throws -> PromptFiles {
@@ -187,10 +188,5 @@ extension PipelineConfiguration {
             lengthRatioMin: try fields?.optional("length_ratio_min")?.number(in: 0...1) ?? 0.5,
             lengthRatioMax: try fields?.optional("length_ratio_max")?.number(in: 1...100) ?? 2.0,
             maxPassageOverlap: try fields?.optional("max_passage_overlap")?.number(in: 0...1) ?? 0.8)
-    }
-
-    private static func parseSelection(_ node: ConfigNode) throws -> Double {
-        let fields = try node.mapping(allowed: ["similarity_threshold"])
-        return try fields.required("similarity_threshold").number(in: -1...1)
     }
 }

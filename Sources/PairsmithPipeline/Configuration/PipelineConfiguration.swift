@@ -30,6 +30,8 @@ public struct PipelineConfiguration: Sendable, Hashable {
     public var validation: ValidationSettings
     /// The cosine similarity above which a pair enters the SFT set.
     public var similarityThreshold: Double
+    /// Scoring, dedup, selection and hard-negative settings (the whole `selection:` block).
+    public var selection: SelectionSettings = SelectionSettings()
 
     /// The prompt templates and schemas, as resolved paths.
     public struct PromptFiles: Sendable, Hashable {

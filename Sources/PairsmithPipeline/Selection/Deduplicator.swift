@@ -1,0 +1,57 @@
+import PairsmithStore
+
+/// Finds the duplicate pairs of a run: exact (the same normalised query text, any passage) and near (queries of the
+/// same passage whose cosine is at least the threshold). Pairs are visited in (document key, sample, pair id)
+/// order and the first of a group is kept, so the result does not depend on insertion order; the others are
+/// recorded in `duplicates` with their kind and the pair they duplicate.
+public struct Deduplicator: Sendable {
+    /// The store.
+    public let store: PairsmithStore
+    /// The embedding model whose query vectors are compared.
+    public let model: String
+    /// The near-duplicate cosine threshold (inclusive).
+    public let nearDuplicateCosine: Double
+
+    /// Creates a deduplicator.
+    public init(store: PairsmithStore, model: String, nearDuplicateCosine: Double = 0.95) {
+        self.store = store
+        self.model = model
+        self.nearDuplicateCosine = nearDuplicateCosine
+    }
+
+    /// Recomputes and stores the duplicates of `run` (replacing earlier ones); returns them.
+    @discardableResult
+    public func deduplicate(run: String) async throws -> [DuplicateRecord] {
+        let pairs = try await store.scoredPairs(run: run, model: model)
+        let vectors = try await store.queryVectors(run: run, model: model)
+        let records = Self.duplicates(of: pairs, vectors: vectors, nearDuplicateCosine: nearDuplicateCosine)
+        try await store.replaceDuplicates(run: run, with: records)
+        return records
+    }
+
+    /// The duplicates among `pairs`, given the query vectors by pair id (pairs without one are only checked for
+    /// exact duplicates).
+    public static func duplicates(of pairs: [ScoredPair], vectors: [Int64: [Float]], nearDuplicateCosine: Double) -> [DuplicateRecord] {
+        let ordered = pairs.sorted { ($0.documentKey, $0.sample, $0.pairID) < ($1.documentKey, $1.sample, $1.pairID) }
+        var firstByText: [String: Int64] = [:]
+        var keptByDocument: [Int64: [(id: Int64, vector: [Float])]] = [:]
+        var records: [DuplicateRecord] = []
+        for pair in ordered {
+            let normal = QueryNormalizer.normalize(pair.query)
+            if let first = firstByText[normal] {
+                records.append(DuplicateRecord(pairID: pair.pairID, kind: .exact, duplicateOf: first))
+                continue
+            }
+            firstByText[normal] = pair.pairID
+            guard let vector = vectors[pair.pairID], !vector.isEmpty else { continue }
+            let kept = keptByDocument[pair.documentID, default: []]
+            if let match = kept.lazy.map({ (id: $0.id, cosine: Cosine.of(vector, $0.vector)) })
+                .first(where: { $0.cosine >= nearDuplicateCosine }) {
+                records.append(DuplicateRecord(pairID: pair.pairID, kind: .near, duplicateOf: match.id, cosine: match.cosine))
+                continue
+            }
+            keptByDocument[pair.documentID, default: []].append((pair.pairID, vector))
+        }
+        return records.sorted { $0.pairID < $1.pairID }
+    }
+}

@@ -1,0 +1,71 @@
+extension PipelineConfiguration {
+    /// The pipeline's `selection:` block: how pairs are scored, deduplicated, selected and given hard negatives.
+    public struct SelectionSettings: Sendable, Hashable {
+        /// SFT pairs need cosine > this (replaced by `band` or `lowPercentile` when given).
+        public var similarityThreshold: Double
+        /// An explicit cosine band (low, high]: SFT pairs need low < cosine ≤ high.
+        public var band: CosineBand?
+        /// The lower bound as a global percentile (0…100) of every score in the database under the model.
+        public var lowPercentile: Double?
+        /// The upper bound as a global percentile (0…100) of every score in the database under the model.
+        public var highPercentile: Double?
+        /// The share of pairs kept by a seeded per-pair draw before the bounds apply, in (0, 1].
+        public var samplingRate: Double
+        /// The seed of that draw.
+        public var seed: UInt64
+        /// Queries of the same passage whose query–query cosine is at least this are near duplicates.
+        public var nearDuplicateCosine: Double
+        /// The hard-negative search.
+        public var negatives: NegativeSettings
+
+        /// Creates the settings; every part has the report's default.
+        public init(
+            similarityThreshold: Double = 0.7, band: CosineBand? = nil, lowPercentile: Double? = nil,
+            highPercentile: Double? = nil, samplingRate: Double = 1, seed: UInt64 = 0, nearDuplicateCosine: Double = 0.95,
+            negatives: NegativeSettings = NegativeSettings()
+        ) {
+            self.similarityThreshold = similarityThreshold
+            self.band = band
+            self.lowPercentile = lowPercentile
+            self.highPercentile = highPercentile
+            self.samplingRate = samplingRate
+            self.seed = seed
+            self.nearDuplicateCosine = nearDuplicateCosine
+            self.negatives = negatives
+        }
+    }
+
+    /// A cosine band (low, high].
+    public struct CosineBand: Sendable, Hashable {
+        /// Pairs need cosine > low.
+        public var low: Double
+        /// Pairs need cosine ≤ high.
+        public var high: Double
+
+        /// Creates a band.
+        public init(low: Double, high: Double) {
+            self.low = low
+            self.high = high
+        }
+    }
+
+    /// How hard negatives are mined.
+    public struct NegativeSettings: Sendable, Hashable {
+        /// Negatives wanted per pair (K); 0 turns the search off.
+        public var count: Int
+        /// The first rank considered (1 = the passage closest to the query, the positive not counted).
+        public var rankFrom: Int
+        /// The last rank considered.
+        public var rankTo: Int
+        /// A candidate scoring above this × the positive's score is skipped (a likely false negative).
+        public var guardFactor: Double
+
+        /// Creates the settings.
+        public init(count: Int = 7, rankFrom: Int = 1, rankTo: Int = 100, guardFactor: Double = 0.95) {
+            self.count = count
+            self.rankFrom = rankFrom
+            self.rankTo = rankTo
+            self.guardFactor = guardFactor
+        }
+    }
+}

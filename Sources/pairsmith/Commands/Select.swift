@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import PairsmithPipeline
+import PairsmithStore
+
+extension PairsmithCommand {
+    /// `pairsmith select`: choose the SFT and weak sets again from stored scores, without embedding anything.
+    struct Select: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Select the SFT and weak-supervision sets again from stored scores (nothing is embedded).",
+            discussion: """
+                Recomputes duplicates from the stored query vectors, stores a new weak selection (every non-duplicate \
+                pair) and SFT selection (non-duplicate pairs with LO < cosine <= HI after sampling), then searches hard \
+                negatives for weak pairs not yet searched with the pipeline's parameters. Defaults come from the \
+                pipeline file stored with the run; options replace them. Percentiles are global (every score in the \
+                database under the model) with linear interpolation, as numpy.percentile's default.
+                """)
+
+        @Option(help: "The SQLite database of the run.")
+        var db: String?
+
+        @Option(help: "The run's name (default: the database's only run).")
+        var run: String?
+
+        @Option(help: "The embedding model whose scores are used (default: the only one with scores).")
+        var model: String?
+
+        @Option(help: "SFT pairs need cosine > X.")
+        var threshold: Double?
+
+        @Option(help: "SFT pairs need LO < cosine <= HI, given as LO,HI.")
+        var band: String?
+
+        @Option(help: "The lower bound as a global percentile P (0-100) of all scores.")
+        var lowPercentile: Double?
+
+        @Option(help: "The upper bound as a global percentile P (0-100) of all scores.")
+        var highPercentile: Double?
+
+        @Option(help: "Keep this share (0-1] of pairs by a seeded per-pair draw before the bounds apply.")
+        var samplingRate: Double?
+
+        @Option(help: "The sampling seed.")
+        var seed: UInt64?
+
+        func validate() throws {
+            guard db != nil else { throw ValidationError("give the database with --db FILE") }
+            if band != nil, try parsedBand() == nil { throw ValidationError("--band must be LO,HI with LO < HI, e.g. 0.6,0.9") }
+            if band != nil, lowPercentile != nil || highPercentile != nil {
+                throw ValidationError("give either --band or --low-percentile/--high-percentile, not both")
+            }
+        }
+
+        func run() async throws {
+            guard let db else { throw ValidationError("give the database with --db FILE") }
+            let store = try PairsmithStore.openExisting(url: URL(fileURLWithPath: db))
+            let overrides = SelectionOverrides(
+                threshold: threshold, band: try parsedBand(), lowPercentile: lowPercentile, highPercentile: highPercentile,
+                samplingRate: samplingRate, seed: seed)
+            let summary = try await Reselection.execute(store: store, run: run, model: model, overrides: overrides)
+            print(summary.description)
+        }
+
+        private func parsedBand() throws -> (low: Double, high: Double)? {
+            guard let band else { return nil }
+            let parts = band.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 2, let low = parts[0], let high = parts[1], low < high else { return nil }
+            return (low, high)
+        }
+    }
+}
