@@ -77,6 +77,12 @@ extension PairsmithCommand {
                 throw ExitCode(130)
             }
             Self.printError(summary.description)
+            if !summary.interrupted && summary.pairs > 0 {  // score → dedup → select (sft, weak) → hard negatives
+                _ = try await SelectionJob(
+                    configuration: configuration, store: store, model: options.embeddingModel,
+                    embed: { texts in try await embedder.embed(texts) }, onProgress: { Self.printError($0) }
+                ).execute()
+            }
             print("pairs: \(summary.pairs) in \(db) (run \(summary.run)); see `pairsmith status --db \(db)`")
             if summary.interrupted { throw ExitCode(130) }
             if !summary.isComplete { throw ExitCode(1) }
