@@ -32,18 +32,3 @@ struct CommandLineTests {
         #expect(result.stderr.contains("Unknown option"))
     }
 }
-
-/// Commands whose issue has not landed exit non-zero with one line that says so.
-@Suite("commands not available yet")
-struct NotAvailableYetTests {
-    @Test("exits 1 with a one-line message", arguments: [
-        ["export"],
-    ])
-    func notAvailable(arguments: [String]) throws {
-        let result = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, arguments)
-        #expect(result.status == 1)
-        let lines = result.stderr.split(separator: "\n")
-        #expect(lines.count == 1)
-        #expect(lines.first?.contains("not available yet") == true)
-    }
-}

@@ -1,9 +1,19 @@
 import ArgumentParser
+import Foundation
+import PairsmithPipeline
+import PairsmithStore
 
 extension PairsmithCommand {
     /// `pairsmith export`: export pairs as sharded training JSONL.
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Export pairs as sharded training JSONL.")
+        static let configuration = CommandConfiguration(
+            abstract: "Export pairs as sharded training JSONL.",
+            discussion: """
+                Exports the newest selection of the set (made by `pairsmith run` or `pairsmith select`) as \
+                part-00000.jsonl… shards plus manifest.json (counts, SHA-256 per shard, the pipeline file, thresholds, \
+                model names). Rows are ordered by document key, then sample: the same database gives the same bytes. \
+                The folder is written beside --out, read back, validated and then renamed into place.
+                """)
 
         @Option(help: "The run's SQLite database.")
         var db: String?
@@ -18,10 +28,47 @@ extension PairsmithCommand {
         var set: String?
 
         @Option(help: "Rows per shard.")
-        var shardSize: Int = 10_000
+        var shardSize: Int = ExportOptions.defaultShardSize
+
+        @Option(help: "The run to export (needed when the database holds several).")
+        var run: String?
+
+        @Flag(help: "With --format ms-swift: the messages/positive_messages/negative_messages form.")
+        var msSwiftMessages = false
+
+        @Flag(help: "Replace an existing output folder (once the new export is complete).")
+        var overwrite = false
+
+        func validate() throws {
+            guard db != nil else { throw ValidationError("give the database with --db FILE") }
+            guard out != nil else { throw ValidationError("give the output folder with --out DIR") }
+            guard let format else {
+                throw ValidationError("give the format with --format \(ExportFormat.names.joined(separator: "|"))")
+            }
+            guard ExportFormat(name: format) != nil else {
+                throw ValidationError(
+                    "unknown format \"\(format)\"; use one of \(ExportFormat.names.joined(separator: ", "))")
+            }
+            if msSwiftMessages, format != "ms-swift" {
+                throw ValidationError("--ms-swift-messages goes with --format ms-swift only")
+            }
+            guard let set else { throw ValidationError("give the set with --set sft|weak") }
+            guard SelectionRecord.TrainingSet(rawValue: set) != nil else {
+                throw ValidationError("unknown set \"\(set)\"; use sft or weak")
+            }
+            guard shardSize >= 1 else { throw ValidationError("--shard-size must be at least 1 (rows per shard), got \(shardSize)") }
+        }
 
         func run() async throws {
-            throw NotAvailableYet(command: "pairsmith export")
+            guard let db, let out, let formatName = format, let format = ExportFormat(name: formatName, messages: msSwiftMessages),
+                let setName = set, let set = SelectionRecord.TrainingSet(rawValue: setName)
+            else { throw ValidationError("give --db, --out, --format and --set") }
+            let store = try PairsmithStore.openExisting(url: URL(fileURLWithPath: db))
+            let options = ExportOptions(
+                output: URL(fileURLWithPath: out), format: format, set: set, shardSize: shardSize, run: run,
+                overwrite: overwrite)
+            let report = try await Exporter(store: store, options: options).export()
+            print(report.description)
         }
     }
 }

@@ -1,0 +1,56 @@
+/// Why an export could not be made; every message says what to do about it.
+public enum ExportError: Error, CustomStringConvertible, Equatable {
+    /// The database holds no run at all.
+    case noRuns(database: String)
+    /// `--run` names a run the database does not hold.
+    case unknownRun(name: String, available: [String])
+    /// Several runs and no `--run`.
+    case severalRuns(available: [String])
+    /// No selection for the set in the run yet.
+    case noSelection(run: String, set: String)
+    /// The newest selection holds no pairs.
+    case emptySelection(run: String, set: String, selectionID: Int64)
+    /// The shard size is not a positive number.
+    case badShardSize(Int)
+    /// The output folder exists and `--overwrite` was not given.
+    case outputExists(path: String)
+    /// The run's configuration names no query instruction, which the format needs.
+    case missingInstruction(run: String)
+    /// A file or folder could not be written, synced or renamed.
+    case cannotWrite(path: String, reason: String)
+    /// The export read back did not match what was written.
+    case validationFailed(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .noRuns(let database):
+            "the database \(database) holds no run; run `pairsmith run PIPELINE --corpus FILE --db \(database)` first"
+        case .unknownRun(let name, let available):
+            "the database holds no run named \"\(name)\"; runs in it: \(Self.list(available))"
+        case .severalRuns(let available):
+            "the database holds several runs (\(Self.list(available))); pick one with --run NAME"
+        case .noSelection(let run, let set):
+            "run \"\(run)\" has no \(set) selection yet; run `pairsmith run` (or `pairsmith select`) first, which "
+                + "scores the pairs and selects the \(set) set"
+        case .emptySelection(let run, let set, let selectionID):
+            "the newest \(set) selection of run \"\(run)\" (selection \(selectionID)) holds no pairs, so there is "
+                + "nothing to export; loosen the thresholds and select again (`pairsmith select`), or export another set"
+        case .badShardSize(let size):
+            "--shard-size must be at least 1 (rows per shard), got \(size)"
+        case .outputExists(let path):
+            "the output folder \(path) already exists; pass --overwrite to replace it (it is replaced only once "
+                + "the new export is complete), or choose another --out"
+        case .missingInstruction(let run):
+            "the configuration of run \"\(run)\" has no embedding.query_instruction, which this format puts in every "
+                + "row; export with --format sentence-transformers, or re-run with a pipeline file that sets it"
+        case .cannotWrite(let path, let reason):
+            "cannot write \(path): \(reason); check that the folder is writable and the disk has room"
+        case .validationFailed(let path, let reason):
+            "the export read back from \(path) is not what was written (\(reason)); nothing was published, try again"
+        }
+    }
+
+    private static func list(_ names: [String]) -> String {
+        names.isEmpty ? "none" : names.map { "\"\($0)\"" }.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,114 @@
+import Crypto
+import Foundation
+
+/// One written shard, as the manifest lists it.
+public struct ShardSummary: Sendable, Hashable {
+    /// The file name (`part-00000.jsonl`).
+    public var file: String
+    /// Rows (lines) in the shard.
+    public var rows: Int
+    /// Bytes in the shard.
+    public var bytes: Int
+    /// SHA-256 of the shard's bytes, lower-case hex.
+    public var sha256: String
+}
+
+/// Writes JSONL rows into `part-NNNNN.jsonl` files of at most `shardSize` rows each in `folder`, hashing as it
+/// goes; every shard is fsynced when it is closed. Not thread-safe: one export drives one writer.
+final class ShardWriter {
+    private let folder: URL
+    private let shardSize: Int
+    private let afterShard: @Sendable (Int) throws -> Void
+    private var handle: FileHandle?
+    private var hasher = SHA256()
+    private var buffer = Data()
+    private var rowsInShard = 0
+    private var bytesInShard = 0
+    private(set) var shards: [ShardSummary] = []
+
+    /// A writer into `folder` (which must exist); `afterShard` is called with each closed shard's index.
+    init(folder: URL, shardSize: Int, afterShard: @escaping @Sendable (Int) throws -> Void) {
+        self.folder = folder
+        self.shardSize = shardSize
+        self.afterShard = afterShard
+    }
+
+    /// The file name of shard `index`.
+    static func fileName(_ index: Int) -> String {
+        let digits = String(index)
+        return "part-" + String(repeating: "0", count: max(0, 5 - digits.count)) + digits + ".jsonl"
+    }
+
+    /// Appends one row (its text must hold no raw newline; compact JSON never does).
+    func append(_ row: String) throws {
+        if handle == nil { try open() }
+        buffer.append(contentsOf: row.utf8)
+        buffer.append(0x0A)
+        rowsInShard += 1
+        if buffer.count >= 1 << 20 { try flush() }
+        if rowsInShard == shardSize { try closeShard() }
+    }
+
+    /// Closes the last shard; returns every shard written.
+    func finish() throws -> [ShardSummary] {
+        if handle != nil { try closeShard() }
+        return shards
+    }
+
+    private var currentURL: URL { folder.appendingPathComponent(Self.fileName(shards.count)) }
+
+    private func open() throws {
+        let url = currentURL
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+            throw ExportError.cannotWrite(path: url.path, reason: "the file could not be created")
+        }
+        do {
+            handle = try FileHandle(forWritingTo: url)
+        } catch {
+            throw ExportError.cannotWrite(path: url.path, reason: error.localizedDescription)
+        }
+        hasher = SHA256()
+        rowsInShard = 0
+        bytesInShard = 0
+    }
+
+    private func flush() throws {
+        guard let handle, !buffer.isEmpty else { return }
+        do {
+            try handle.write(contentsOf: buffer)
+        } catch {
+            throw ExportError.cannotWrite(path: currentURL.path, reason: error.localizedDescription)
+        }
+        hasher.update(data: buffer)
+        bytesInShard += buffer.count
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func closeShard() throws {
+        try flush()
+        guard let handle else { return }
+        let url = currentURL
+        do {
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            throw ExportError.cannotWrite(path: url.path, reason: error.localizedDescription)
+        }
+        self.handle = nil
+        shards.append(
+            ShardSummary(file: url.lastPathComponent, rows: rowsInShard, bytes: bytesInShard, sha256: Self.hex(hasher.finalize())))
+        try afterShard(shards.count - 1)
+    }
+
+    /// Lower-case hex of a digest.
+    static func hex(_ digest: SHA256.Digest) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64)
+        for byte in digest {
+            bytes.append(digits[Int(byte >> 4)])
+            bytes.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

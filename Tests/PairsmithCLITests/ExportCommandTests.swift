@@ -1,0 +1,152 @@
+import Foundation
+import PairsmithStore
+import PairsmithTestSupport
+import Testing
+
+/// `pairsmith export` as a user runs it, on a small database written with plain SQL.
+@Suite("pairsmith export")
+struct ExportCommandTests {
+    private static let configuration = """
+        name: retrieval
+        endpoints:
+          - url: http://127.0.0.1:8080/v1
+            model: Qwen/Qwen3-32B
+        embedding:
+          model: Qwen/Qwen3-Embedding-0.6B
+          query_instruction: Given a question, retrieve passages that answer it
+        """
+
+    /// A database with one run of three passages (one pair each), scored, and — when `select` — an SFT selection of
+    /// two of them; the first selected pair has two negatives (three asked for).
+    private static func database(_ url: URL, select: Bool = true) async throws {
+        let store = try PairsmithStore(url: url)
+        try await store.pool.write { db in
+            let time = "2026-11-22 10:00:00.000"
+            try db.execute(
+                sql: """
+                    INSERT INTO runs (id, pipeline_path, pipeline_sha256, configuration, pairsmith_version, created_at, updated_at)
+                    VALUES ('retrieval', 'pipelines/retrieval.yaml', 'abc', ?, '0.1.0', ?, ?)
+                    """,
+                arguments: [configuration, time, time])
+            for (index, key) in ["c-doc", "a-doc", "b-doc"].enumerated() {
+                try db.execute(
+                    sql: """
+                        INSERT INTO documents (key, source_file, text, lang, lang_source, content_hash)
+                        VALUES (?, 'corpus.jsonl', ?, 'en', 'given', ?)
+                        """,
+                    arguments: [key, "Passage \(key) with \"quotes\".", "hash-\(index)"])
+                try db.execute(
+                    sql: """
+                        INSERT INTO pairs (run, document_id, sample, query, query_language, document_language, length_words, created_at)
+                        VALUES ('retrieval', ?, 0, ?, 'en', 'en', 3, ?)
+                        """,
+                    arguments: [index + 1, "what is \(key)?", time])
+                try db.execute(
+                    sql: "INSERT INTO scores (pair_id, model, cosine, created_at) VALUES (?, 'emb', ?, ?)",
+                    arguments: [index + 1, [0.9, 0.8, 0.2][index], time])
+            }
+            try db.execute(sql: "INSERT INTO negatives (pair_id, document_id, rank, score) VALUES (2, 3, 0, 0.5), (2, 1, 1, 0.4)")
+            try db.execute(
+                sql: """
+                    INSERT INTO negative_searches (pair_id, model, requested, found, rank_from, rank_to, "guard", created_at)
+                    VALUES (2, 'emb', 3, 2, 1, 50, 0.95, ?)
+                    """,
+                arguments: [time])
+            guard select else { return }
+            try db.execute(
+                sql: """
+                    INSERT INTO selections (run, "set", model, parameters, low, high, records, created_at)
+                    VALUES ('retrieval', 'sft', 'emb', '{"threshold":0.7}', 0.7, NULL, 2, ?)
+                    """,
+                arguments: [time])
+            try db.execute(sql: "INSERT INTO selected_pairs (selection_id, pair_id) VALUES (1, 1), (1, 2)")
+        }
+    }
+
+    private func pairsmith(_ arguments: [String]) throws -> ProcessResult {
+        try ProcessRunner.run(TestEnvironment.pairsmithExecutable, ["export"] + arguments)
+    }
+
+    private func checked(_ folder: URL) throws -> [String: Any] {
+        let python = try TestEnvironment.requirePython()
+        let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/check-export.py")
+        let result = try ProcessRunner.run(python, [script.path, folder.path])
+        #expect(result.status == 0, "check-export.py: \(result.stderr)")
+        return try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any] ?? [:]
+    }
+
+    @Test("exports each format; the independent reader accepts it; the rows are the selection in key order")
+    func exportsEveryFormat() async throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-export-cli")
+        defer { directory.remove() }
+        let db = directory.file("db.sqlite")
+        try await Self.database(db)
+        for (index, format) in [["flagembedding"], ["sentence-transformers"], ["ms-swift"], ["ms-swift", "--ms-swift-messages"]].enumerated() {
+            let out = directory.file("out-\(index)")
+            let result = try pairsmith(
+                ["--db", db.path, "--out", out.path, "--set", "sft", "--shard-size", "1", "--format"] + format)
+            #expect(result.status == 0, "\(format): \(result.stderr)")
+            #expect(result.stdoutText.contains("exported 2 sft row(s)"))
+            #expect(result.stdoutText.contains("1 row(s) with fewer negatives than requested"))
+            let export = try checked(out)
+            let rows = export["rows"] as? [[String: Any]] ?? []
+            #expect(rows.map { $0["query"] as? String ?? "" } == ["what is a-doc?", "what is c-doc?"])
+            #expect(rows.map { ($0["negatives"] as? [String])?.count ?? -1 } == [2, 0])
+            let manifest = export["manifest"] as? [String: Any] ?? [:]
+            #expect((manifest["counts"] as? [String: Any])?["rows_with_fewer_negatives_than_requested"] as? Int == 1)
+            #expect((manifest["counts"] as? [String: Any])?["shards"] as? Int == 2)
+        }
+        let store = try PairsmithStore.openExisting(url: db)
+        #expect(try await store.exports().count == 4)
+    }
+
+    @Test("an existing folder is refused without --overwrite and replaced with it")
+    func overwrite() async throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-export-cli")
+        defer { directory.remove() }
+        let db = directory.file("db.sqlite")
+        try await Self.database(db)
+        let out = directory.file("out")
+        let arguments = ["--db", db.path, "--out", out.path, "--format", "flagembedding", "--set", "sft"]
+        #expect(try pairsmith(arguments).status == 0)
+        let first = try Data(contentsOf: out.appendingPathComponent("part-00000.jsonl"))
+        let refused = try pairsmith(arguments)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("already exists") && refused.stderr.contains("--overwrite"))
+        let replaced = try pairsmith(arguments + ["--overwrite"])
+        #expect(replaced.status == 0, "\(replaced.stderr)")
+        #expect(try Data(contentsOf: out.appendingPathComponent("part-00000.jsonl")) == first)
+    }
+
+    @Test("no selection yet: exit 1 with a message that says what to run")
+    func noSelection() async throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-export-cli")
+        defer { directory.remove() }
+        let db = directory.file("db.sqlite")
+        try await Self.database(db, select: false)
+        let result = try pairsmith(["--db", db.path, "--out", directory.file("out").path, "--format", "flagembedding", "--set", "sft"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("no sft selection yet") && result.stderr.contains("pairsmith select"))
+        #expect(!FileManager.default.fileExists(atPath: directory.file("out").path))
+    }
+
+    @Test("usage errors exit 64 and name the option", arguments: [
+        (["--format", "jsonl", "--set", "sft"], "unknown format"),
+        (["--format", "flagembedding", "--set", "gold"], "unknown set"),
+        (["--format", "flagembedding", "--set", "sft", "--shard-size", "0"], "--shard-size must be at least 1"),
+        (["--format", "flagembedding", "--set", "sft", "--ms-swift-messages"], "--ms-swift-messages goes with --format ms-swift"),
+        (["--set", "sft"], "--format"),
+    ])
+    func usageErrors(arguments: [String], message: String) throws {
+        let result = try pairsmith(["--db", "/nonexistent/db.sqlite", "--out", "/tmp/pairsmith-never"] + arguments)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    @Test("a missing database is named")
+    func missingDatabase() throws {
+        let result = try pairsmith(["--db", "/nonexistent/db.sqlite", "--out", "/tmp/x", "--format", "ms-swift", "--set", "weak"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("/nonexistent/db.sqlite"))
+    }
+}
