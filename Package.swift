@@ -122,7 +122,10 @@ let package = Package(
         .testTarget(name: "PairsmithEngineTests", dependencies: ["PairsmithEngine", "PairsmithTestSupport"]),
         .testTarget(
             name: "PairsmithEndpointsTests",
-            dependencies: ["PairsmithEndpoints", "PairsmithTestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "PairsmithEndpoints", "PairsmithTestSupport", .product(name: "Logging", package: "swift-log"),
+                "PairsmithEngine",  // the llama.cpp embedding parity test compares with the local engine
+            ]
         ),
         .testTarget(name: "PairsmithStoreTests", dependencies: ["PairsmithStore", "PairsmithTestSupport"]),
         .testTarget(name: "PairsmithPipelineTests", dependencies: ["PairsmithPipeline", "PairsmithTestSupport"]),

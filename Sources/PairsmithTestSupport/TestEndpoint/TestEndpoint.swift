@@ -121,6 +121,7 @@ public final class TestEndpoint: Sendable {
             }
             return response(for: reply)
         }
+        addEmbeddingsRoute(to: router, state: state)
         return router
     }
 

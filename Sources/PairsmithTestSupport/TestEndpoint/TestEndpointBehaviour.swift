@@ -53,6 +53,8 @@ public struct TestEndpointBehaviour: Sendable {
     public var requiredKey: String?
     /// Keep every request body for ``TestEndpoint/recordedRequests()`` (off for benchmarks).
     public var recordRequests: Bool
+    /// How `/v1/embeddings` answers (vector length, rejected options, order).
+    public var embedding = TestEmbeddingBehaviour()
 
     /// Creates a behaviour; the default is a fast, faultless endpoint.
     public init(
