@@ -34,9 +34,17 @@ public enum JSONLJobs {
             throw EngineError.invalidDimensions(requested: dimensions, minimum: embedder.dimensionRange.lowerBound,
                                                 maximum: embedder.dimensionRange.upperBound)
         }
-        return try await process(input: input, output: output, decode: { (item: TextLine) in item.text }) { texts in
-            let vectors = try await embedder.embed(texts, instruction: instruction, dimensions: dimensions)
-            return vectors.map { vector in
+        return try await embed(input: input, output: output) { texts in
+            try await embedder.embed(texts, instruction: instruction, dimensions: dimensions)
+        }
+    }
+
+    /// `{"text"}` → `{"embedding":[…]}` with any embedder (e.g. a remote `/v1/embeddings` client).
+    public static func embed(
+        input: URL, output: URL, embed: ([String]) async throws -> [[Float]]
+    ) async throws -> Int {
+        try await process(input: input, output: output, decode: { (item: TextLine) in item.text }) { texts in
+            try await embed(texts).map { vector in
                 "{\"embedding\":[" + vector.map { "\($0)" }.joined(separator: ",") + "]}"
             }
         }

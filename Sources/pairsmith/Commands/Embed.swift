@@ -4,18 +4,24 @@ import PairsmithBLAS
 import PairsmithEngine
 
 extension PairsmithCommand {
-    /// `pairsmith embed`: Embed texts with a local Qwen3 embedding model.
+    /// `pairsmith embed`: Embed texts with a local Qwen3 embedding model or a remote /v1/embeddings server.
     struct Embed: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Embed texts with a local Qwen3 embedding model.",
+            abstract: "Embed texts with a local Qwen3 embedding model or a /v1/embeddings server.",
             discussion: """
                 Reads JSONL lines {"text": ...} and writes {"embedding": [...]} lines in the same order \
                 (L2-normalised, last-token pooling). With --instruction the texts are queries \
                 ("Instruct: {instruction}\\nQuery:{text}"); documents take no instruction.
                 """)
 
-        @Option(help: "Hugging Face model folder (config.json, tokenizer.json, model.safetensors).")
-        var model: String
+        @Option(help: "Hugging Face model folder (config.json, tokenizer.json, model.safetensors); with --url, the served model's name.")
+        var model: String?
+        @Option(help: "A remote OpenAI-compatible /v1/embeddings server (vLLM, TEI, llama.cpp) instead of a local model.")
+        var url: String?
+        @Option(help: "With --url: the environment variable that holds the API key.")
+        var apiKeyEnv: String?
+        @Option(help: "With --url: texts per request.")
+        var batchSize = 32
         @Option(help: "Input JSONL, one {\"text\": ...} per line.")
         var input: String
         @Option(help: "Output JSONL, one {\"embedding\": [...]} per input line.")
@@ -27,7 +33,21 @@ extension PairsmithCommand {
         @Option(help: "Most tokens per text, <|endoftext|> included (longer texts are truncated).")
         var maxLength = 8192
 
+        func validate() throws {
+            if url == nil, model == nil { throw ValidationError("give a local model folder with --model DIR or a server with --url URL") }
+            if url == nil, apiKeyEnv != nil { throw ValidationError("--api-key-env needs --url") }
+            if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        }
+
         func run() async throws {
+            if let url {  // remote: the server's model name defaults to "default" (llama.cpp and TEI ignore it)
+                let remote = try EmbeddingChoice(url: url, model: model ?? "default", apiKeyEnvironment: apiKeyEnv,
+                                                 batchSize: batchSize, dimensions: dimensions, instruction: instruction)
+                _ = try await JSONLJobs.embed(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output),
+                                              embed: remote.embed)
+                return
+            }
+            guard let model else { throw ValidationError("give a local model folder with --model DIR") }
             BLAS.reexecWithBetterCoreIfNeeded()  // OpenBLAS 0.3.21 runs SSE3 kernels on recent Xeons
             let embedder = try Embedder(folder: URL(fileURLWithPath: model), maxLength: maxLength)
             _ = try await JSONLJobs.embed(embedder: embedder, input: URL(fileURLWithPath: input),

@@ -32,7 +32,7 @@ extension PairsmithCommand {
         @Option(help: "The chat model name (overrides the pipeline file).")
         var chatModel: String?
 
-        @Option(help: "A local Qwen3 embedding model folder.")
+        @Option(help: "A local Qwen3 embedding model folder (with --embedding-url: the served model's name).")
         var embeddingModel: String?
 
         @Option(help: "A remote /v1/embeddings endpoint's base URL.")
@@ -52,9 +52,6 @@ extension PairsmithCommand {
             guard db != nil else { throw ValidationError("give the database with --db FILE") }
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
             if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
-            if embeddingURL != nil {
-                throw ValidationError("--embedding-url is not supported yet; give a local model folder with --embedding-model")
-            }
         }
 
         func run() async throws {
@@ -62,12 +59,11 @@ extension PairsmithCommand {
             guard let corpus, let db else { throw ValidationError("give --corpus and --db") }
             let configuration = try PipelineConfiguration.load(from: URL(fileURLWithPath: pipeline))
                 .overriding(chatURL: chatURL, chatModel: chatModel, concurrency: concurrency)
-            let modelFolder = try embeddingFolder(configuration)
-            let embedder = try Embedder(folder: modelFolder)
+            let embedder = try EmbeddingChoice(model: embeddingModel, url: embeddingURL, pipeline: configuration)
             let store = try PairsmithStore(path: db)
             let options = RetrievalRunOptions(
                 corpus: URL(fileURLWithPath: corpus), personas: personas.map { URL(fileURLWithPath: $0) }, limit: limit,
-                concurrency: concurrency, embeddingModel: modelFolder.standardizedFileURL.path)
+                concurrency: concurrency, embeddingModel: embedder.name)
             let chat = RetrievalRun.chatConfiguration(for: configuration)
             let summary: RunSummary
             do {
@@ -89,7 +85,7 @@ extension PairsmithCommand {
         }
 
         private func runPipeline(
-            chat: ChatClientConfiguration, configuration: PipelineConfiguration, store: PairsmithStore, embedder: Embedder,
+            chat: ChatClientConfiguration, configuration: PipelineConfiguration, store: PairsmithStore, embedder: EmbeddingChoice,
             options: RetrievalRunOptions
         ) async throws -> RunSummary {
             try await ChatClient.withClient(chat) { client in
@@ -103,19 +99,6 @@ extension PairsmithCommand {
                     try await job.execute()
                 }
             }
-        }
-
-        /// The embedding model folder: --embedding-model, or the pipeline's `embedding.model` when it is a folder.
-        private func embeddingFolder(_ configuration: PipelineConfiguration) throws -> URL {
-            if let embeddingModel { return URL(fileURLWithPath: embeddingModel) }
-            let named = URL(fileURLWithPath: configuration.embedding.model, relativeTo: configuration.file.deletingLastPathComponent())
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: named.path, isDirectory: &isDirectory), isDirectory.boolValue {
-                return named
-            }
-            throw ValidationError(
-                "the pipeline's embedding model \"\(configuration.embedding.model)\" is not a folder here; give a local "
-                    + "Qwen3 embedding model folder with --embedding-model DIR (see `pairsmith models pull`)")
         }
 
         private static func printError(_ line: String) {

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import PairsmithEndpoints
+import PairsmithEngine
+import PairsmithPipeline
+
+/// The embedder a command uses: the local engine on a model folder, or a remote `/v1/embeddings` endpoint.
+/// Either way `embed` hands back L2-normalised vectors, so it fits wherever the pipeline takes ``EmbedTexts``.
+final class EmbeddingChoice: Sendable {
+    private enum Backend {
+        case local(Embedder)
+        case remote(EmbeddingClient)
+    }
+
+    private let backend: Backend
+    private let instruction: String?
+    /// The model's name: the key its vectors are stored under (the folder path, or the served model name).
+    let name: String
+
+    /// A local engine on `folder`.
+    init(folder: URL) throws {
+        backend = .local(try Embedder(folder: folder))
+        name = folder.standardizedFileURL.path
+        instruction = nil
+    }
+
+    /// A remote client on `url` serving `model`; it lives as long as the process (shared connections). With
+    /// `instruction`, every text is embedded as a query (`Instruct: …\nQuery:…`, formatted here).
+    init(url: String, model: String, apiKeyEnvironment: String? = nil, batchSize: Int = 32, dimensions: Int? = nil,
+         instruction: String? = nil, concurrency: Int = 4) throws {
+        let endpoint = EndpointConfiguration(
+            url: url, model: model, apiKey: apiKeyEnvironment.map { .environment($0) } ?? .none,
+            maxConcurrentRequests: concurrency)
+        let configuration = EmbeddingClientConfiguration(endpoints: [endpoint], batchSize: batchSize, dimensions: dimensions)
+        backend = .remote(try EmbeddingClient(configuration, sharedConnections: true))
+        name = model
+        self.instruction = instruction
+    }
+
+    /// For `pairsmith run`: `--embedding-url` (serving `--embedding-model` or the pipeline's `embedding.model`
+    /// name), else the local folder `--embedding-model`, else the pipeline's `embedding.model` when it is a folder.
+    convenience init(model: String?, url: String?, pipeline configuration: PipelineConfiguration) throws {
+        if let url {
+            try self.init(url: url, model: model ?? configuration.embedding.model,
+                          batchSize: max(1, configuration.embedding.batchSize))
+            return
+        }
+        if let model {
+            try self.init(folder: URL(fileURLWithPath: model))
+            return
+        }
+        let named = URL(fileURLWithPath: configuration.embedding.model, relativeTo: configuration.file.deletingLastPathComponent())
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: named.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError(
+                "the pipeline's embedding model \"\(configuration.embedding.model)\" is not a folder here; give a local "
+                    + "Qwen3 embedding model folder with --embedding-model DIR (see `pairsmith models pull`) or a "
+                    + "/v1/embeddings server with --embedding-url URL")
+        }
+        try self.init(folder: named)
+    }
+
+    /// L2-normalised embeddings of `texts`, in order (queries carry their instruction already).
+    func embed(_ texts: [String]) async throws -> [[Float]] {
+        switch backend {
+        case .local(let embedder): try await embedder.embed(texts)
+        case .remote(let client): try await client.embed(texts, instruction: instruction)
+        }
+    }
+}

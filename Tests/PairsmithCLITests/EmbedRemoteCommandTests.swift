@@ -1,0 +1,119 @@
+import Foundation
+import PairsmithTestSupport
+import Testing
+
+/// `pairsmith embed --url` and `pairsmith run --embedding-url` against the test endpoint running in this process.
+@Suite("pairsmith embed --url and run --embedding-url", .serialized)
+struct EmbedRemoteCommandTests {
+    static let texts = ["first passage", "second passage about tides", "третий", "fourth 🚀"]
+
+    /// Writes the texts as `{"text": …}` lines (with a blank line in the middle, which is skipped).
+    static func input(_ directory: TemporaryDirectory) throws -> URL {
+        let url = directory.file("in.jsonl")
+        let lines = texts.map { text -> String in
+            let data = try? JSONSerialization.data(withJSONObject: ["text": text])
+            return String(decoding: data ?? Data(), as: UTF8.self)
+        }
+        try (lines[0..<2].joined(separator: "\n") + "\n\n" + lines[2...].joined(separator: "\n") + "\n")
+            .write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    /// The `embedding` arrays of an output file, in order.
+    static func embeddings(_ url: URL) throws -> [[Float]] {
+        try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            return (object?["embedding"] as? [NSNumber] ?? []).map(\.floatValue)
+        }
+    }
+
+    /// The test endpoint's vector for `text`, sliced and L2-normalised as the client must return it.
+    static func expected(_ text: String, dimensions: Int? = nil) -> [Float] {
+        let full = TestEndpoint.embeddingVector(for: text, dimension: 32)
+        let slice = Array(full.prefix(dimensions ?? 32))
+        let norm = slice.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+        return slice.map { Float(Double($0) / norm) }
+    }
+
+    static func matches(_ vectors: [[Float]], _ texts: [String], dimensions: Int? = nil) -> Bool {
+        vectors.count == texts.count && zip(vectors, texts).allSatisfy { vector, text in
+            let reference = expected(text, dimensions: dimensions)
+            return vector.count == reference.count && zip(vector, reference).allSatisfy { abs($0 - $1) < 1e-6 }
+        }
+    }
+
+    @Test("embed --url writes one normalised vector per line, in order, through retried faults")
+    func embedRemote() async throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-cli-embed-url")
+        defer { directory.remove() }
+        let input = try Self.input(directory), output = directory.file("out.jsonl")
+        try await TestEndpoint.withRunning { endpoint in
+            endpoint.script([.serverError, .dropConnection])
+            let result = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, [
+                "embed", "--url", endpoint.url, "--model", "served-name", "--input", input.path, "--output", output.path,
+                "--batch-size", "2",
+            ])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(Self.matches(try Self.embeddings(output), Self.texts))
+            let bodies = endpoint.recordedRequests().map(\.body)
+            #expect(bodies.allSatisfy { $0.contains("\"model\":\"served-name\"") })
+            #expect(bodies.count == 4)  // two faults, then two batches of two
+        }
+    }
+
+    @Test("embed --url --instruction --dimensions embeds queries at the asked size, with the key from the environment")
+    func embedQueries() async throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-cli-embed-url-q")
+        defer { directory.remove() }
+        let input = try Self.input(directory), output = directory.file("out.jsonl")
+        try await TestEndpoint.withRunning(.init(requiredKey: "k-123")) { endpoint in
+            let result = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, [
+                "embed", "--url", endpoint.url, "--api-key-env", "PAIRSMITH_EMBED_TEST_KEY", "--input", input.path,
+                "--output", output.path, "--instruction", "Find passages", "--dimensions", "16",
+            ], environment: ["PAIRSMITH_EMBED_TEST_KEY": "k-123"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let queries = Self.texts.map { "Instruct: Find passages\nQuery:\($0)" }
+            #expect(Self.matches(try Self.embeddings(output), queries, dimensions: 16))
+            let request = try #require(endpoint.recordedRequests().first)
+            #expect(request.authorization == "Bearer k-123")
+            #expect(request.body.contains("\"dimensions\":16"))
+        }
+    }
+
+    @Test("embed needs --model or --url; a refused key is a clear error")
+    func embedErrors() async throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-cli-embed-url-err")
+        defer { directory.remove() }
+        let input = try Self.input(directory), output = directory.file("out.jsonl")
+        let neither = try await ProcessRunner.runAsync(
+            TestEnvironment.pairsmithExecutable, ["embed", "--input", input.path, "--output", output.path])
+        #expect(neither.status != 0 && neither.stderr.contains("--url URL"))
+        try await TestEndpoint.withRunning(.init(requiredKey: "right")) { endpoint in
+            let refused = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, [
+                "embed", "--url", endpoint.url, "--input", input.path, "--output", output.path,
+            ])
+            #expect(refused.status != 0 && refused.stderr.contains("HTTP 401"), "\(refused.stderr)")
+        }
+    }
+
+    @Test("run --embedding-url matches personas (and scores) with the remote embedder")
+    func runRemote() async throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-cli-run-embedding-url")
+        defer { directory.remove() }
+        let workspace = try RunCommandTests.workspace(directory, passages: 2)
+        let database = directory.file("run.sqlite")
+        try await TestEndpoint.withRunning { endpoint in
+            let result = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, [
+                "run", workspace.appendingPathComponent("pipeline.yaml").path,
+                "--corpus", workspace.appendingPathComponent("corpus.jsonl").path, "--db", database.path,
+                "--chat-url", endpoint.url, "--chat-model", "test-model", "--embedding-url", endpoint.url,
+                "--personas", workspace.appendingPathComponent("personas.jsonl").path, "--concurrency", "2",
+            ])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdoutText.contains("pairs: "))
+            let embeddingRequests = endpoint.recordedRequests().filter { $0.body.contains("\"input\":") }
+            #expect(!embeddingRequests.isEmpty)
+            #expect(embeddingRequests.allSatisfy { $0.body.contains("\"model\":\"Qwen/Qwen3-Embedding-0.6B\"") })
+        }
+    }
+}
