@@ -51,6 +51,20 @@ public struct ScoredPair: Sendable, Hashable {
 }
 
 extension PairsmithStore {
+    /// Inserts pairs in one transaction (for imports, tests and benchmarks; the generate stage stores its pairs with
+    /// its units); a pair whose (run, document, sample) is already stored keeps the stored one. Returns the ids.
+    @discardableResult
+    public func insertPairs(_ pairs: [PairRecord]) async throws -> [Int64] {
+        try await pool.write { db in
+            let lookup = try db.cachedStatement(sql: "SELECT id FROM pairs WHERE run = ? AND document_id = ? AND sample = ?")
+            return try pairs.map { pair in
+                var record = pair
+                try record.insert(db, onConflict: .ignore)
+                return try Int64.fetchOne(lookup, arguments: [pair.run, pair.documentID, pair.sample]) ?? 0
+            }
+        }
+    }
+
     /// Up to `limit` pairs of `run` with ids above `afterID`, in id order, with their stored query-vector hash and
     /// whether they are scored under `model` (the score stage pages through a run with this).
     public func scoringCandidates(run: String, model: String, after afterID: Int64, limit: Int) async throws -> [ScoringCandidate] {
