@@ -143,6 +143,47 @@ struct ExportCommandTests {
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }
 
+    @Test("after a real run and select: SFT rows are exactly the non-duplicate pairs above the bound, as SQLite says")
+    func afterRun() async throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-export-cli-run")
+        defer { directory.remove() }
+        let workspace = try RunCommandTests.workspace(directory, passages: 5)
+        let db = directory.file("run.sqlite")
+        try await TestEndpoint.withRunning(TestEndpointBehaviour()) { endpoint in
+            let run = try await ProcessRunner.runAsync(
+                TestEnvironment.pairsmithExecutable, try RunCommandTests.runArguments(workspace, database: db, endpoint: endpoint))
+            #expect(run.status == 0, "\(run.stderr)")
+        }
+        let select = try ProcessRunner.run(
+            TestEnvironment.pairsmithExecutable, ["select", "--db", db.path, "--low-percentile", "40"])
+        #expect(select.status == 0, "\(select.stderr)")
+        let out = directory.file("sft")
+        let export = try pairsmith(["--db", db.path, "--out", out.path, "--format", "flagembedding", "--set", "sft"])
+        #expect(export.status == 0, "\(export.stderr)")
+        let rows = (try checked(out)["rows"] as? [[String: Any]] ?? []).map { row in
+            [row["query"] as? String ?? "", row["positive"] as? String ?? ""]
+        }
+        // The expected rows straight from SQLite with Python: pairs of the run scored above the newest SFT selection's
+        // bounds under its model, not recorded as duplicates, ordered by document key then sample.
+        let expected = try ProcessRunner.python(
+            """
+            import json, sqlite3, sys
+            con = sqlite3.connect(sys.argv[1])
+            model, low, high = con.execute(
+                "SELECT model, low, high FROM selections WHERE \\"set\\" = 'sft' ORDER BY id DESC LIMIT 1").fetchone()
+            rows = con.execute(
+                "SELECT p.query, d.text, d.key, p.sample, s.cosine FROM pairs p JOIN documents d ON d.id = p.document_id "
+                "JOIN scores s ON s.pair_id = p.id AND s.model = ? "
+                "WHERE p.id NOT IN (SELECT pair_id FROM duplicates)", (model,)).fetchall()
+            keep = [r for r in rows if (low is None or r[4] > low) and (high is None or r[4] <= high)]
+            keep.sort(key=lambda r: (r[2].encode('utf-8'), r[3]))
+            print(json.dumps([[r[0], r[1]] for r in keep]))
+            """, arguments: [db.path])
+        let expectedRows = try JSONSerialization.jsonObject(with: expected) as? [[String]] ?? []
+        #expect(!expectedRows.isEmpty)
+        #expect(rows == expectedRows)
+    }
+
     @Test("a missing database is named")
     func missingDatabase() throws {
         let result = try pairsmith(["--db", "/nonexistent/db.sqlite", "--out", "/tmp/x", "--format", "ms-swift", "--set", "weak"])
