@@ -101,6 +101,16 @@ extension PairsmithStore {
         }
     }
 
+    /// Those of `ownerIDs` (in their order) that have a vector of `kind` under `model`.
+    public func pairIDsWithVector(kind: VectorRecord.OwnerKind, model: String, among ownerIDs: [Int64]) async throws -> [Int64] {
+        guard !ownerIDs.isEmpty else { return [] }
+        return try await pool.read { db in
+            let statement = try db.cachedStatement(
+                sql: "SELECT 1 FROM vectors WHERE owner_kind = ? AND owner_id = ? AND model = ? AND dimension > 0")
+            return try ownerIDs.filter { id in try Int.fetchOne(statement, arguments: [kind, id, model]) != nil }
+        }
+    }
+
     /// The documents with the given ids, keyed by id.
     public func documents(ids: [Int64]) async throws -> [Int64: DocumentRecord] {
         guard !ids.isEmpty else { return [:] }
@@ -113,6 +123,22 @@ extension PairsmithStore {
     /// Stores vectors and scores in one transaction (a killed score stage loses at most the batch in flight).
     public func storeScores(_ scores: [ScoreRecord], vectors: [VectorRecord]) async throws {
         try await apply([.vectors(vectors), .scores(scores)])
+    }
+
+    /// Deletes the scores and query vectors of the pairs of `run` under `model` (the next score pass embeds the
+    /// queries again; passage vectors stay).
+    public func clearScores(run: String, model: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "DELETE FROM scores WHERE model = ? AND pair_id IN (SELECT id FROM pairs WHERE run = ?)",
+                arguments: [model, run])
+            try db.execute(
+                sql: """
+                    DELETE FROM vectors WHERE owner_kind = 'query' AND model = ?
+                    AND owner_id IN (SELECT id FROM pairs WHERE run = ?)
+                    """,
+                arguments: [model, run])
+        }
     }
 
     /// Every pair of `run` with its document key and its score under `model` (nil when unscored), in pair-id order.

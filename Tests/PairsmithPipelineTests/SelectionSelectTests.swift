@@ -77,6 +77,8 @@ struct SelectionSelectTests {
         let firstIDs = try await store.selectedPairIDs(selectionID: first.sft.id!)
         let secondIDs = try await store.selectedPairIDs(selectionID: second.sft.id!)
         #expect(firstIDs == secondIDs)
+        #expect(second.sft.id == first.sft.id, "selecting again without a change stores nothing new")
+        #expect(try await store.selections(run: "r1").count == 2)
         #expect(first.sft.parameters == second.sft.parameters)
 
         let r1 = pairs["r1"]!

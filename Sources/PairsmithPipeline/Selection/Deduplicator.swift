@@ -23,7 +23,10 @@ public struct Deduplicator: Sendable {
     @discardableResult
     public func deduplicate(run: String) async throws -> [DuplicateRecord] {
         let pairs = try await store.scoredPairs(run: run, model: model)
-        let vectors = try await store.queryVectors(run: run, model: model)
+        // Only passages with several queries can hold near duplicates: fetch just those query vectors.
+        let perDocument = Dictionary(grouping: pairs, by: \.documentID)
+        let shared = perDocument.values.filter { $0.count > 1 }.flatMap { $0.map(\.pairID) }
+        let vectors = try await store.vectors(kind: .query, model: model, ownerIDs: shared).mapValues(\.values)
         let records = Self.duplicates(of: pairs, vectors: vectors, nearDuplicateCosine: nearDuplicateCosine)
         try await store.replaceDuplicates(run: run, with: records)
         return records

@@ -55,17 +55,19 @@ public struct HardNegativeMiner: Sendable {
         report.alreadySearched = pairIDs.count - pending.count
         guard !pending.isEmpty else { return report }
 
-        let queryVectors = try await store.queryVectors(run: run, model: model)
         let pairs = Dictionary(try await store.scoredPairs(run: run, model: model).map { ($0.pairID, $0) }, uniquingKeysWith: { a, _ in a })
-        let ready = pending.filter { queryVectors[$0]?.isEmpty == false && pairs[$0] != nil }
+        let ready = try await store.pairIDsWithVector(kind: .query, model: model, among: pending.filter { pairs[$0] != nil })
         report.withoutQueryVector = pending.count - ready.count
-        guard let dimension = ready.first.flatMap({ queryVectors[$0]?.count }) else { return report }
+        guard let first = ready.first,
+              let dimension = try await store.vectors(kind: .query, model: model, ownerIDs: [first])[first]?.dimension
+        else { return report }
 
         let corpus = try await DocumentVectors.load(
             store: store, model: model, dimension: dimension, chunk: documentChunk, residentFloats: residentFloats)
         for start in stride(from: 0, to: ready.count, by: queryBlock) {
             try Task.checkCancellation()
             let block = Array(ready[start..<min(start + queryBlock, ready.count)])
+            let queryVectors = try await store.vectors(kind: .query, model: model, ownerIDs: block).mapValues(\.values)
             var queries: [Float] = []
             queries.reserveCapacity(block.count * dimension)
             for id in block {

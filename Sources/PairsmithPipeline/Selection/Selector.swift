@@ -34,15 +34,28 @@ public struct Selector: Sendable {
             criteria: criteria, resolved: bounds, model: model, pairs: pairs.count, duplicates: duplicates.count,
             unscored: unscored, sampled: sampled.count)
         let json = try parameters.json()
-        let weakRecord = try await store.insertSelection(
+        let weakRecord = try await keep(
             SelectionRecord(run: run, set: .weak, model: model, parameters: json, low: nil, high: nil, records: weak.count),
             pairIDs: weak.map(\.pairID))
-        let sftRecord = try await store.insertSelection(
+        let sftRecord = try await keep(
             SelectionRecord(run: run, set: .sft, model: model, parameters: json, low: bounds.low, high: bounds.high, records: sft.count),
             pairIDs: sft.map(\.pairID))
         return SelectionOutcome(
             run: run, model: model, pairs: pairs.count, duplicates: duplicates.count, unscored: unscored,
             weak: weakRecord, sft: sftRecord, bounds: bounds)
+    }
+}
+
+extension Selector {
+    /// Stores `selection` unless the newest one of its run and set is the same (parameters, model and pairs), which
+    /// is returned instead: selecting again without a change adds nothing to the database.
+    private func keep(_ selection: SelectionRecord, pairIDs: [Int64]) async throws -> SelectionRecord {
+        if let latest = try await store.latestSelection(run: selection.run, set: selection.set), let id = latest.id,
+           latest.parameters == selection.parameters, latest.model == selection.model, latest.records == pairIDs.count,
+           try await store.selectedPairIDs(selectionID: id) == pairIDs.sorted() {
+            return latest
+        }
+        return try await store.insertSelection(selection, pairIDs: pairIDs)
     }
 }
 
