@@ -90,6 +90,9 @@ let package = Package(
             dependencies: [
                 "PairsmithBLAS", "PairsmithTokenizer", "PairsmithEngine", "PairsmithEndpoints", "PairsmithTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),  // the chat benchmark's bare reference client
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

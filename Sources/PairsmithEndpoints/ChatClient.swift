@@ -15,6 +15,7 @@ import NIOHTTP1
 public final class ChatClient: Sendable {
     private let configuration: ChatClientConfiguration
     private let tokens: [BearerToken?]
+    private let prepared: [PreparedEndpoint]
     private let http: HTTPClient
     private let router: EndpointRouter
     private let logger: Logger
@@ -24,18 +25,29 @@ public final class ChatClient: Sendable {
         try configuration.validate()
         self.configuration = configuration
         self.tokens = try configuration.endpoints.map { try $0.apiKey.resolve() }
+        self.prepared = configuration.endpoints.map(PreparedEndpoint.init)
         self.logger = logger
-        var httpConfiguration = HTTPClient.Configuration()
-        httpConfiguration.timeout = .init(
-            connect: .nanoseconds(Int64(seconds(configuration.timeouts.connect) * 1e9)),
-            read: .nanoseconds(Int64(seconds(configuration.timeouts.read) * 1e9)))
-        let perHost = configuration.endpoints.map(\.maxConcurrentRequests).max() ?? 8
-        httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, perHost))
-        httpConfiguration.decompression = .disabled
-        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
+        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: Self.httpConfiguration(for: configuration))
         self.router = EndpointRouter(
             endpoints: configuration.endpoints, health: configuration.health, now: configuration.environment.now,
             onStatus: configuration.onStatus, logger: logger)
+    }
+
+    /// The AsyncHTTPClient settings for `configuration`: pooled keep-alive connections, and per host (a host
+    /// and port) as many as the endpoints there may have requests in flight, so the pool never queues a
+    /// request the router let through (AsyncHTTPClient's default of 8 would cap the throughput).
+    static func httpConfiguration(for configuration: ChatClientConfiguration) -> HTTPClient.Configuration {
+        var http = HTTPClient.Configuration()
+        http.timeout = .init(
+            connect: .nanoseconds(Int64(seconds(configuration.timeouts.connect) * 1e9)),
+            read: .nanoseconds(Int64(seconds(configuration.timeouts.read) * 1e9)))
+        var perHost: [String: Int] = [:]
+        for endpoint in configuration.endpoints {
+            perHost[PreparedEndpoint.hostKey(endpoint.chatCompletionsURL), default: 0] += endpoint.maxConcurrentRequests
+        }
+        http.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, perHost.values.max() ?? 8))
+        http.decompression = .disabled
+        return http
     }
 
     /// Runs `body` with a new client and shuts it down afterwards, also when `body` throws.
@@ -149,25 +161,25 @@ public final class ChatClient: Sendable {
 
     private func attempt(_ request: ChatRequest, on lease: EndpointRouter.Lease) async -> AttemptResult {
         let endpoint = configuration.endpoints[lease.index]
-        var httpRequest = HTTPClientRequest(url: endpoint.chatCompletionsURL)
+        let target = prepared[lease.index]
+        var httpRequest = HTTPClientRequest(url: target.url)
         httpRequest.method = .POST
-        httpRequest.headers.add(name: "Content-Type", value: "application/json")
-        httpRequest.headers.add(name: "Accept", value: "application/json")
+        httpRequest.headers = target.headers
         if let token = tokens[lease.index] { httpRequest.headers.add(name: "Authorization", value: token.headerValue) }
-        httpRequest.body = .bytes(ByteBuffer(string: WireFormat.requestBody(request, endpoint: endpoint, mode: lease.format)))
+        httpRequest.body = .bytes(WireFormat.requestBody(request, model: target.model, disableThinking: target.disableThinking, mode: lease.format))
 
         let clock = ContinuousClock()
         let start = clock.now
         let status: Int
         let headers: HTTPHeaders
-        let body: Data
+        let body: [UInt8]
         do {
             let deadline = NIODeadline.now() + .nanoseconds(Int64(seconds(configuration.timeouts.total) * 1e9))
             let response = try await http.execute(httpRequest, deadline: deadline, logger: nil)
             status = Int(response.status.code)
             headers = response.headers
             let buffer = try await response.body.collect(upTo: configuration.maxResponseBytes)
-            body = Data(buffer.readableBytesView)
+            body = Array(buffer.readableBytesView)
         } catch {
             if Task.isCancelled || error is CancellationError || (error as? HTTPClientError) == .cancelled { return .cancelled }
             let timedOut = [HTTPClientError.connectTimeout, .readTimeout, .deadlineExceeded]
@@ -223,5 +235,30 @@ extension ChatResult {
         ChatResult<U>(
             value: value, json: json, rawContent: rawContent, endpoint: endpoint, model: model, usage: usage,
             latency: latency, attempts: attempts, format: format, finishReason: finishReason)
+    }
+}
+
+/// What every request to one endpoint shares, worked out once when the client is made.
+struct PreparedEndpoint: Sendable {
+    /// The `/v1/chat/completions` URL.
+    var url: String
+    /// The model name sent.
+    var model: String
+    /// Whether requests carry `enable_thinking: false`.
+    var disableThinking: Bool
+    /// `Content-Type` and `Accept`.
+    var headers: HTTPHeaders
+
+    init(_ endpoint: EndpointConfiguration) {
+        url = endpoint.chatCompletionsURL
+        model = endpoint.model
+        disableThinking = endpoint.sendsDisableThinking
+        headers = HTTPHeaders([("Content-Type", "application/json"), ("Accept", "application/json")])
+    }
+
+    /// `scheme://host:port` of `url`: the key AsyncHTTPClient pools connections under.
+    static func hostKey(_ url: String) -> String {
+        guard let parsed = URL(string: url) else { return url }
+        return "\(parsed.scheme ?? "")://\(parsed.host ?? ""):\(parsed.port ?? (parsed.scheme == "https" ? 443 : 80))"
     }
 }

@@ -1,8 +1,14 @@
 import Logging
+import Synchronization
 
 /// Hands each attempt to the healthy endpoint with the fewest requests in flight, within each endpoint's
 /// limit; queues callers when all are busy; sets failing endpoints aside and probes them again.
-actor EndpointRouter {
+///
+/// The state sits behind a mutex rather than in an actor: taking and giving back a slot is a few
+/// nanoseconds of bookkeeping, and an actor hop per call (two per request) cost more than that under
+/// hundreds of concurrent callers. Logging, status callbacks and waking waiters happen after the lock
+/// is released.
+final class EndpointRouter: Sendable {
     /// What `acquire` hands back: a slot on an endpoint, or word that every endpoint is resting.
     enum Acquisition: Sendable {
         case lease(Lease)
@@ -46,25 +52,101 @@ actor EndpointRouter {
         var stats: EndpointStatistics
     }
 
-    private let endpoints: [EndpointConfiguration]
-    private let health: HealthPolicy
-    private let now: @Sendable () -> Double
+    /// Something to do once the lock is released.
+    fileprivate enum Effect {
+        case log(Logger.Level, Logger.Message, Logger.Metadata)
+        case status(ChatStatusEvent)
+        case resume(WaiterBox)
+    }
+
+    private let state: Mutex<RouterState>
     private let onStatus: @Sendable (ChatStatusEvent) -> Void
     private let logger: Logger
-    private var states: [State]
-    private var waiters: [WaiterBox] = []
-    private var waiterHead = 0
-    private var announcedDownUntil = -Double.infinity
 
     init(
         endpoints: [EndpointConfiguration], health: HealthPolicy, now: @escaping @Sendable () -> Double,
         onStatus: @escaping @Sendable (ChatStatusEvent) -> Void, logger: Logger
     ) {
+        self.onStatus = onStatus
+        self.logger = logger
+        self.state = Mutex(RouterState(endpoints: endpoints, health: health, now: now))
+    }
+
+    /// Runs `body` under the lock, then performs the effects it queued.
+    private func locked<R>(_ body: (inout RouterState) -> R) -> R {
+        let (result, effects) = state.withLock { state in
+            let result = body(&state)
+            let effects = state.effects
+            state.effects.removeAll(keepingCapacity: true)
+            return (result, effects)
+        }
+        for effect in effects {
+            switch effect {
+            case .log(let level, let message, let metadata): logger.log(level: level, message, metadata: metadata)
+            case .status(let event): onStatus(event)
+            case .resume(let box): box.deliver()
+            }
+        }
+        return result
+    }
+
+    // MARK: Acquiring a slot
+
+    /// A slot on the best endpoint now; waits (cancellably) while all are busy; `.allDown` when all rest.
+    func acquire(isRetry: Bool) async throws -> Acquisition {
+        let box = WaiterBox()
+        if let now = locked({ $0.acquireNow(isRetry: isRetry, orQueue: box) }) { return now }
+        let acquisition = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in box.install(continuation) }
+        } onCancel: {
+            box.cancel()  // unless the router claimed it first: then the caller gets the slot and gives it back
+        }
+        if case .lease(let lease) = acquisition { locked { $0.noteRetry(lease, isRetry: isRetry) } }
+        return acquisition
+    }
+
+    /// Records how an attempt ended, frees its slot and hands free slots to waiting callers; returns whether
+    /// the endpoint now rests (so a retry needs no back-off of its own). Never suspends (async for callers
+    /// written against the former actor).
+    @discardableResult
+    func finish(_ lease: Lease, outcome: Outcome) async -> Bool { locked { $0.finish(lease, outcome: outcome) } }
+
+    /// The current accounting of every endpoint, in configuration order. Never suspends.
+    func snapshot() async -> [EndpointStatistics] { locked { $0.snapshot() } }
+}
+
+/// The router's bookkeeping, mutated only under ``EndpointRouter``'s lock.
+struct RouterState: ~Copyable {
+    typealias Lease = EndpointRouter.Lease
+    typealias Acquisition = EndpointRouter.Acquisition
+    typealias Outcome = EndpointRouter.Outcome
+
+    private enum Health {
+        case healthy
+        case down(until: Double)
+        case probing(inFlight: Bool)
+    }
+
+    private struct State {
+        var health: Health = .healthy
+        var consecutiveFailures = 0
+        var stats: EndpointStatistics
+    }
+
+    private let endpoints: [EndpointConfiguration]
+    private let health: HealthPolicy
+    private let now: @Sendable () -> Double
+    private var states: [State]
+    private var waiters: [WaiterBox] = []
+    private var waiterHead = 0
+    private var announcedDownUntil = -Double.infinity
+    /// Logging, callbacks and wake-ups to perform once the lock is released.
+    fileprivate var effects: [EndpointRouter.Effect] = []
+
+    init(endpoints: [EndpointConfiguration], health: HealthPolicy, now: @escaping @Sendable () -> Double) {
         self.endpoints = endpoints
         self.health = health
         self.now = now
-        self.onStatus = onStatus
-        self.logger = logger
         self.states = endpoints.map {
             State(stats: EndpointStatistics(
                 name: $0.name, model: $0.model, health: .healthy, format: .jsonSchema,
@@ -72,33 +154,26 @@ actor EndpointRouter {
         }
     }
 
-    // MARK: Acquiring a slot
+    private mutating func log(_ level: Logger.Level, _ message: Logger.Message, _ metadata: Logger.Metadata) {
+        effects.append(.log(level, message, metadata))
+    }
 
-    /// A slot on the best endpoint now; waits (cancellably) while all are busy; `.allDown` when all rest.
-    func acquire(isRetry: Bool) async throws -> Acquisition {
+    private mutating func status(_ event: ChatStatusEvent) { effects.append(.status(event)) }
+
+    /// A slot now, `.allDown`, or nil after queueing `box` (which the router resumes later).
+    mutating func acquireNow(isRetry: Bool, orQueue box: WaiterBox) -> Acquisition? {
         if waiterHead == waiters.count, let lease = pick() {
             reserve(lease, isRetry: isRetry)
             return .lease(lease)
         }
         if let until = allDownUntil() { return allDown(until) }
-        let box = WaiterBox()
-        let acquisition = try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                box.install(continuation)
-                waiters.append(box)
-                dispatch()  // cancelled boxes at the head may have hidden a free slot
-            }
-        } onCancel: {
-            box.cancel()
-        }
-        if case .lease(let lease) = acquisition { noteRetry(lease, isRetry: isRetry) }
-        return acquisition
+        waiters.append(box)
+        dispatch()  // cancelled boxes at the head may have hidden a free slot
+        return nil
     }
 
-    /// Records how an attempt ended, frees its slot and hands free slots to waiting callers; returns whether
-    /// the endpoint now rests (so a retry needs no back-off of its own).
-    @discardableResult
-    func finish(_ lease: Lease, outcome: Outcome) -> Bool {
+    /// See ``EndpointRouter/finish(_:outcome:)``.
+    mutating func finish(_ lease: Lease, outcome: Outcome) -> Bool {
         let i = lease.index
         states[i].stats.inFlight -= 1
         let t = now()
@@ -129,9 +204,9 @@ actor EndpointRouter {
         case .formatRejected(let mode, let message):
             if let weaker = mode.fallback, states[i].stats.format <= mode {
                 states[i].stats.format = weaker
-                logger.warning("endpoint rejected response_format; falling back",
-                               metadata: ["endpoint": "\(endpoints[i].name)", "from": "\(mode)", "to": "\(weaker)"])
-                onStatus(.formatDowngraded(endpoint: endpoints[i].name, from: mode, to: weaker, message: message))
+                log(.warning, "endpoint rejected response_format; falling back",
+                    ["endpoint": "\(endpoints[i].name)", "from": "\(mode)", "to": "\(weaker)"])
+                status(.formatDowngraded(endpoint: endpoints[i].name, from: mode, to: weaker, message: message))
             }
             releaseProbe(i, lease: lease)
         case .cancelled:
@@ -142,7 +217,7 @@ actor EndpointRouter {
         return false
     }
 
-    /// The current accounting of every endpoint, in configuration order.
+    /// See ``EndpointRouter/snapshot()``.
     func snapshot() -> [EndpointStatistics] {
         let t = now()
         return states.map { state in
@@ -193,31 +268,30 @@ actor EndpointRouter {
         return earliest.isFinite ? earliest : nil
     }
 
-    private func allDown(_ until: Double) -> Acquisition {
+    private mutating func allDown(_ until: Double) -> Acquisition {
         let announce = until > announcedDownUntil
         if announce {
             announcedDownUntil = until
             let wait = max(0, until - now())
-            logger.warning("all chat endpoints are down; waiting before probing again",
-                           metadata: ["seconds": "\(wait)"])
-            onStatus(.allEndpointsDown(waitSeconds: wait))
+            log(.warning, "all chat endpoints are down; waiting before probing again", ["seconds": "\(wait)"])
+            status(.allEndpointsDown(waitSeconds: wait))
         }
         return .allDown(until: until, announce: announce)
     }
 
-    private func reserve(_ lease: Lease, isRetry: Bool) {
+    private mutating func reserve(_ lease: Lease, isRetry: Bool) {
         states[lease.index].stats.inFlight += 1
         if lease.isProbe { states[lease.index].health = .probing(inFlight: true) }
         noteRetry(lease, isRetry: isRetry)
     }
 
-    private func noteRetry(_ lease: Lease, isRetry: Bool) {
+    mutating func noteRetry(_ lease: Lease, isRetry: Bool) {
         states[lease.index].stats.attempts += 1
         if isRetry { states[lease.index].stats.retries += 1 }
     }
 
     /// Hands free slots to waiting callers, oldest first; tells them when every endpoint rests.
-    private func dispatch() {
+    mutating func dispatch() {
         while waiterHead < waiters.count {
             let box = waiters[waiterHead]
             if box.isFinished {
@@ -228,7 +302,9 @@ actor EndpointRouter {
             states[lease.index].stats.inFlight += 1
             if lease.isProbe { states[lease.index].health = .probing(inFlight: true) }
             waiterHead += 1
-            if !box.resume(.lease(lease)) {
+            if box.claim(.lease(lease)) {
+                effects.append(.resume(box))
+            } else {
                 states[lease.index].stats.inFlight -= 1
                 if lease.isProbe { states[lease.index].health = .probing(inFlight: false) }
             }
@@ -236,7 +312,8 @@ actor EndpointRouter {
         if waiterHead < waiters.count, let until = allDownUntil() {
             let acquisition = allDown(until)
             while waiterHead < waiters.count {
-                _ = waiters[waiterHead].resume(acquisition)
+                let box = waiters[waiterHead]
+                if box.claim(acquisition) { effects.append(.resume(box)) }
                 waiterHead += 1
             }
         }
@@ -248,18 +325,18 @@ actor EndpointRouter {
 
     // MARK: Health
 
-    private func succeeded(_ i: Int) {
+    private mutating func succeeded(_ i: Int) {
         states[i].consecutiveFailures = 0
         switch states[i].health {
         case .healthy: break
         case .down, .probing:
             states[i].health = .healthy
-            logger.info("chat endpoint is back", metadata: ["endpoint": "\(endpoints[i].name)"])
-            onStatus(.endpointRecovered(endpoint: endpoints[i].name))
+            log(.info, "chat endpoint is back", ["endpoint": "\(endpoints[i].name)"])
+            status(.endpointRecovered(endpoint: endpoints[i].name))
         }
     }
 
-    private func failed(_ i: Int, lease: Lease, reason: String, at t: Double) {
+    private mutating func failed(_ i: Int, lease: Lease, reason: String, at t: Double) {
         states[i].consecutiveFailures += 1
         switch states[i].health {
         case .healthy:
@@ -276,18 +353,17 @@ actor EndpointRouter {
         }
     }
 
-    private func setAside(_ i: Int, until: Double, reason: String) {
+    private mutating func setAside(_ i: Int, until: Double, reason: String) {
         if case .down(let current) = states[i].health, current >= until { return }
         states[i].health = .down(until: until)
         states[i].stats.timesSetAside += 1
         let wait = max(0, until - now())
-        logger.warning("chat endpoint set aside",
-                       metadata: ["endpoint": "\(endpoints[i].name)", "seconds": "\(wait)", "reason": "\(reason)"])
-        onStatus(.endpointSetAside(endpoint: endpoints[i].name, seconds: wait, reason: reason))
+        log(.warning, "chat endpoint set aside", ["endpoint": "\(endpoints[i].name)", "seconds": "\(wait)", "reason": "\(reason)"])
+        status(.endpointSetAside(endpoint: endpoints[i].name, seconds: wait, reason: reason))
     }
 
     /// A probe that ended without a verdict lets the next caller probe instead.
-    private func releaseProbe(_ i: Int, lease: Lease) {
+    private mutating func releaseProbe(_ i: Int, lease: Lease) {
         if lease.isProbe, case .probing = states[i].health { states[i].health = .probing(inFlight: false) }
     }
 }

@@ -5,13 +5,23 @@
 /// `minimum`/`maximum`. ``SchemaValidator`` checks answers against it.
 public struct JSONSchema: Sendable, Hashable, CustomStringConvertible {
     /// The schema document.
-    public var value: JSONValue
+    public var value: JSONValue { didSet { canonicalBytes = value.canonicalBytes } }
+
+    /// The schema's canonical JSON bytes, written once: every request body carries them.
+    private(set) var canonicalBytes: [UInt8]
 
     /// Wraps a schema document.
-    public init(_ value: JSONValue) { self.value = value }
+    public init(_ value: JSONValue) {
+        self.value = value
+        self.canonicalBytes = value.canonicalBytes
+    }
 
     /// The schema as compact JSON text.
-    public var description: String { value.canonicalText }
+    public var description: String { String(decoding: canonicalBytes, as: UTF8.self) }
+
+    public static func == (a: JSONSchema, b: JSONSchema) -> Bool { a.canonicalBytes == b.canonicalBytes }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(canonicalBytes) }
 
     /// An object with these properties; all are required unless `required` says otherwise; no other members.
     public static func object(

@@ -1,58 +1,79 @@
 import Foundation
 
-/// A continuation that is resumed exactly once: by the router with a slot, or by cancellation.
-///
-/// The router never has to hop back into the actor to cancel a waiter: `cancel()` resumes it at once
-/// under the lock, and the router skips boxes that are already resumed.
+/// A caller waiting for a slot: the router claims it with a value under its own lock, then delivers the
+/// value after releasing that lock; cancellation resumes it at once with `CancellationError` unless it was
+/// claimed first. Its continuation is resumed exactly once, whichever of install, deliver and cancel
+/// comes last.
 final class WaiterBox: @unchecked Sendable {
     private let lock = NSLock()
     private var continuation: CheckedContinuation<EndpointRouter.Acquisition, any Error>?
+    private var value: EndpointRouter.Acquisition?
     private var finished = false
+    private var cancelled = false
+    private var resumed = false
 
-    /// Stores the continuation; resumes it at once if the task was cancelled before it got here.
+    /// Stores the continuation; resumes it at once if the box was already claimed or cancelled.
     func install(_ continuation: CheckedContinuation<EndpointRouter.Acquisition, any Error>) {
         lock.lock()
-        if finished {
+        if cancelled {
+            resumed = true
             lock.unlock()
             continuation.resume(throwing: CancellationError())
-            return
+        } else if let value {
+            resumed = true
+            lock.unlock()
+            continuation.resume(returning: value)
+        } else {
+            self.continuation = continuation
+            lock.unlock()
         }
-        self.continuation = continuation
-        lock.unlock()
     }
 
-    /// Resumes with `value`; false if the waiter was cancelled already.
-    func resume(_ value: EndpointRouter.Acquisition) -> Bool {
+    /// Reserves the box for `value`; false if it was cancelled or claimed already.
+    func claim(_ value: EndpointRouter.Acquisition) -> Bool {
         lock.lock()
-        guard !finished, let continuation else {
-            lock.unlock()
-            return false
-        }
+        defer { lock.unlock() }
+        guard !finished else { return false }
         finished = true
-        self.continuation = nil
-        lock.unlock()
-        continuation.resume(returning: value)
+        self.value = value
         return true
     }
 
-    /// Whether the waiter has been resumed or cancelled.
+    /// Resumes the waiter with the claimed value (if its continuation is installed; else `install` does).
+    func deliver() {
+        lock.lock()
+        guard !resumed, let continuation, let value else {
+            lock.unlock()
+            return
+        }
+        resumed = true
+        self.continuation = nil
+        lock.unlock()
+        continuation.resume(returning: value)
+    }
+
+    /// Whether the waiter has been claimed or cancelled.
     var isFinished: Bool {
         lock.lock()
         defer { lock.unlock() }
         return finished
     }
 
-    /// Resumes with `CancellationError` unless already resumed.
-    func cancel() {
+    /// Resumes with `CancellationError` unless already claimed; returns whether it cancelled.
+    @discardableResult
+    func cancel() -> Bool {
         lock.lock()
         guard !finished else {
             lock.unlock()
-            return
+            return false
         }
         finished = true
+        cancelled = true
         let continuation = self.continuation
         self.continuation = nil
+        if continuation != nil { resumed = true }
         lock.unlock()
         continuation?.resume(throwing: CancellationError())
+        return true
     }
 }

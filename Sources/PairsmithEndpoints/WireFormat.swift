@@ -2,42 +2,83 @@ import Foundation
 
 /// The JSON bodies of `/v1/chat/completions`: the request we send and the reply we read.
 enum WireFormat {
-    /// The request body for `endpoint`, asking for JSON in `mode`.
-    static func requestBody(_ request: ChatRequest, endpoint: EndpointConfiguration, mode: ResponseFormatMode) -> String {
-        var messages = request.messages
-        if mode == .plainText, let schema = request.schema {
-            messages.insert(.system(schemaInstruction(schema)), at: messages.firstIndex { $0.role != "system" } ?? messages.endIndex)
+    /// The request body for `endpoint`, asking for JSON in `mode`: compact JSON with sorted keys, written
+    /// field by field (the schema's bytes are written once per ``JSONSchema``), the same bytes as the
+    /// canonical text of the equivalent ``JSONValue`` object.
+    static func requestBody(_ request: ChatRequest, endpoint: EndpointConfiguration, mode: ResponseFormatMode) -> [UInt8] {
+        requestBody(request, model: endpoint.model, disableThinking: endpoint.sendsDisableThinking, mode: mode)
+    }
+
+    /// The request body for a server serving `model` (see ``requestBody(_:endpoint:mode:)``).
+    static func requestBody(_ request: ChatRequest, model: String, disableThinking: Bool, mode: ResponseFormatMode) -> [UInt8] {
+        var capacity = 192 + model.utf8.count + (request.schema?.canonicalBytes.count ?? 0)
+        for message in request.messages { capacity += message.content.utf8.count + 32 }
+        var w = JSONBytesWriter(capacity: capacity)
+        w.raw("{")
+        if disableThinking { w.raw(#""chat_template_kwargs":{"enable_thinking":false},"#) }
+        if let m = request.maxTokens {
+            w.raw(#""max_tokens":"#)
+            w.integer(m)
+            w.raw(",")
         }
-        var body: [String: JSONValue] = [
-            "model": .string(endpoint.model),
-            "messages": .array(messages.map { ["role": .string($0.role), "content": .string($0.content)] }),
-            "stream": false,
-        ]
-        if let t = request.temperature { body["temperature"] = .number(t) }
-        if let p = request.topP { body["top_p"] = .number(p) }
-        if let m = request.maxTokens { body["max_tokens"] = .integer(m) }
-        if let s = request.seed { body["seed"] = .integer(s) }
+        w.raw(#""messages":["#)
+        var first = true
+        func message(_ role: String, _ content: String) {
+            if !first { w.raw(",") }
+            first = false
+            w.raw(#"{"content":"#)
+            w.string(content)
+            w.raw(#","role":"#)
+            w.string(role)
+            w.raw("}")
+        }
+        if mode == .plainText, let schema = request.schema {
+            let at = request.messages.firstIndex { $0.role != "system" } ?? request.messages.endIndex
+            for m in request.messages[..<at] { message(m.role, m.content) }
+            message("system", schemaInstruction(schema))
+            for m in request.messages[at...] { message(m.role, m.content) }
+        } else {
+            for m in request.messages { message(m.role, m.content) }
+        }
+        w.raw(#"],"model":"#)
+        w.string(model)
         switch (mode, request.schema) {
         case (.jsonSchema, let schema?):
-            body["response_format"] = [
-                "type": "json_schema",
-                "json_schema": ["name": .string(request.schemaName), "schema": schema.value, "strict": true],
-            ]
+            w.raw(#","response_format":{"json_schema":{"name":"#)
+            w.string(request.schemaName)
+            w.raw(#","schema":"#)
+            w.raw(schema.canonicalBytes)
+            w.raw(#","strict":true},"type":"json_schema"}"#)
         case (.jsonObject, let schema?):
-            body["response_format"] = ["type": "json_object", "schema": schema.value]
+            w.raw(#","response_format":{"schema":"#)
+            w.raw(schema.canonicalBytes)
+            w.raw(#","type":"json_object"}"#)
         case (.jsonSchema, nil), (.jsonObject, nil):
-            body["response_format"] = ["type": "json_object"]
+            w.raw(#","response_format":{"type":"json_object"}"#)
         case (.plainText, _):
             break
         }
-        if endpoint.sendsDisableThinking { body["chat_template_kwargs"] = ["enable_thinking": false] }
-        return JSONValue.object(body).canonicalText
+        if let s = request.seed {
+            w.raw(#","seed":"#)
+            w.integer(s)
+        }
+        w.raw(#","stream":false"#)
+        if let t = request.temperature {
+            w.raw(#","temperature":"#)
+            w.number(t)
+        }
+        if let p = request.topP {
+            w.raw(#","top_p":"#)
+            w.number(p)
+        }
+        w.raw("}")
+        return w.bytes
     }
 
     /// The system message that carries the schema when the server takes no `response_format`.
     static func schemaInstruction(_ schema: JSONSchema) -> String {
         "Answer with one JSON object and nothing else (no prose, no code fences). It must match this JSON Schema:\n"
-            + schema.value.canonicalText
+            + schema.description
     }
 
     /// The parts of a chat completion we use, read with the strict parser.
@@ -51,8 +92,8 @@ enum WireFormat {
 
         /// Reads `choices[0].message.content`, `choices[0].finish_reason` and `usage`; throws when the
         /// reply is not JSON or has no choice.
-        init(parsing body: Data) throws {
-            let reply = try JSONValue.parse(body)
+        init(parsing body: [UInt8]) throws {
+            let reply = try JSONValue.parse(bytes: body)
             guard let first = reply["choices"]?.arrayValue?.first else {
                 throw MalformedReply(reason: "the reply has no 'choices'")
             }
@@ -73,8 +114,11 @@ enum WireFormat {
     }
 
     /// The server's error message from an error body (`{"error":{"message":…}}`, `{"error":"…"}`, `{"message":…}` or text).
-    static func errorMessage(from body: Data) -> String {
-        if let value = try? JSONValue.parse(body) {
+    static func errorMessage(from body: Data) -> String { errorMessage(from: Array(body)) }
+
+    /// The server's error message from an error body (see ``errorMessage(from:)-(Data)``).
+    static func errorMessage(from body: [UInt8]) -> String {
+        if let value = try? JSONValue.parse(bytes: body) {
             if let message = value["error"]?["message"]?.stringValue { return message }
             if let message = value["error"]?.stringValue { return message }
             if let message = value["message"]?.stringValue { return message }

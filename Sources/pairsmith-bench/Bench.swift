@@ -17,6 +17,7 @@ struct BenchCommand: AsyncParsableCommand {
         SgemmBenchmark.self,
         EngineBenchmark.self,
         ChatBenchmark.self,
+        ServeEndpointCommand.self,
         TokenizerBenchmark.self,
     ]
 }

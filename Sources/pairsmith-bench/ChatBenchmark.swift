@@ -3,12 +3,14 @@ import Foundation
 import PairsmithEndpoints
 import PairsmithTestSupport
 
-/// `pairsmith-bench chat`: chat-client throughput against the test endpoint with a fixed latency, at several
-/// in-flight levels, as a fraction of the ideal (in-flight ÷ latency), plus CPU time per request.
+/// `pairsmith-bench chat`: chat-client throughput against the test endpoint (in a child process) with a fixed
+/// latency, at several in-flight levels, as a fraction of the ideal (in-flight ÷ latency); the client's and
+/// the server's CPU time per request apart; and a bare AsyncHTTPClient loop as the reference, measured in
+/// the same run in paired rounds.
 struct ChatBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chat",
-        abstract: "Chat client throughput vs the ideal (in-flight ÷ latency) against the in-process test endpoint.")
+        abstract: "Chat client throughput vs the ideal (in-flight ÷ latency) and vs a bare AsyncHTTPClient loop.")
 
     @Option(help: "Comma-separated numbers of requests in flight.")
     var inFlight = "64,256,1024"
@@ -16,58 +18,138 @@ struct ChatBenchmark: AsyncParsableCommand {
     @Option(help: "The test endpoint's fixed latency in milliseconds.")
     var latencyMs = 50
 
-    @Option(help: "Seconds of measured load per level (after a warm-up round).")
+    @Option(help: "Seconds of measured load per round.")
     var seconds = 3.0
 
-    @Option(help: "Repeat each level this many times and keep the best.")
+    @Option(help: "Rounds per level (each: our client, then the reference); the best of each is summarised.")
     var repeats = 2
+
+    @Flag(help: "Skip the bare AsyncHTTPClient reference.")
+    var noReference = false
 
     func run() async throws {
         let levels = inFlight.split(separator: ",").compactMap { Int($0) }
         guard !levels.isEmpty, levels.allSatisfy({ $0 > 0 }) else { throw ValidationError("--in-flight needs positive numbers, e.g. 64,256") }
+        guard repeats >= 1, seconds > 0, latencyMs > 0 else { throw ValidationError("--repeats, --seconds and --latency-ms must be positive") }
         let latency = Double(latencyMs) / 1000
         let schema = JSONSchema.object([
             "query": .string(minLength: 5, maxLength: 60), "kind": .string(enum: ["fact", "how-to"]), "n": .integer(minimum: 1, maximum: 9),
         ])
-        print("chat: test endpoint in this process (server CPU included), latency \(latencyMs) ms, \(ProcessInfo.processInfo.activeProcessorCount) cores")
-        print("in-flight  requests   req/s     ideal   ratio   CPU µs/req")
-        try await TestEndpoint.withRunning(.init(latency: .milliseconds(latencyMs), recordRequests: false)) { endpoint in
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        print("chat: test endpoint in a child process, latency \(latencyMs) ms, \(cores) cores (shared by client and server)")
+        print("CPU µs/req: client = this process (getrusage), server = the child (/proc/<pid>/stat)")
+        print("level  client     round  requests   req/s    ideal  %ideal  client µs  server µs")
+        var summary: [String] = []
+        try await TestEndpointProcess.withRunning(executable, ["serve-endpoint", "--latency-ms", String(latencyMs)]) { server in
+            let chatURL = server.url + "/chat/completions"
+            let referenceBody = Array(Self.referenceBody(schema: schema).utf8)
             for level in levels {
+                let ideal = Double(level) / latency
+                let total = max(level, Int(ideal * seconds))
                 let config = ChatClientConfiguration(
-                    endpoints: [EndpointConfiguration(url: endpoint.url, model: "bench", maxConcurrentRequests: level)],
+                    endpoints: [EndpointConfiguration(url: server.url, model: "bench", maxConcurrentRequests: level)],
                     timeouts: ChatTimeouts(connect: .seconds(10), read: .seconds(30), total: .seconds(60)))
+                let reference = noReference ? nil : ChatReferenceClient(url: chatURL, body: referenceBody, connections: level)
+                var ours: [Round] = [], bare: [Round] = []
                 try await ChatClient.withClient(config) { client in
-                    // Warm-up: open the connections.
-                    _ = try await Self.load(client, level: level, total: level, schema: schema, offset: -level)
-                    var best: (rate: Double, cpu: Double, total: Int) = (0, 0, 0)
+                    // Warm-up: open the connections on both clients.
+                    _ = try await Self.load(level: level, total: level) { i in try await Self.ask(client, i - level, schema) }
+                    if let reference { _ = try await Self.load(level: level, total: level) { _ in try await reference.post() } }
                     for round in 0..<repeats {
-                        let total = max(level, Int(Double(level) / latency * seconds))
-                        let cpu0 = Self.cpuSeconds()
-                        let elapsed = try await Self.load(client, level: level, total: total, schema: schema, offset: round * 10_000_000)
-                        let cpu = (Self.cpuSeconds() - cpu0) / Double(total)
-                        let rate = Double(total) / elapsed
-                        if rate > best.rate { best = (rate, cpu, total) }
+                        let offset = (round + 1) * 10_000_000
+                        let r = try await Self.measure(server, level: level, total: total) { i in
+                            try await Self.ask(client, offset + i, schema)
+                        }
+                        ours.append(r)
+                        print(r.line(level: level, client: "ours", round: round + 1, ideal: ideal))
+                        if let reference {
+                            let b = try await Self.measure(server, level: level, total: total) { _ in try await reference.post() }
+                            bare.append(b)
+                            print(b.line(level: level, client: "bare AHC", round: round + 1, ideal: ideal))
+                        }
                     }
-                    let ideal = Double(level) / latency
-                    print(String(format: "%9d  %8d  %7.0f  %7.0f  %5.1f%%  %10.0f", level, best.total, best.rate, ideal,
-                                 100 * best.rate / ideal, best.cpu * 1e6))
                 }
+                try await reference?.shutdown()
+                summary.append(Self.summarise(level: level, ideal: ideal, cores: cores, ours: ours, bare: bare))
             }
+        }
+        print("\nsummary (best round by rate; CPU bound = cores ÷ (client + server CPU per request)):")
+        for line in summary { print(line) }
+    }
+
+    /// One request of our client with a distinct prompt.
+    static func ask(_ client: ChatClient, _ i: Int, _ schema: JSONSchema) async throws {
+        let request = ChatRequest(messages: [.user("benchmark request \(i)")], maxTokens: 64, seed: i, schema: schema)
+        _ = try await client.completeJSON(request)
+    }
+
+    /// The body the reference posts: the request our client sends for prompt 0, written out here.
+    static func referenceBody(schema: JSONSchema) -> String {
+        let body: JSONValue = [
+            "model": "bench", "stream": false, "max_tokens": 64, "seed": 0,
+            "messages": [["role": "user", "content": "benchmark request 0"]],
+            "response_format": ["type": "json_schema", "json_schema": ["name": "answer", "schema": schema.value, "strict": true]],
+        ]
+        return body.canonicalText
+    }
+
+    /// A measured round: requests, wall seconds, and CPU seconds of this process and of the server.
+    struct Round {
+        var total: Int
+        var elapsed: Double
+        var clientCPU: Double
+        var serverCPU: Double?
+
+        var rate: Double { Double(total) / elapsed }
+        var clientMicros: Double { clientCPU / Double(total) * 1e6 }
+        var serverMicros: Double? { serverCPU.map { $0 / Double(total) * 1e6 } }
+
+        func line(level: Int, client: String, round: Int, ideal: Double) -> String {
+            let name = client.padding(toLength: 9, withPad: " ", startingAt: 0)
+            let server = serverMicros.map { String(format: "%9.0f", $0) } ?? "        ?"
+            return String(format: "%5d  %@  %5d  %8d  %7.0f  %7.0f  %5.1f%%  %9.0f  %@", level, name as NSString, round, total, rate,
+                          ideal, 100 * rate / ideal, clientMicros, server as NSString)
         }
     }
 
-    /// Sends `total` distinct requests with exactly `level` in flight; returns the elapsed seconds.
-    static func load(_ client: ChatClient, level: Int, total: Int, schema: JSONSchema, offset: Int) async throws -> Double {
+    static func measure(_ server: TestEndpointProcess, level: Int, total: Int, _ body: @escaping @Sendable (Int) async throws -> Void)
+        async throws -> Round
+    {
+        let client0 = cpuSeconds(), server0 = server.cpuSeconds()
+        let elapsed = try await load(level: level, total: total, body)
+        let client1 = cpuSeconds(), server1 = server.cpuSeconds()
+        let serverCPU: Double? = if let server0, let server1 { server1 - server0 } else { nil }
+        return Round(total: total, elapsed: elapsed, clientCPU: client1 - client0, serverCPU: serverCPU)
+    }
+
+    static func summarise(level: Int, ideal: Double, cores: Int, ours: [Round], bare: [Round]) -> String {
+        func best(_ rounds: [Round]) -> Round? { rounds.max { $0.rate < $1.rate } }
+        func describe(_ name: String, _ r: Round) -> String {
+            let cpu = r.clientMicros + (r.serverMicros ?? 0)
+            let bound = Double(cores) / cpu * 1e6
+            return String(format: "%@ %.1f%% of ideal (%.0f req/s), client %.0f µs, server %@ µs, CPU bound %.0f req/s = %.0f%% of ideal",
+                          name as NSString, 100 * r.rate / ideal, r.rate, r.clientMicros,
+                          (r.serverMicros.map { String(format: "%.0f", $0) } ?? "?") as NSString, bound, 100 * min(bound / ideal, 9.99))
+        }
+        var line = String(format: "%5d in flight: ", level)
+        if let o = best(ours) { line += describe("ours", o) }
+        if let b = best(bare), let o = best(ours) {
+            line += "\n                 " + describe("bare", b)
+            line += String(format: "\n                 ours/bare: rate %.2f, client CPU per request %.2f", o.rate / b.rate, o.clientMicros / b.clientMicros)
+        }
+        return line
+    }
+
+    /// Runs `body(i)` for i in 0..<total with exactly `level` in flight; returns the elapsed seconds.
+    static func load(level: Int, total: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws -> Double {
         let clock = ContinuousClock()
         let start = clock.now
         let next = Counter()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<level {
                 group.addTask {
-                    while let i = next.take(below: total) {
-                        let request = ChatRequest(messages: [.user("benchmark request \(offset + i)")], maxTokens: 64, seed: i, schema: schema)
-                        _ = try await client.completeJSON(request)
-                    }
+                    while let i = next.take(below: total) { try await body(i) }
                 }
             }
             try await group.waitForAll()

@@ -163,3 +163,50 @@ struct TestEndpointGeneratorTests {
         }
     }
 }
+
+/// The test endpoint in its own process (`pairsmith-bench serve-endpoint`), as the chat benchmark runs it.
+@Suite("Test endpoint in a child process")
+struct TestEndpointProcessTests {
+    static var bench: URL { TestEnvironment.productsDirectory.appendingPathComponent("pairsmith-bench") }
+
+    @Test("serve-endpoint starts, answers chat requests, reports its CPU time, and stops when told")
+    func startsAnswersStops() async throws {
+        let bench = Self.bench
+        try #require(FileManager.default.isExecutableFile(atPath: bench.path),
+                     "pairsmith-bench is not built next to the tests (\(bench.path)); run swift build --build-tests")
+        let server = try await TestEndpointProcess.launch(bench, ["serve-endpoint", "--latency-ms", "1", "--model", "child-model"])
+        #expect(server.url.hasPrefix("http://127.0.0.1:") && server.url.hasSuffix("/v1"))
+        #expect(server.isRunning)
+        let reply = try await TestEndpointTests.curl(server.url + "/chat/completions", body: TestEndpointTests.body("child"))
+        #expect(reply.headers.hasPrefix("HTTP/1.1 200"))
+        try TestEndpointTests.checkMeetsSchema(try TestEndpointTests.content(reply.body).content)
+        #expect(try await TestEndpointTests.curl(server.url + "/models").body.contains("\"child-model\""))
+        let cpu = try #require(server.cpuSeconds())
+        #expect(cpu >= 0)
+        #expect(await server.stop() == 0)  // closing its standard input ends it cleanly
+        #expect(!server.isRunning)
+        #expect(server.cpuSeconds() == nil)
+        #expect(await server.stop() == 0)  // stopping twice is harmless
+        #expect(try await TestEndpointTests.curl(server.url + "/models").exit == 7)  // nothing listens any more
+    }
+
+    @Test("a child that exits or stays silent instead of listening is reported (and killed)")
+    func notReady() async throws {
+        await #expect(throws: TestEndpointProcessError.self) {
+            _ = try await TestEndpointProcess.launch(URL(fileURLWithPath: "/bin/sh"), ["-c", "echo hello; exit 3"])
+        }
+        await #expect(throws: TestEndpointProcessError.self) {
+            _ = try await TestEndpointProcess.launch(URL(fileURLWithPath: "/bin/sleep"), ["600"], readyTimeout: .milliseconds(300))
+        }
+        await #expect(throws: TestEndpointProcessError.self) {
+            _ = try await TestEndpointProcess.launch(URL(fileURLWithPath: "/nonexistent/pairsmith-bench"), ["serve-endpoint"])
+        }
+    }
+
+    @Test("the CPU time of a process is read from /proc")
+    func cpuOfSelf() throws {
+        let cpu = try #require(TestEndpointProcess.cpuSeconds(ofProcess: getpid()))
+        #expect(cpu > 0)
+        #expect(TestEndpointProcess.cpuSeconds(ofProcess: Int32.max) == nil)
+    }
+}

@@ -25,10 +25,10 @@ public final class TestEndpoint: Sendable {
         self.state = state
     }
 
-    /// Starts an endpoint, runs `body` with it, and stops it when `body` returns or throws.
+    /// Starts an endpoint (on `port`, 0 = any free port), runs `body` with it, and stops it when `body` returns or throws.
     @discardableResult
     public static func withRunning<R: Sendable>(
-        _ behaviour: TestEndpointBehaviour = TestEndpointBehaviour(), _ body: (TestEndpoint) async throws -> R
+        _ behaviour: TestEndpointBehaviour = TestEndpointBehaviour(), port: Int = 0, _ body: (TestEndpoint) async throws -> R
     ) async throws -> R {
         let state = TestEndpointState(behaviour)
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
@@ -36,7 +36,7 @@ public final class TestEndpoint: Sendable {
         logger.logLevel = .critical
         let app = Application(
             router: makeRouter(state),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil, backlog: 4096),
+            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil, backlog: 4096),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()

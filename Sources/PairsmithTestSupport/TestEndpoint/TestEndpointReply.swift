@@ -63,16 +63,25 @@ enum TestEndpointReply {
         }
         let promptCharacters = messages.reduce(0) { $0 + (($1["content"] as? String)?.count ?? 0) }
         let promptTokens = max(1, promptCharacters / 4), completionTokens = max(1, content.count / 4)
-        let envelope: [String: Any] = [
-            "id": "chatcmpl-test-\(String(contentHash, radix: 16))",
-            "object": "chat.completion",
-            "created": 0,
-            "model": (request["model"] as? String) ?? behaviour.model,
-            "choices": [["index": 0, "message": ["role": "assistant", "content": content], "finish_reason": finishReason]],
-            "usage": ["prompt_tokens": promptTokens, "completion_tokens": completionTokens,
-                      "total_tokens": promptTokens + completionTokens],
-        ]
-        let bodyText = text(of: envelope)
+        // The envelope is written by hand, keys in sorted order (the same text `text(of:)` gives for the
+        // equivalent dictionary, at a fraction of the cost: this runs once per benchmark request).
+        var bodyText = ""
+        bodyText.reserveCapacity(content.utf8.count + 320)
+        bodyText += #"{"choices":[{"finish_reason":"#
+        writeString(finishReason, into: &bodyText)
+        bodyText += #","index":0,"message":{"content":"#
+        writeString(content, into: &bodyText)
+        bodyText += #","role":"assistant"}}],"created":0,"id":"chatcmpl-test-"#
+        bodyText += String(contentHash, radix: 16)
+        bodyText += #"","model":"#
+        writeString((request["model"] as? String) ?? behaviour.model, into: &bodyText)
+        bodyText += #","object":"chat.completion","usage":{"completion_tokens":"#
+        bodyText += String(completionTokens)
+        bodyText += #","prompt_tokens":"#
+        bodyText += String(promptTokens)
+        bodyText += #","total_tokens":"#
+        bodyText += String(promptTokens + completionTokens)
+        bodyText += "}}"
         if fault == .truncatedBody { return .truncated(body: bodyText) }
         return .http(status: 200, body: bodyText, headers: [:])
     }
@@ -133,6 +142,12 @@ enum TestEndpointReply {
 
     private static func writeString(_ string: String, into out: inout String) {
         out += "\""
+        // Fast path: nothing to escape (the common case) is appended in one piece.
+        if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += string
+            out += "\""
+            return
+        }
         for scalar in string.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
