@@ -19,5 +19,6 @@ struct BenchCommand: AsyncParsableCommand {
         ChatBenchmark.self,
         ServeEndpointCommand.self,
         TokenizerBenchmark.self,
+        EmbeddingBenchmark.self,
     ]
 }
