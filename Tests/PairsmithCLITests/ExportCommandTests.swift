@@ -184,6 +184,67 @@ struct ExportCommandTests {
         #expect(rows == expectedRows)
     }
 
+    @Test("kill -9 while the shards are being written: no output folder; the next export succeeds")
+    func killWhileWriting() async throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-export-cli-kill")
+        defer { directory.remove() }
+        let db = directory.file("db.sqlite")
+        try await Self.database(db, select: false)
+        let store = try PairsmithStore.openExisting(url: db)
+        let rows = 20_000
+        try await store.pool.write { db in
+            let passage = String(repeating: "a long passage about tides and ferries ", count: 20)
+            try db.execute(
+                sql: """
+                    INSERT INTO selections (run, "set", model, parameters, low, high, records, created_at)
+                    VALUES ('retrieval', 'weak', 'emb', '{}', NULL, NULL, ?, '2026-11-22 10:00:00.000')
+                    """,
+                arguments: [rows])
+            let document = try db.makeStatement(
+                sql: "INSERT INTO documents (key, source_file, text, lang, lang_source, content_hash) VALUES (?, 'c', ?, 'en', 'given', ?)")
+            let pair = try db.makeStatement(
+                sql: """
+                    INSERT INTO pairs (run, document_id, sample, query, query_language, document_language, length_words, created_at)
+                    VALUES ('retrieval', ?, 0, ?, 'en', 'en', 3, '2026-11-22 10:00:00.000')
+                    """)
+            let selected = try db.makeStatement(sql: "INSERT INTO selected_pairs (selection_id, pair_id) VALUES (1, ?)")
+            for index in 0..<rows {
+                try document.execute(arguments: ["bulk-\(index)", "\(passage) \(index)", "bulk-hash-\(index)"])
+                let documentID = db.lastInsertedRowID
+                try pair.execute(arguments: [documentID, "query \(index)"])
+                try selected.execute(arguments: [db.lastInsertedRowID])
+            }
+        }
+        let out = directory.file("out")
+        let arguments = ["export", "--db", db.path, "--out", out.path, "--format", "ms-swift", "--set", "weak", "--shard-size", "50"]
+        let process = Process()
+        process.executableURL = TestEnvironment.pairsmithExecutable
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Kill once the staging folder holds a few shards (polling; the export of 20,000 rows takes far longer).
+        var staged: URL?
+        for _ in 0..<6_000 where staged == nil {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.url.path)) ?? []
+            if let name = names.first(where: { $0.hasPrefix(".out.partial-") }) {
+                let folder = directory.file(name)
+                if ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).count >= 3 { staged = folder }
+            }
+            if staged == nil { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(staged != nil, "the export never staged three shards")
+        #expect(process.terminationReason == .uncaughtSignal, "the export finished before it was killed")
+        #expect(!FileManager.default.fileExists(atPath: out.path), "a killed export left an output folder")
+
+        let again = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, arguments)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdoutText.contains("exported \(rows) weak row(s)"))
+        _ = try checked(out)
+    }
+
     @Test("a missing database is named")
     func missingDatabase() throws {
         let result = try pairsmith(["--db", "/nonexistent/db.sqlite", "--out", "/tmp/x", "--format", "ms-swift", "--set", "weak"])

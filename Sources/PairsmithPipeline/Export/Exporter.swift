@@ -123,7 +123,7 @@ public struct Exporter: Sendable {
                 let chunk = Array(ids[start..<min(start + chunkSize, ids.count)])
                 start += chunkSize
                 for pair in try snapshot.pairs(ids: chunk, model: selection.model) {
-                    try writer.append(options.format.row(pair, instruction: instruction).compactText)
+                    try writer.append(options.format.row(pair, instruction: instruction))
                     counts.add(pair)
                 }
             }

@@ -21,7 +21,7 @@ final class ShardWriter {
     private let afterShard: @Sendable (Int) throws -> Void
     private var handle: FileHandle?
     private var hasher = SHA256()
-    private var buffer = Data()
+    private var buffer: [UInt8] = []
     private var rowsInShard = 0
     private var bytesInShard = 0
     private(set) var shards: [ShardSummary] = []
@@ -39,10 +39,10 @@ final class ShardWriter {
         return "part-" + String(repeating: "0", count: max(0, 5 - digits.count)) + digits + ".jsonl"
     }
 
-    /// Appends one row (its text must hold no raw newline; compact JSON never does).
-    func append(_ row: String) throws {
+    /// Appends one row as compact JSON and a newline (compact JSON never holds a raw newline).
+    func append(_ row: OrderedJSON) throws {
         if handle == nil { try open() }
-        buffer.append(contentsOf: row.utf8)
+        row.writeCompact(into: &buffer)
         buffer.append(0x0A)
         rowsInShard += 1
         if buffer.count >= 1 << 20 { try flush() }
