@@ -58,4 +58,62 @@ struct AnswerRulesTests {
         let chinese = QueryPlan(lengthWords: 6, language: "zh", crossLingual: true)
         #expect(rules.check(query: "夜间渡轮需要几名驾驶员", plan: chinese, passage: passage) == .success("夜间渡轮需要几名驾驶员"))
     }
+
+    @Test("placeholders, field names and template tags are rejected as query_placeholder")
+    func placeholders() {
+        let passage = "The ferry crosses the strait eight times a day. Night crossings need two pilots on the bridge."
+        let plan = QueryPlan(lengthWords: 3, language: "en", crossLingual: false)
+        for answer in ["<the query>", "  <your search query here>  ", "<query>", "query", "Query", "\"the query\"",
+                       "[your query here]", "question_type", "{{query}}", "ferry {{ query_language }} pilots",
+                       "{{#characters}} pilots", "..."] {
+            let result = rules.check(query: answer, plan: plan, passage: passage)
+            guard case .failure(let rejection) = result else {
+                Issue.record("\(answer) was accepted")
+                continue
+            }
+            #expect(rejection.reason == "query_placeholder", "\(answer): \(rejection)")
+            #expect(rejection.description.contains("placeholder"))
+        }
+        // Angle brackets or braces inside a real query are fine.
+        #expect(rules.check(query: "is 3 < 5 in ferry math", plan: plan, passage: passage) == .success("is 3 < 5 in ferry math"))
+        #expect(rules.check(query: "ferry pilots {night}", plan: plan, passage: passage) == .success("ferry pilots {night}"))
+        #expect(rules.check(query: "query language ferry pilots", plan: plan, passage: passage)
+            == .success("query language ferry pilots"))
+    }
+
+    @Test("answers that echo the prompt or repeat the requirement are rejected as query_echoes_prompt")
+    func promptEchoes() {
+        let passage = "The ferry crosses the strait eight times a day. Night crossings need two pilots on the bridge."
+        let plan = QueryPlan(lengthWords: 8, language: "en", crossLingual: false)
+        let echoes = [
+            "Query: how many pilots does a night ferry need",
+            "**Query**: night ferry pilots needed on the bridge",
+            "search query: night ferry pilots",
+            "Here is the query: night ferry pilots on the bridge",
+            "Type: keywords Difficulty: university night ferry pilots",
+            "keywords (a few search keywords, typed the way people type into a search box)",
+            "a question that the Passage lets one answer with yes or no",
+            "night ferry pilots, about 8 words, in English",
+            "yes_or_no question about night ferry pilots",
+            "acquire_knowledge about the number of ferry pilots",
+            "high_school level question on ferry crossings",
+            "**Requirement**: ferry pilots at night on the bridge",
+            "Length: about eight words on night ferry pilots",
+        ]
+        for answer in echoes {
+            let result = rules.check(query: answer, plan: plan, passage: passage)
+            guard case .failure(let rejection) = result else {
+                Issue.record("\(answer) was accepted")
+                continue
+            }
+            #expect(rejection.reason == "query_echoes_prompt", "\(answer): \(rejection)")
+        }
+        // Ordinary queries that merely use the same words pass.
+        for answer in ["what type of ferry crosses the strait at night", "which language do ferry pilots use on the radio",
+                       "how long is the night ferry crossing with two pilots", "ferry pilot difficulty at night in bad weather"] {
+            #expect(rules.check(query: answer, plan: plan, passage: passage) == .success(answer))
+        }
+        #expect(AnswerRejection.placeholderQuery(query: "<q>", why: "w").reason == "query_placeholder")
+        #expect(AnswerRejection.echoesPrompt(query: "q", why: "w").reason == "query_echoes_prompt")
+    }
 }

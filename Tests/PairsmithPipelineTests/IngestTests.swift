@@ -133,11 +133,85 @@ struct IngestTests {
         let last = try #require(try await store.documents(after: 0, limit: 5_000).last)
         #expect(last.key == "4998")
         #expect(last.text == "Passage number 4998 about the weather in town.")
-        // --limit reads only the first N records.
+        // --limit takes only the first N passages.
         let (other, limited) = try makeStore()
         defer { other.remove() }
         let few = try await CorpusIngester(store: limited, options: .init(limit: 10)).ingest(corpus)
         #expect(few.read == 10 && few.ingested == 10)
+    }
+
+    @Test("--limit counts passages taken, not lines: rejected and duplicate lines do not use it up")
+    func limitCountsPassages() async throws {
+        let (directory, store) = try makeStore()
+        defer { directory.remove() }
+        let corpus = directory.file("corpus.jsonl")
+        try Data("""
+            {"id": "a", "text": "The first passage is about harbours."}
+            not json at all
+            {"id": "b", "text": "The first passage is about harbours."}
+            {"id": "c", "text": ""}
+
+            {"id": "d", "text": "The second passage is about mills."}
+            {"id": "e", "text": 17}
+            {"id": "f", "text": "The third passage is about lighthouses."}
+            {"id": "g", "text": "The fourth passage is about canals."}
+            """.utf8).write(to: corpus)
+        // Small batches, so the limit is met across several transactions.
+        let report = try await CorpusIngester(store: store, options: .init(batchSize: 2, limit: 3)).ingest(corpus)
+        #expect(report.ingested == 3)
+        #expect(report.duplicates == 1)
+        #expect(report.rejectedTotal == 3)
+        #expect(try await store.documents(limit: 10).map(\.key) == ["a", "d", "f"])
+        // The same command again takes the same three passages (already stored), and a larger limit the next one.
+        let again = try await CorpusIngester(store: store, options: .init(batchSize: 2, limit: 3)).ingest(corpus)
+        #expect(again.ingested == 0 && again.alreadyPresent == 3 && again.duplicates == 1)
+        let more = try await CorpusIngester(store: store, options: .init(limit: 4)).ingest(corpus)
+        #expect(more.ingested == 1 && more.alreadyPresent == 3)
+        #expect(try await store.documentCount() == 4)
+        // A limit the corpus cannot meet takes everything there is.
+        let all = try await CorpusIngester(store: store, options: .init(limit: 100)).ingest(corpus)
+        #expect(all.alreadyPresent == 4 && all.read == 8)
+    }
+
+    @Test("ingesting the same corpus again records no reject twice and reports its documents as already stored")
+    func reingestIsIdempotent() async throws {
+        let (directory, store) = try makeStore()
+        defer { directory.remove() }
+        let corpus = directory.file("corpus.jsonl")
+        try Data("""
+            {"id": "1", "text": "Same text."}
+            {"id": "2", "text": "Same text."}
+            {"broken": 
+            {"id": "3", "text": "Other text."}
+            {"id": "1", "text": "A different text under an id already used."}
+            {"id": "4", "text": "   "}
+            """.utf8).write(to: corpus)
+        let first = try await CorpusIngester(store: store).ingest(corpus)
+        #expect(first.ingested == 2 && first.alreadyPresent == 0 && first.duplicates == 1)
+        #expect(first.rejected == ["invalid_json": 1, "duplicate_id": 1, "empty_text": 1])
+        #expect(first.rejectsAlreadyRecorded == 0)
+        let stored = try await store.rejects()
+        #expect(stored.count == 3)
+        for _ in 0..<2 {
+            let again = try await CorpusIngester(store: store).ingest(corpus)
+            #expect(again.ingested == 0)
+            #expect(again.alreadyPresent == 2)
+            #expect(again.duplicates == first.duplicates)
+            #expect(again.rejected == first.rejected)
+            #expect(again.rejectsAlreadyRecorded == 3)
+            #expect(again.description.contains("already stored 2"))
+            #expect(again.description.contains("3 already recorded"))
+            #expect(try await store.rejects().map(\.id) == stored.map(\.id))
+        }
+        #expect(try await store.documentCount() == 2)
+        // A new bad line in the same file is recorded; the old ones still are not.
+        let handle = try FileHandle(forWritingTo: corpus)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(("\n" + #"{"id": "5", "text": null}"#).utf8))
+        try handle.close()
+        let grown = try await CorpusIngester(store: store).ingest(corpus)
+        #expect(grown.rejectsAlreadyRecorded == 3)
+        #expect(try await store.rejects().count == 4)
     }
 
     @Test("a missing corpus is an error that names the path")

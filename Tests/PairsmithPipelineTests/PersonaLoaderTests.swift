@@ -30,6 +30,15 @@ struct PersonaLoaderTests {
         let personas = try await store.personas()
         #expect(personas.map(\.sourceLine) == [1, 2])
         #expect(personas[1].text == "A retired schoolteacher in Recife who writes local history.")
+        let rejects = try await store.rejects(source: "personas")
+        #expect(rejects.count == 4)
+        // Every run loads the library again: its personas are already stored, its bad lines already recorded, and
+        // the persona met twice in the file is still reported as the file's duplicate.
+        let again = try await PersonaLoader(store: store).load(file)
+        #expect(again.ingested == 0 && again.alreadyPresent == 2 && again.duplicates == 1)
+        #expect(again.rejected == report.rejected && again.rejectsAlreadyRecorded == 4)
+        #expect(try await store.rejects(source: "personas").map(\.id) == rejects.map(\.id))
+        #expect(try await store.personas().count == 2)
     }
 
     @Test("the shipped library has at least 1,000 distinct, well-formed personas")

@@ -3,7 +3,8 @@ import PairsmithStore
 
 /// Reads a corpus (a JSONL file of `{"id", "text", "lang"?}` lines, a `.txt`/`.md` file, or a folder of them) into
 /// the store's `documents`, streaming and in batched transactions. Bad records go to `rejects` with their
-/// location and reason, the rest goes on; duplicate texts are dropped and counted.
+/// location and reason, the rest goes on; duplicate texts are dropped and counted. Ingesting the same input again
+/// is idempotent: its documents are reported as already stored and its bad records are not recorded twice.
 public struct CorpusIngester: Sendable {
     /// Limits and batching.
     public struct Options: Sendable, Hashable {
@@ -11,7 +12,8 @@ public struct CorpusIngester: Sendable {
         public var maxRecordBytes: Int
         /// Documents per transaction.
         public var batchSize: Int
-        /// The largest number of records to read (nil: all), for `--limit`.
+        /// The largest number of passages to take (nil: all), for `--limit`: documents stored, or found already
+        /// stored under the same key. Rejected records and duplicate texts do not count.
         public var limit: Int?
 
         /// Creates options.
@@ -42,7 +44,8 @@ public struct CorpusIngester: Sendable {
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw IngestError.missingInput(path: url.path)
         }
-        var batch = Batch(store: store, detector: detector)
+        var batch = Batch(
+            store: store, detector: detector, ledger: try await RejectLedger.load(store: store, source: "corpus"))
         if isDirectory.boolValue {
             try await ingestFolder(url, into: &batch)
         } else if ["txt", "md"].contains(url.pathExtension.lowercased()) {
@@ -62,8 +65,7 @@ public struct CorpusIngester: Sendable {
             throw IngestError.unreadable(path: url.path, reason: String(describing: error))
         }
         let fileName = url.lastPathComponent
-        while let line = try reader.next() {
-            if let limit = options.limit, batch.report.read >= limit { break }
+        while try await !batch.reachedLimit(options.limit), let line = try reader.next() {
             let location = "\(url.path):\(line.number)"
             guard let bytes = line.bytes else {
                 batch.report.read += 1
@@ -107,7 +109,7 @@ public struct CorpusIngester: Sendable {
             files.append((path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : file.lastPathComponent, file))
         }
         for (key, url) in files.sorted(by: { $0.key < $1.key }) {
-            if let limit = options.limit, batch.report.read >= limit { break }
+            if try await batch.reachedLimit(options.limit) { break }
             try await ingestFile(url, key: key, into: &batch)
             if batch.count >= options.batchSize {
                 try Task.checkCancellation()
@@ -160,17 +162,30 @@ public enum IngestError: Error, CustomStringConvertible, Equatable {
 private struct Batch {
     let store: PairsmithStore
     let detector: LanguageDetector
+    var ledger: RejectLedger
     var documents: [DocumentRecord] = []
     var locations: [String] = []
     var rejects: [RejectRecord] = []
     var report = IngestReport()
 
-    init(store: PairsmithStore, detector: LanguageDetector) {
+    init(store: PairsmithStore, detector: LanguageDetector, ledger: RejectLedger) {
         self.store = store
         self.detector = detector
+        self.ledger = ledger
     }
 
     var count: Int { documents.count + rejects.count }
+
+    /// Passages taken so far: documents stored, or already stored under the same key.
+    var taken: Int { report.ingested + report.alreadyPresent }
+
+    /// True once `limit` passages are taken. While the waiting documents could reach it, they are stored first, so
+    /// that rejected and duplicate records (known only then) do not count.
+    mutating func reachedLimit(_ limit: Int?) async throws -> Bool {
+        guard let limit else { return false }
+        if taken + documents.count >= limit { try await flush() }
+        return taken >= limit
+    }
 
     mutating func add(key: String, sourceFile: String, sourceLine: Int?, text: String, givenLanguage: String?, location: String) {
         let lang = givenLanguage ?? detector.detect(text).language
@@ -182,6 +197,10 @@ private struct Batch {
 
     mutating func reject(location: String, reason: RejectReason, detail: String, payload: String?) {
         report.rejected[reason.rawValue, default: 0] += 1
+        guard ledger.admit(location: location, reason: reason.rawValue) else {
+            report.rejectsAlreadyRecorded += 1
+            return
+        }
         rejects.append(RejectRecord(
             run: nil, source: "corpus", location: location, reason: reason.rawValue, detail: detail, payload: payload))
     }

@@ -4,10 +4,14 @@ public struct IngestReport: Sendable, Hashable, Codable, CustomStringConvertible
     public var read = 0
     /// New documents (or personas) stored.
     public var ingested = 0
-    /// Records already stored with the same key and content (an input ingested again).
+    /// Records already stored with the same key and content (an input ingested again); reported as "already stored".
     public var alreadyPresent = 0
-    /// Records whose content was already stored under another key; dropped.
+    /// Records whose content is stored under another key (a duplicate line of the input); dropped. For personas:
+    /// a persona met twice in this input.
     public var duplicates = 0
+    /// Rejected records whose reject (same location and reason) was already recorded by an earlier ingestion, so
+    /// not recorded again; they are still counted in ``rejected``.
+    public var rejectsAlreadyRecorded = 0
     /// Blank lines skipped.
     public var blankLines = 0
     /// Rejected records by reason code (each also in the `rejects` table with its location).
@@ -23,13 +27,14 @@ public struct IngestReport: Sendable, Hashable, Codable, CustomStringConvertible
 
     public var description: String {
         var parts = ["read \(read)", "ingested \(ingested)"]
-        if alreadyPresent > 0 { parts.append("already present \(alreadyPresent)") }
+        if alreadyPresent > 0 { parts.append("already stored \(alreadyPresent)") }
         parts.append("duplicates \(duplicates)")
         parts.append("rejected \(rejectedTotal)")
         var text = parts.joined(separator: ", ")
         if !rejected.isEmpty {
-            text += " (" + rejected.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
-                .map { "\($0.key): \($0.value)" }.joined(separator: ", ") + ")"
+            var reasons = rejected.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key): \($0.value)" }
+            if rejectsAlreadyRecorded > 0 { reasons.append("\(rejectsAlreadyRecorded) already recorded") }
+            text += " (" + reasons.joined(separator: ", ") + ")"
         }
         if !languages.isEmpty {
             text += "; languages " + languages.sorted { ($1.value, $0.key) < ($0.value, $1.key) }

@@ -3,7 +3,8 @@ import PairsmithStore
 
 /// Loads a persona library into the store: JSONL files whose lines are `{"persona": ...}` (this project's format)
 /// or PersonaHub lines (`{"persona": ...}` or `{"input persona": ...}` beside other fields). A folder loads every
-/// `.jsonl` file in it. Bad lines go to `rejects`; a persona met twice is stored once.
+/// `.jsonl` file in it. Bad lines go to `rejects`; a persona met twice is stored once. Loading the same library again
+/// (every run does) reports its personas as already stored and records its bad lines only once.
 public struct PersonaLoader: Sendable {
     /// The fields that may hold the persona text, in the order they are tried.
     public static let textFields = ["persona", "input persona"]
@@ -22,7 +23,8 @@ public struct PersonaLoader: Sendable {
         self.batchSize = max(1, batchSize)
     }
 
-    /// Loads `url` (a JSONL file or a folder of them); the report's `duplicates` counts personas already stored.
+    /// Loads `url` (a JSONL file or a folder of them); the report's `alreadyPresent` counts personas stored before this
+    /// call, `duplicates` the personas met more than once in this library.
     public func load(_ url: URL) async throws -> IngestReport {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
@@ -35,9 +37,10 @@ public struct PersonaLoader: Sendable {
                 .sorted { $0.lastPathComponent < $1.lastPathComponent }
             guard !files.isEmpty else { throw PersonaError.emptyLibrary(path: url.path) }
         }
-        var report = IngestReport()
-        for file in files { try await load(file: file, report: &report) }
-        return report
+        var loading = Loading(
+            ledger: try await RejectLedger.load(store: store, source: "personas"), storedBefore: try await store.maxPersonaID())
+        for file in files { try await load(file: file, loading: &loading) }
+        return loading.report
     }
 
     /// Extracts the persona text of one line, or says why the line is rejected.
@@ -65,7 +68,16 @@ public struct PersonaLoader: Sendable {
         return .success(trimmed)
     }
 
-    private func load(file: URL, report: inout IngestReport) async throws {
+    /// The state of one load: the report, rejects already recorded, and the personas met so far.
+    private struct Loading {
+        var report = IngestReport()
+        var ledger: RejectLedger
+        /// Personas with ids up to this were stored before the load began.
+        var storedBefore: Int64
+        var met = Set<Int64>()
+    }
+
+    private func load(file: URL, loading: inout Loading) async throws {
         var reader: LineReader
         do {
             reader = try LineReader(url: file, maxLineBytes: maxLineBytes)
@@ -76,7 +88,19 @@ public struct PersonaLoader: Sendable {
         var rejects: [RejectRecord] = []
         func flush() async throws {
             for outcome in try await store.insertPersonas(personas) {
-                if case .inserted = outcome { report.ingested += 1 } else { report.duplicates += 1 }
+                switch outcome {
+                case .inserted(let id):
+                    loading.report.ingested += 1
+                    loading.met.insert(id)
+                case .duplicate(let id):
+                    if !loading.met.insert(id).inserted {
+                        loading.report.duplicates += 1
+                    } else if id <= loading.storedBefore {
+                        loading.report.alreadyPresent += 1
+                    } else {
+                        loading.report.duplicates += 1
+                    }
+                }
             }
             try await store.insertRejects(rejects)
             personas.removeAll(keepingCapacity: true)
@@ -85,10 +109,10 @@ public struct PersonaLoader: Sendable {
         while let line = try reader.next() {
             let location = "\(file.path):\(line.number)"
             if let bytes = line.bytes, bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
-                report.blankLines += 1
+                loading.report.blankLines += 1
                 continue
             }
-            report.read += 1
+            loading.report.read += 1
             let parsed: Result<String, InputRejection> = line.bytes.map(Self.parse) ?? .failure(InputRejection(
                 reason: .tooLong, detail: "the line is \(line.length) bytes, over the limit of \(maxLineBytes)"))
             switch parsed {
@@ -96,7 +120,11 @@ public struct PersonaLoader: Sendable {
                 personas.append(PersonaRecord(
                     text: text, textHash: ContentHash.sha256(text), sourceFile: file.path, sourceLine: line.number))
             case .failure(let rejection):
-                report.rejected[rejection.reason.rawValue, default: 0] += 1
+                loading.report.rejected[rejection.reason.rawValue, default: 0] += 1
+                guard loading.ledger.admit(location: location, reason: rejection.reason.rawValue) else {
+                    loading.report.rejectsAlreadyRecorded += 1
+                    continue
+                }
                 rejects.append(RejectRecord(
                     run: nil, source: "personas", location: location, reason: rejection.reason.rawValue,
                     detail: rejection.detail, payload: line.bytes.map { String(decoding: $0.prefix(2_000), as: UTF8.self) }))

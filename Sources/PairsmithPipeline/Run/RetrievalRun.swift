@@ -65,15 +65,17 @@ public struct RetrievalRun: Sendable {
             answers: AnswerSource(
                 store: store, client: client, model: configuration.endpoints.first?.model ?? "", counters: counters),
             personas: personas)
+        let baseline = try await RunProgress.start(store: store, run: run)
         let started = ContinuousClock.now
-        try await runStages(run: run, work: work, counters: counters, started: started)
+        try await runStages(run: run, work: work, counters: counters, started: started, baseline: baseline)
 
         let elapsed = Self.seconds(ContinuousClock.now - started)
         let final = try await FinalCounts.settle(store: store, run: run)
         let (sent, reused, made) = await counters.snapshot()
         let progress = RunProgress(
             configure: final.configure, generate: final.generate, requestsSent: sent, answersReused: reused,
-            elapsedSeconds: elapsed, pairsMadeNow: made)
+            elapsedSeconds: elapsed, pairsMadeNow: made, configureSettledAtStart: baseline.configureSettledAtStart,
+            generateSettledAtStart: baseline.generateSettledAtStart)
         return RunSummary(
             run: run, ingest: ingest, personas: personaReport, matching: matching, progress: progress, pairs: final.pairs,
             interrupted: Task.isCancelled && !(progress.configure.isSettled && progress.generate.isSettled))
@@ -81,7 +83,9 @@ public struct RetrievalRun: Sendable {
 
     /// The configure and generate stages side by side, a progress reporter and the writer's timed flushes; the
     /// writer is flushed last, also after cancellation.
-    private func runStages(run: String, work: StageWork, counters: RunCounters, started: ContinuousClock.Instant) async throws {
+    private func runStages(
+        run: String, work: StageWork, counters: RunCounters, started: ContinuousClock.Instant, baseline: RunProgress
+    ) async throws {
         let writer = BatchWriter(store: store, configuration: .init(maxBatchSize: 256, maxDelay: .milliseconds(100)))
         let gate = StageGate()
         let configureLimit = max(1, options.concurrency ?? configuration.concurrency.configure)
@@ -99,7 +103,9 @@ public struct RetrievalRun: Sendable {
                     while !Task.isCancelled {
                         do { try await Task.sleep(for: options.progressInterval) } catch { return }
                         let elapsed = Self.seconds(ContinuousClock.now - started)
-                        if let progress = try? await RunProgress.read(store: store, run: run, counters: counters, elapsed: elapsed) {
+                        if let progress = try? await RunProgress.read(
+                            store: store, run: run, counters: counters, elapsed: elapsed, baseline: baseline)
+                        {
                             onProgress(progress)
                         }
                     }

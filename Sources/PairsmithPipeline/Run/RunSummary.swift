@@ -40,15 +40,46 @@ public struct RunProgress: Sendable, Hashable, CustomStringConvertible {
     public var elapsedSeconds: Double
     /// Pairs written by this process (the rate counts these, not the pairs of earlier sessions).
     public var pairsMadeNow: Int = 0
+    /// Configure units already done or failed when this process started its stages (rates leave them out).
+    public var configureSettledAtStart: Int = 0
+    /// Generate units already done or failed when this process started its stages (rates leave them out).
+    public var generateSettledAtStart: Int = 0
 
-    /// Reads the counts of `run` from `store`.
-    static func read(store: PairsmithStore, run: String, counters: RunCounters, elapsed: Double) async throws -> RunProgress {
+    /// Creates a progress snapshot.
+    public init(
+        configure: StageCounts, generate: StageCounts, requestsSent: Int = 0, answersReused: Int = 0,
+        elapsedSeconds: Double, pairsMadeNow: Int = 0, configureSettledAtStart: Int = 0, generateSettledAtStart: Int = 0
+    ) {
+        self.configure = configure
+        self.generate = generate
+        self.requestsSent = requestsSent
+        self.answersReused = answersReused
+        self.elapsedSeconds = elapsedSeconds
+        self.pairsMadeNow = pairsMadeNow
+        self.configureSettledAtStart = configureSettledAtStart
+        self.generateSettledAtStart = generateSettledAtStart
+    }
+
+    /// Reads the counts of `run` from `store`; `baseline` is the snapshot taken when the stages started.
+    static func read(
+        store: PairsmithStore, run: String, counters: RunCounters, elapsed: Double, baseline: RunProgress? = nil
+    ) async throws -> RunProgress {
         let configure = StageCounts(try await store.unitCounts(run: run, stage: RetrievalStage.configure.rawValue))
         let generate = StageCounts(try await store.unitCounts(run: run, stage: RetrievalStage.generate.rawValue))
         let (sent, reused, made) = await counters.snapshot()
         return RunProgress(
             configure: configure, generate: generate, requestsSent: sent, answersReused: reused, elapsedSeconds: elapsed,
-            pairsMadeNow: made)
+            pairsMadeNow: made, configureSettledAtStart: baseline?.configureSettledAtStart ?? 0,
+            generateSettledAtStart: baseline?.generateSettledAtStart ?? 0)
+    }
+
+    /// The snapshot taken before the stages start: what is already settled is the baseline of the rates.
+    static func start(store: PairsmithStore, run: String) async throws -> RunProgress {
+        let configure = StageCounts(try await store.unitCounts(run: run, stage: RetrievalStage.configure.rawValue))
+        let generate = StageCounts(try await store.unitCounts(run: run, stage: RetrievalStage.generate.rawValue))
+        return RunProgress(
+            configure: configure, generate: generate, elapsedSeconds: 0,
+            configureSettledAtStart: configure.done + configure.failed, generateSettledAtStart: generate.done + generate.failed)
     }
 
     /// One plain line: per stage done/total and failures, requests and rate.

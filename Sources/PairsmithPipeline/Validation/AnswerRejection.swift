@@ -16,6 +16,10 @@ public enum AnswerRejection: Error, Sendable, Hashable, CustomStringConvertible 
     case copiesPassage(overlap: Double)
     /// The query is not in the requested language.
     case wrongLanguage(detected: String, expected: String)
+    /// The query is a placeholder (`<the query>`), a field name or a template tag, not a query.
+    case placeholderQuery(query: String, why: String)
+    /// The query echoes the prompt: a `query:` prefix, the requirement's text, the prompt's headings.
+    case echoesPrompt(query: String, why: String)
 
     /// The reason code stored in the `rejects` table.
     public var reason: String {
@@ -28,6 +32,8 @@ public enum AnswerRejection: Error, Sendable, Hashable, CustomStringConvertible 
         case .tooLong: "query_too_long"
         case .copiesPassage: "query_copies_passage"
         case .wrongLanguage: "query_wrong_language"
+        case .placeholderQuery: "query_placeholder"
+        case .echoesPrompt: "query_echoes_prompt"
         }
     }
 
@@ -45,6 +51,8 @@ public enum AnswerRejection: Error, Sendable, Hashable, CustomStringConvertible 
             "the query copies the passage (\(Int((overlap * 100).rounded()))% of its words come from one sentence)"
         case .wrongLanguage(let detected, let expected):
             "the query looks \(Languages.name(of: detected)), not \(Languages.name(of: expected)) as requested"
+        case .placeholderQuery(let query, let why): "the query \"\(query.prefix(80))\" is a placeholder, not a query: \(why)"
+        case .echoesPrompt(let query, let why): "the query \"\(query.prefix(80))\" echoes the prompt: \(why)"
         }
     }
 }

@@ -13,8 +13,9 @@ public struct CheckedConfiguration: Sendable, Hashable {
 }
 
 /// The retrieval task's rules for answers that already parsed as JSON and met their schema: the character must
-/// be a candidate, enums must match, and the query must be non-empty, within the length bounds, not a copy of the
-/// passage and in the requested language.
+/// be a candidate, enums must match, and the query must be non-empty, a real query (not a placeholder such as
+/// `<the query>` or text echoed from the prompt), within the length bounds, not a copy of the passage and in the
+/// requested language.
 public struct AnswerRules: Sendable {
     /// The bounds from the pipeline file.
     public let settings: PipelineConfiguration.ValidationSettings
@@ -59,6 +60,8 @@ public struct AnswerRules: Sendable {
     public func check(query: String, plan: QueryPlan, passage: String) -> Result<String, AnswerRejection> {
         let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { return .failure(.emptyQuery) }
+        if let why = PromptEcho.placeholder(trimmed) { return .failure(.placeholderQuery(query: trimmed, why: why)) }
+        if let why = PromptEcho.echo(trimmed) { return .failure(.echoesPrompt(query: trimmed, why: why)) }
         let words = WordCounter.count(trimmed)
         let bounds = lengthBounds(requested: plan.lengthWords)
         if words < bounds.lowerBound { return .failure(.tooShort(words: words, minimum: bounds.lowerBound)) }

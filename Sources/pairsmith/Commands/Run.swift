@@ -61,17 +61,22 @@ extension PairsmithCommand {
                 .overriding(chatURL: chatURL, chatModel: chatModel, concurrency: concurrency)
             let embedder = try EmbeddingChoice(model: embeddingModel, url: embeddingURL, pipeline: configuration)
             let store = try PairsmithStore(path: db)
+            let display = RunProgressDisplay()
             let options = RetrievalRunOptions(
                 corpus: URL(fileURLWithPath: corpus), personas: personas.map { URL(fileURLWithPath: $0) }, limit: limit,
-                concurrency: concurrency, embeddingModel: embedder.name)
+                concurrency: concurrency, embeddingModel: embedder.name,
+                progressInterval: display.interval)
             let chat = RetrievalRun.chatConfiguration(for: configuration)
             let summary: RunSummary
             do {
-                summary = try await runPipeline(chat: chat, configuration: configuration, store: store, embedder: embedder, options: options)
+                summary = try await runPipeline(
+                    chat: chat, configuration: configuration, store: store, embedder: embedder, options: options,
+                    display: display)
             } catch is CancellationError {
                 Self.printError("interrupted; run the same command again to resume where it stopped")
                 throw ExitCode(130)
             }
+            display.finish(summary.progress, interrupted: summary.interrupted)
             Self.printError(summary.description)
             if !summary.interrupted && summary.pairs > 0 {  // score → dedup → select (sft, weak) → hard negatives
                 _ = try await SelectionJob(
@@ -86,15 +91,15 @@ extension PairsmithCommand {
 
         private func runPipeline(
             chat: ChatClientConfiguration, configuration: PipelineConfiguration, store: PairsmithStore, embedder: EmbeddingChoice,
-            options: RetrievalRunOptions
+            options: RetrievalRunOptions, display: RunProgressDisplay
         ) async throws -> RunSummary {
             try await ChatClient.withClient(chat) { client in
                 let job = RetrievalRun(
                     configuration: configuration, store: store, client: client,
                     embed: { texts in try await embedder.embed(texts) }, options: options,
-                    onProgress: { progress in Self.printError(progress.description) })
+                    onProgress: { progress in display.show(progress) })
                 return try await GracefulStop.run(onFirstSignal: { _ in
-                    Self.printError("stopping: committing what is done (press Ctrl-C again to exit at once)")
+                    display.message("stopping: committing what is done (press Ctrl-C again to exit at once)")
                 }) {
                     try await job.execute()
                 }
