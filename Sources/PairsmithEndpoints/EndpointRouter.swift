@@ -94,7 +94,8 @@ final class EndpointRouter: Sendable {
 
     /// A slot on the best endpoint now; waits (cancellably) while all are busy; `.allDown` when all rest.
     func acquire(isRetry: Bool) async throws -> Acquisition {
-        let box = WaiterBox()
+        if let now = locked({ $0.acquireNow(isRetry: isRetry, orQueue: nil) }) { return now }
+        let box = WaiterBox()  // only when the caller may have to wait
         if let now = locked({ $0.acquireNow(isRetry: isRetry, orQueue: box) }) { return now }
         let acquisition = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in box.install(continuation) }
@@ -160,13 +161,15 @@ struct RouterState: ~Copyable {
 
     private mutating func status(_ event: ChatStatusEvent) { effects.append(.status(event)) }
 
-    /// A slot now, `.allDown`, or nil after queueing `box` (which the router resumes later).
-    mutating func acquireNow(isRetry: Bool, orQueue box: WaiterBox) -> Acquisition? {
+    /// A slot now, `.allDown`, or nil after queueing `box` (which the router resumes later); nil without
+    /// queueing anything when there is no box.
+    mutating func acquireNow(isRetry: Bool, orQueue box: WaiterBox?) -> Acquisition? {
         if waiterHead == waiters.count, let lease = pick() {
             reserve(lease, isRetry: isRetry)
             return .lease(lease)
         }
         if let until = allDownUntil() { return allDown(until) }
+        guard let box else { return nil }
         waiters.append(box)
         dispatch()  // cancelled boxes at the head may have hidden a free slot
         return nil

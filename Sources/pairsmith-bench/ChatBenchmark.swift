@@ -37,9 +37,9 @@ struct ChatBenchmark: AsyncParsableCommand {
         ])
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        print("chat: test endpoint in a child process, latency \(latencyMs) ms, \(cores) cores (shared by client and server)")
+        print("chat: test endpoint in a child process, latency \(latencyMs) ms, \(cores) cores (shared by client and server), load average \(Self.loadAverage())")
         print("CPU µs/req: client = this process (getrusage), server = the child (/proc/<pid>/stat)")
-        print("level  client     round  requests   req/s    ideal  %ideal  client µs  server µs")
+        print("level  client     round  requests   req/s    ideal  %ideal  client µs  server µs  mean ms")
         var summary: [String] = []
         try await TestEndpointProcess.withRunning(executable, ["serve-endpoint", "--latency-ms", String(latencyMs)]) { server in
             let chatURL = server.url + "/chat/completions"
@@ -58,9 +58,12 @@ struct ChatBenchmark: AsyncParsableCommand {
                     if let reference { _ = try await Self.load(level: level, total: level) { _ in try await reference.post() } }
                     for round in 0..<repeats {
                         let offset = (round + 1) * 10_000_000
-                        let r = try await Self.measure(server, level: level, total: total) { i in
+                        let before = await client.statistics()[0]
+                        var r = try await Self.measure(server, level: level, total: total) { i in
                             try await Self.ask(client, offset + i, schema)
                         }
+                        let after = await client.statistics()[0]
+                        r.meanLatency = (after.totalLatencySeconds - before.totalLatencySeconds) / Double(max(1, after.answered - before.answered))
                         ours.append(r)
                         print(r.line(level: level, client: "ours", round: round + 1, ideal: ideal))
                         if let reference {
@@ -71,10 +74,14 @@ struct ChatBenchmark: AsyncParsableCommand {
                     }
                 }
                 try await reference?.shutdown()
-                summary.append(Self.summarise(level: level, ideal: ideal, cores: cores, ours: ours, bare: bare))
+                let available = CPUCalibration.availableCores(threads: cores)
+                print(String(format: "%5d  CPU the machine gives us now (%d spinning threads, 0.5 s): %.2f cores; load average %@",
+                             level, cores, available, Self.loadAverage() as NSString))
+                summary.append(Self.summarise(level: level, ideal: ideal, cores: cores, available: available, ours: ours, bare: bare))
             }
         }
-        print("\nsummary (best round by rate; CPU bound = cores ÷ (client + server CPU per request)):")
+        print("\nsummary (best round by rate; CPU bound = cores ÷ (client + server CPU per request), with all \(cores) cores")
+        print("and with the cores the spinners got right after the level; the machine is shared, so the second is the real ceiling):")
         for line in summary { print(line) }
     }
 
@@ -100,6 +107,8 @@ struct ChatBenchmark: AsyncParsableCommand {
         var elapsed: Double
         var clientCPU: Double
         var serverCPU: Double?
+        /// Mean time from sending to the last byte of the reply (our client's accounting), if known.
+        var meanLatency: Double?
 
         var rate: Double { Double(total) / elapsed }
         var clientMicros: Double { clientCPU / Double(total) * 1e6 }
@@ -108,8 +117,9 @@ struct ChatBenchmark: AsyncParsableCommand {
         func line(level: Int, client: String, round: Int, ideal: Double) -> String {
             let name = client.padding(toLength: 9, withPad: " ", startingAt: 0)
             let server = serverMicros.map { String(format: "%9.0f", $0) } ?? "        ?"
-            return String(format: "%5d  %@  %5d  %8d  %7.0f  %7.0f  %5.1f%%  %9.0f  %@", level, name as NSString, round, total, rate,
-                          ideal, 100 * rate / ideal, clientMicros, server as NSString)
+            let latency = meanLatency.map { String(format: "%7.1f", $0 * 1000) } ?? "      -"
+            return String(format: "%5d  %@  %5d  %8d  %7.0f  %7.0f  %5.1f%%  %9.0f  %@  %@", level, name as NSString, round, total, rate,
+                          ideal, 100 * rate / ideal, clientMicros, server as NSString, latency as NSString)
         }
     }
 
@@ -123,14 +133,15 @@ struct ChatBenchmark: AsyncParsableCommand {
         return Round(total: total, elapsed: elapsed, clientCPU: client1 - client0, serverCPU: serverCPU)
     }
 
-    static func summarise(level: Int, ideal: Double, cores: Int, ours: [Round], bare: [Round]) -> String {
+    static func summarise(level: Int, ideal: Double, cores: Int, available: Double, ours: [Round], bare: [Round]) -> String {
         func best(_ rounds: [Round]) -> Round? { rounds.max { $0.rate < $1.rate } }
         func describe(_ name: String, _ r: Round) -> String {
             let cpu = r.clientMicros + (r.serverMicros ?? 0)
-            let bound = Double(cores) / cpu * 1e6
-            return String(format: "%@ %.1f%% of ideal (%.0f req/s), client %.0f µs, server %@ µs, CPU bound %.0f req/s = %.0f%% of ideal",
+            let bound = Double(cores) / cpu * 1e6, got = available / cpu * 1e6
+            return String(format: "%@ %.1f%% of ideal (%.0f req/s), client %.0f µs, server %@ µs; CPU bound %.0f req/s = %.0f%% of ideal, with %.2f cores %.0f%%",
                           name as NSString, 100 * r.rate / ideal, r.rate, r.clientMicros,
-                          (r.serverMicros.map { String(format: "%.0f", $0) } ?? "?") as NSString, bound, 100 * min(bound / ideal, 9.99))
+                          (r.serverMicros.map { String(format: "%.0f", $0) } ?? "?") as NSString, bound, 100 * min(bound / ideal, 9.99),
+                          available, 100 * min(got / ideal, 9.99))
         }
         var line = String(format: "%5d in flight: ", level)
         if let o = best(ours) { line += describe("ours", o) }
@@ -156,6 +167,11 @@ struct ChatBenchmark: AsyncParsableCommand {
         }
         let elapsed = clock.now - start
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    }
+
+    /// The 1, 5 and 15 minute load averages.
+    static func loadAverage() -> String {
+        ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
     }
 
     /// User plus system CPU seconds of this process so far.

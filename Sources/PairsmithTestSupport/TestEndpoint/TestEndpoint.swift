@@ -111,7 +111,13 @@ public final class TestEndpoint: Sendable {
             if let key = behaviour.requiredKey, authorization != "Bearer \(key)" {
                 return response(for: TestEndpointReply.error(401, "invalid or missing API key", type: "authentication_error"))
             }
-            if behaviour.latency > .zero { try await Task.sleep(for: behaviour.latency) }
+            if behaviour.latency > .zero {
+                // The connection's event loop keeps the timer: cheaper than Task.sleep, whose timer wakes a
+                // dispatch thread for every request (this runs once per benchmark request).
+                let (seconds, attoseconds) = behaviour.latency.components
+                let delay = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+                try await context.channel.eventLoop.scheduleTask(in: delay) {}.futureResult.get()
+            }
             if fault == .slowAnswer { try await Task.sleep(for: behaviour.slowDelay) }
             let reply = TestEndpointReply.chatCompletion(body: body, behaviour: behaviour, fault: fault,
                                                          contentHash: contentHash, now: Date())
