@@ -176,18 +176,18 @@ public struct ExportSnapshot {
             arguments: arguments)
         let negatives = try negatives(pairIDs: ids)
         var byID: [Int64: ExportPair] = [:]
-        for row in rows {
-            let id: Int64 = row["id"]
+        for row in rows {  // columns by index, in the SELECT's order (name lookups cost a lowercasing each)
+            let id: Int64 = row[0]
             var search: ExportNegativeSearch?
-            if let searchModel: String = row["ns_model"] {
+            if let searchModel: String = row[9] {
                 search = ExportNegativeSearch(
-                    model: searchModel, requested: row["requested"], found: row["found"], rankFrom: row["rank_from"],
-                    rankTo: row["rank_to"], guardFactor: row["ns_guard"])
+                    model: searchModel, requested: row[10], found: row[11], rankFrom: row[12], rankTo: row[13],
+                    guardFactor: row[14])
             }
             byID[id] = ExportPair(
-                pairID: id, run: row["run"], documentKey: row["key"], sample: row["sample"], query: row["query"],
-                passage: row["text"], queryLanguage: row["query_language"], documentLanguage: row["document_language"],
-                cosine: row["cosine"], negatives: negatives[id] ?? [], negativeSearch: search)
+                pairID: id, run: row[1], documentKey: row[6], sample: row[2], query: row[3], passage: row[7],
+                queryLanguage: row[4], documentLanguage: row[5], cosine: row[8], negatives: negatives[id] ?? [],
+                negativeSearch: search)
         }
         return ids.compactMap { byID[$0] }
     }
@@ -205,8 +205,7 @@ public struct ExportSnapshot {
             arguments: StatementArguments(pairIDs))
         var result: [Int64: [ExportNegative]] = [:]
         for row in rows {
-            result[row["pair_id"], default: []].append(
-                ExportNegative(documentKey: row["key"], text: row["text"], rank: row["rank"], score: row["score"]))
+            result[row[0], default: []].append(ExportNegative(documentKey: row[3], text: row[4], rank: row[1], score: row[2]))
         }
         return result
     }

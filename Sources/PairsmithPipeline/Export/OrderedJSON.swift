@@ -108,6 +108,10 @@ public indirect enum OrderedJSON: Sendable {
             var index = 0
             while index < count {
                 let byte = bytes[index]
+                if byte >= 0x20, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte != 0xE2 {
+                    index += 1  // the common case: copied later as part of the run
+                    continue
+                }
                 var escape: [UInt8]?
                 var width = 1
                 switch byte {
