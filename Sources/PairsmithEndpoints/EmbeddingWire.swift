@@ -24,8 +24,24 @@ enum EmbeddingWire {
         var items: [Item]
         var promptTokens: Int
 
-        /// Reads `data[*].index` and `data[*].embedding` (numbers or base64 float32) and `usage.prompt_tokens`.
+        init(items: [Item], promptTokens: Int) {
+            self.items = items
+            self.promptTokens = promptTokens
+        }
+
+        /// Reads `data[*].index` and `data[*].embedding` (numbers or base64 float32) and `usage.prompt_tokens`:
+        /// with the fast scanner when the reply has the usual shape, else with the strict parser (which says what
+        /// is wrong).
         init(parsing body: Data) throws {
+            if let reply = EmbeddingReplyScanner.scan(body) {
+                self = reply
+                return
+            }
+            try self.init(parsingStrictly: body)
+        }
+
+        /// Reads the reply with the strict JSON parser.
+        init(parsingStrictly body: Data) throws {
             let reply = try JSONValue.parse(body)
             guard let data = reply["data"]?.arrayValue else {
                 throw WireFormat.MalformedReply(reason: "the reply has no 'data' list")
