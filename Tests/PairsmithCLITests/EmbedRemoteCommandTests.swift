@@ -80,6 +80,26 @@ struct EmbedRemoteCommandTests {
         }
     }
 
+    @Test("embed with --url twice spreads the batches over both servers")
+    func embedTwoServers() async throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-cli-embed-url-2")
+        defer { directory.remove() }
+        let input = try Self.input(directory), output = directory.file("out.jsonl")
+        let slow = TestEndpointBehaviour(latency: .milliseconds(50))
+        try await TestEndpoint.withRunning(slow) { a in
+            try await TestEndpoint.withRunning(slow) { b in
+                let result = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, [
+                    "embed", "--url", a.url, "--url", b.url, "--input", input.path, "--output", output.path,
+                    "--batch-size", "1", "--concurrency", "1",
+                ])
+                #expect(result.status == 0, "\(result.stderr)")
+                #expect(Self.matches(try Self.embeddings(output), Self.texts))
+                #expect(a.counts().requests >= 1 && b.counts().requests >= 1)
+                #expect(a.counts().requests + b.counts().requests == 4)
+            }
+        }
+    }
+
     @Test("embed needs --model or --url; a refused key is a clear error")
     func embedErrors() async throws {
         let directory = try TemporaryDirectory(prefix: "pairsmith-cli-embed-url-err")

@@ -16,12 +16,14 @@ extension PairsmithCommand {
 
         @Option(help: "Hugging Face model folder (config.json, tokenizer.json, model.safetensors); with --url, the served model's name.")
         var model: String?
-        @Option(help: "A remote OpenAI-compatible /v1/embeddings server (vLLM, TEI, llama.cpp) instead of a local model.")
-        var url: String?
+        @Option(help: "A remote OpenAI-compatible /v1/embeddings server (vLLM, TEI, llama.cpp) instead of a local model; repeat it to spread the batches over several.")
+        var url: [String] = []
         @Option(help: "With --url: the environment variable that holds the API key.")
         var apiKeyEnv: String?
         @Option(help: "With --url: texts per request.")
         var batchSize = 32
+        @Option(help: "With --url: requests in flight per server.")
+        var concurrency = 4
         @Option(help: "Input JSONL, one {\"text\": ...} per line.")
         var input: String
         @Option(help: "Output JSONL, one {\"embedding\": [...]} per input line.")
@@ -34,15 +36,17 @@ extension PairsmithCommand {
         var maxLength = 8192
 
         func validate() throws {
-            if url == nil, model == nil { throw ValidationError("give a local model folder with --model DIR or a server with --url URL") }
-            if url == nil, apiKeyEnv != nil { throw ValidationError("--api-key-env needs --url") }
+            if url.isEmpty, model == nil { throw ValidationError("give a local model folder with --model DIR or a server with --url URL") }
+            if url.isEmpty, apiKeyEnv != nil { throw ValidationError("--api-key-env needs --url") }
             if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+            if concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
         }
 
         func run() async throws {
-            if let url {  // remote: the server's model name defaults to "default" (llama.cpp and TEI ignore it)
-                let remote = try EmbeddingChoice(url: url, model: model ?? "default", apiKeyEnvironment: apiKeyEnv,
-                                                 batchSize: batchSize, dimensions: dimensions, instruction: instruction)
+            if !url.isEmpty {  // remote: the served model's name defaults to "default" (llama.cpp and TEI ignore it)
+                let remote = try EmbeddingChoice(urls: url, model: model ?? "default", apiKeyEnvironment: apiKeyEnv,
+                                                 batchSize: batchSize, dimensions: dimensions, instruction: instruction,
+                                                 concurrency: concurrency)
                 _ = try await JSONLJobs.embed(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output),
                                               embed: remote.embed)
                 return

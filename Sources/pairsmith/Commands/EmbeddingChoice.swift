@@ -24,14 +24,17 @@ final class EmbeddingChoice: Sendable {
         instruction = nil
     }
 
-    /// A remote client on `url` serving `model`; it lives as long as the process (shared connections). With
-    /// `instruction`, every text is embedded as a query (`Instruct: …\nQuery:…`, formatted here).
-    init(url: String, model: String, apiKeyEnvironment: String? = nil, batchSize: Int = 32, dimensions: Int? = nil,
+    /// A remote client on `urls` (batches go to the endpoint with the fewest in flight) serving `model`; it lives
+    /// as long as the process (shared connections). With `instruction`, every text is embedded as a query
+    /// (`Instruct: …\nQuery:…`, formatted here).
+    init(urls: [String], model: String, apiKeyEnvironment: String? = nil, batchSize: Int = 32, dimensions: Int? = nil,
          instruction: String? = nil, concurrency: Int = 4) throws {
-        let endpoint = EndpointConfiguration(
-            url: url, model: model, apiKey: apiKeyEnvironment.map { .environment($0) } ?? .none,
-            maxConcurrentRequests: concurrency)
-        let configuration = EmbeddingClientConfiguration(endpoints: [endpoint], batchSize: batchSize, dimensions: dimensions)
+        let endpoints = urls.map { url in
+            EndpointConfiguration(
+                url: url, model: model, apiKey: apiKeyEnvironment.map { .environment($0) } ?? .none,
+                maxConcurrentRequests: concurrency)
+        }
+        let configuration = EmbeddingClientConfiguration(endpoints: endpoints, batchSize: batchSize, dimensions: dimensions)
         backend = .remote(try EmbeddingClient(configuration, sharedConnections: true))
         name = model
         self.instruction = instruction
@@ -41,7 +44,7 @@ final class EmbeddingChoice: Sendable {
     /// name), else the local folder `--embedding-model`, else the pipeline's `embedding.model` when it is a folder.
     convenience init(model: String?, url: String?, pipeline configuration: PipelineConfiguration) throws {
         if let url {
-            try self.init(url: url, model: model ?? configuration.embedding.model,
+            try self.init(urls: [url], model: model ?? configuration.embedding.model,
                           batchSize: max(1, configuration.embedding.batchSize))
             return
         }
