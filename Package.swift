@@ -89,6 +89,7 @@ let package = Package(
             name: "pairsmith-bench",
             dependencies: [
                 "PairsmithBLAS", "PairsmithTokenizer", "PairsmithEngine", "PairsmithEndpoints", "PairsmithTestSupport",
+                "PairsmithPipeline", "PairsmithStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),  // the chat benchmark's bare reference client
                 .product(name: "NIOCore", package: "swift-nio"),

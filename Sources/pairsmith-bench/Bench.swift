@@ -19,6 +19,7 @@ struct BenchCommand: AsyncParsableCommand {
         ChatBenchmark.self,
         ServeEndpointCommand.self,
         TokenizerBenchmark.self,
+        SelectionBenchmark.self,
         EmbeddingBenchmark.self,
     ]
 }
