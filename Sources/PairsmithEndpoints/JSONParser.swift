@@ -8,21 +8,38 @@ struct JSONParser {
         var description: String { "\(reason) at byte \(offset)" }
     }
 
-    private let bytes: [UInt8]
+    private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private var depth = 0
 
     /// Parses one complete JSON document.
     static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
-        var parser = JSONParser(bytes: bytes)
-        parser.skipWhitespace()
-        let value = try parser.parseValue()
-        parser.skipWhitespace()
-        guard parser.index == bytes.count else { throw parser.fail("unexpected text after the JSON value") }
-        return value
+        let result: Result<JSONValue, Failure> = bytes.withUnsafeBufferPointer { parse(buffer: $0) }
+        return try result.get()
     }
 
-    private init(bytes: [UInt8]) { self.bytes = bytes }
+    /// Parses one complete JSON document from UTF-8 text without copying it.
+    static func parse(_ text: String) throws(Failure) -> JSONValue {
+        var text = text
+        let result: Result<JSONValue, Failure> = text.withUTF8 { parse(buffer: $0) }
+        return try result.get()
+    }
+
+    /// Parses one complete JSON document from `buffer` (valid only during the call).
+    private static func parse(buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, Failure> {
+        var parser = JSONParser(bytes: buffer)
+        do throws(Failure) {
+            parser.skipWhitespace()
+            let value = try parser.parseValue()
+            parser.skipWhitespace()
+            guard parser.index == buffer.count else { throw parser.fail("unexpected text after the JSON value") }
+            return .success(value)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     private func fail(_ reason: String) -> Failure { Failure(offset: index, reason: reason) }
 
@@ -120,8 +137,10 @@ struct JSONParser {
             guard index < bytes.count else { throw fail("unterminated string") }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                out += String(decoding: bytes[runStart..<index], as: UTF8.self)
+                let run = String(decoding: UnsafeBufferPointer(rebasing: bytes[runStart..<index]), as: UTF8.self)
                 index += 1
+                if out.isEmpty { return run }  // no escapes: the common case, no second copy
+                out += run
                 return out
             }
             if byte < 0x20 { throw fail("control character in a string") }
@@ -129,7 +148,7 @@ struct JSONParser {
                 index += 1
                 continue
             }
-            out += String(decoding: bytes[runStart..<index], as: UTF8.self)
+            out += String(decoding: UnsafeBufferPointer(rebasing: bytes[runStart..<index]), as: UTF8.self)
             index += 1
             guard index < bytes.count else { throw fail("unterminated escape") }
             let escape = bytes[index]
@@ -207,7 +226,7 @@ struct JSONParser {
             guard index < bytes.count, isDigit(bytes[index]) else { throw fail("digits expected in the exponent") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
-        let text = String(decoding: bytes[start..<index], as: UTF8.self)
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         if integral, let value = Int(text) { return .integer(value) }
         guard let value = Double(text), value.isFinite else { throw Failure(offset: start, reason: "number out of range") }
         return .number(value)

@@ -14,7 +14,7 @@ extension JSONValue {
     /// Parses `text` strictly as one JSON document (RFC 8259: no comments, trailing commas, duplicate keys
     /// or trailing text).
     public static func parse(_ text: String) throws -> JSONValue {
-        try JSONParser.parse(Array(text.utf8))
+        try JSONParser.parse(text)
     }
 
     /// Parses `data` strictly as one JSON document (see ``parse(_:)-(String)``).
