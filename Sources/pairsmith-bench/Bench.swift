@@ -17,6 +17,7 @@ struct BenchCommand: AsyncParsableCommand {
         SgemmBenchmark.self,
         EngineBenchmark.self,
         ChatBenchmark.self,
+        PipelineBenchmark.self,
         ServeEndpointCommand.self,
         TokenizerBenchmark.self,
         SelectionBenchmark.self,

@@ -1,4 +1,5 @@
 import Foundation
+import PairsmithEndpoints
 
 /// A JSON schema file for a stage's answer. Properties marked `"x-pairsmith-enum": "NAME"` get their `enum` filled
 /// at run time (the configure schema's `character` gets the five candidates of each passage).
@@ -9,6 +10,8 @@ public struct AnswerSchema: Sendable, Hashable {
     public let name: String
     /// The schema as canonical JSON text (sorted keys).
     public let template: String
+    /// The schema as a JSON value, parsed once (``instantiatedValue(enums:)`` fills it without re-reading text).
+    public let value: JSONValue
 
     /// Reads the schema at `file`.
     public init(file: URL) throws {
@@ -30,6 +33,11 @@ public struct AnswerSchema: Sendable, Hashable {
             throw PromptError.invalidSchema(path: file.path, reason: "the file must hold one JSON object")
         }
         template = try Self.canonical(object, file: file)
+        do {
+            value = try JSONValue.parse(template)
+        } catch {
+            throw PromptError.invalidSchema(path: file.path, reason: String(describing: error))
+        }
     }
 
     /// The names of the run-time enums the schema asks for.
@@ -53,6 +61,38 @@ public struct AnswerSchema: Sendable, Hashable {
             throw PromptError.invalidSchema(path: file.path, reason: "the schema could not be re-read")
         }
         return try Self.canonical(try fill(object, enums), file: file)
+    }
+
+    /// The schema with every run-time enum filled from `enums`, as a JSON value (the same value
+    /// ``instantiate(enums:)`` writes as text; this is the one a request carries, made without any JSON text).
+    public func instantiatedValue(enums: [String: [String]] = [:]) throws -> JSONValue {
+        try fill(value, enums)
+    }
+
+    private func fill(_ value: JSONValue, _ enums: [String: [String]]) throws -> JSONValue {
+        switch value {
+        case .object(var object):
+            if case .string(let name)? = object["x-pairsmith-enum"] {
+                guard let values = enums[name] else { throw PromptError.missingEnum(path: file.path, name: name) }
+                object["enum"] = .array(values.map { .string($0) })
+                object.removeValue(forKey: "x-pairsmith-enum")
+            }
+            for (key, child) in object where Self.needsFilling(child) { object[key] = try fill(child, enums) }
+            return .object(object)
+        case .array(let array):
+            return .array(try array.map { try fill($0, enums) })
+        default:
+            return value
+        }
+    }
+
+    /// True when `value` holds an `x-pairsmith-enum` somewhere (other members are kept as they are).
+    private static func needsFilling(_ value: JSONValue) -> Bool {
+        switch value {
+        case .object(let object): object["x-pairsmith-enum"] != nil || object.values.contains(where: needsFilling)
+        case .array(let array): array.contains(where: needsFilling)
+        default: false
+        }
     }
 
     private func fill(_ value: Any, _ enums: [String: [String]]) throws -> Any {

@@ -1,13 +1,17 @@
 import Foundation
+import PairsmithEndpoints
 
 /// A rendered request for one stage: the user message and the answer schema it must meet.
 public struct RenderedPrompt: Sendable, Hashable {
     /// The user message.
     public var text: String
-    /// The answer's JSON schema, canonical JSON text with run-time enums filled.
-    public var schema: String
+    /// The answer's JSON schema with run-time enums filled.
+    public var schemaValue: JSONValue
     /// The schema's name for `response_format`.
     public var schemaName: String
+
+    /// The answer's JSON schema as canonical JSON text.
+    public var schema: String { schemaValue.canonicalText }
 }
 
 /// The retrieval pipeline's two prompts (configure, generate) and their answer schemas, read from the files the
@@ -40,7 +44,7 @@ public struct RetrievalPrompts: Sendable {
             "difficulties": Difficulty.allCases.map { ["name": $0.rawValue, "description": $0.explanation] },
         ])
         return RenderedPrompt(
-            text: text, schema: try configureSchema.instantiate(enums: ["characters": characters]),
+            text: text, schemaValue: try configureSchema.instantiatedValue(enums: ["characters": characters]),
             schemaName: configureSchema.name)
     }
 
@@ -61,6 +65,6 @@ public struct RetrievalPrompts: Sendable {
             "difficulty_description": difficulty.explanation,
             "length": lengthWords,
         ])
-        return RenderedPrompt(text: text, schema: try generateSchema.instantiate(), schemaName: generateSchema.name)
+        return RenderedPrompt(text: text, schemaValue: try generateSchema.instantiatedValue(), schemaName: generateSchema.name)
     }
 }

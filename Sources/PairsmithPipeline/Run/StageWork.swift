@@ -50,7 +50,7 @@ struct StageWork: Sendable {
         let characters = candidates.compactMap { personas[$0.personaID] }
         guard !characters.isEmpty else { throw UnitInputError.noCandidates(unit.key) }
         let prompt = try prompts.configure(passage: document.text, passageLanguage: document.lang, characters: characters)
-        let outcome = try await answers.ask(try request(prompt, unit: unit), unitKey: unit.key.description)
+        let outcome = try await answers.ask(request(prompt, unit: unit), unitKey: unit.key.description)
         let calls = outcome.call.map { [$0] } ?? []
         switch outcome.answer {
         case .unusable(let reason, let detail, let raw):
@@ -93,7 +93,7 @@ struct StageWork: Sendable {
         let prompt = try prompts.generate(
             character: config.character, passage: document.text, passageLanguage: document.lang, questionType: type,
             difficulty: level, lengthWords: plan.lengthWords, queryLanguage: plan.language)
-        let outcome = try await answers.ask(try request(prompt, unit: unit), unitKey: unit.key.description)
+        let outcome = try await answers.ask(request(prompt, unit: unit), unitKey: unit.key.description)
         let calls = outcome.call.map { [$0] } ?? []
         switch outcome.answer {
         case .unusable(let reason, let detail, let raw):
@@ -128,18 +128,12 @@ struct StageWork: Sendable {
     }
 
     /// The chat request of a prompt, seeded by the unit key and its attempt (a retry after a rejection asks anew).
-    private func request(_ prompt: RenderedPrompt, unit: UnitRecord) throws -> ChatRequest {
-        let schema: JSONValue
-        do {
-            schema = try JSONValue.parse(prompt.schema)
-        } catch {
-            throw PromptError.invalidSchema(path: prompt.schemaName, reason: String(describing: error))
-        }
-        return ChatRequest(
+    private func request(_ prompt: RenderedPrompt, unit: UnitRecord) -> ChatRequest {
+        ChatRequest(
             messages: [.user(prompt.text)], temperature: configuration.sampling.temperature,
             topP: configuration.sampling.topP, maxTokens: configuration.sampling.maxTokens,
             seed: QueryPlanner.requestSeed(key: unit.key.description, attempt: unit.attempts),
-            schema: JSONSchema(schema), schemaName: prompt.schemaName)
+            schema: JSONSchema(prompt.schemaValue), schemaName: prompt.schemaName)
     }
 
     /// A rejected answer: kept with its reason; the unit is asked again (new seed) until its attempts run out.
