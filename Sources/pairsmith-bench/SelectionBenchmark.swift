@@ -76,8 +76,9 @@ struct SelectionBenchmark: AsyncParsableCommand {
         let select = try await selectPhase(workload)
         try await addRandomDocuments(&workload, dimension: embedder.dimension)
         let negatives = try await negativesPhase(workload)
-        let total = warm + dedup + select + negatives
-        print(String(format: "pipeline (warm score + dedup + select + negatives): %.2f s, %.2f pairs/s", total, Double(pairs) / total))
+        let export = try await exportPhase(workload)  // SelectionBenchmark+Export.swift
+        let total = warm + dedup + select + negatives + export
+        print(String(format: "pipeline (warm score + dedup + select + negatives + export): %.2f s, %.2f pairs/s", total, Double(pairs) / total))
         print(String(format: "peak RSS: %.0f MiB", EngineBenchmark.residentMiB(peak: true)))
     }
 
