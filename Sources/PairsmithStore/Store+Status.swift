@@ -38,6 +38,32 @@ public struct RejectCount: Codable, Sendable, Hashable {
     }
 }
 
+/// The newest selection of a run and set, as `pairsmith status` shows it.
+public struct SelectionCount: Codable, Sendable, Hashable {
+    /// The run's name.
+    public var run: String
+    /// `sft` or `weak`.
+    public var set: String
+    /// The embedding model whose scores were used.
+    public var model: String
+    /// Pairs selected.
+    public var records: Int
+    /// The exclusive lower cosine bound, if any.
+    public var low: Double?
+    /// The inclusive upper cosine bound, if any.
+    public var high: Double?
+
+    /// Creates a count.
+    public init(run: String, set: String, model: String, records: Int, low: Double?, high: Double?) {
+        self.run = run
+        self.set = set
+        self.model = model
+        self.records = records
+        self.low = low
+        self.high = high
+    }
+}
+
 /// What `pairsmith status` shows: the queue per stage and state, rejects by reason, tokens and throughput.
 public struct StoreStatus: Codable, Sendable, Hashable {
     /// Units per run, stage and state.
@@ -64,6 +90,14 @@ public struct StoreStatus: Codable, Sendable, Hashable {
     public var completionTokens: Int
     /// Mean latency of successful calls, in milliseconds.
     public var meanLatencyMilliseconds: Double
+    /// Pairs recorded as duplicates (exact or near).
+    public var duplicates = 0
+    /// The newest selection of each run and set.
+    public var selections: [SelectionCount] = []
+    /// Hard-negative searches stored.
+    public var negativeSearches = 0
+    /// Hard-negative searches that found fewer negatives than asked.
+    public var shortNegativeSearches = 0
     /// The first and last call times (for throughput), when any call was recorded.
     public var firstCallAt: Date?
     /// The last call time.
@@ -102,12 +136,21 @@ extension PairsmithStore {
                 FROM llm_calls
                 """)
             func count(_ table: String) throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
-            return StoreStatus(
+            var status = StoreStatus(
                 units: units, rejects: rejects, documents: try count("documents"), personas: try count("personas"),
                 configs: try count("configs"), pairs: try count("pairs"), scores: try count("scores"),
                 llmCalls: calls?["n"] ?? 0, llmCallsOK: calls?["ok"] ?? 0, promptTokens: calls?["p"] ?? 0,
                 completionTokens: calls?["c"] ?? 0, meanLatencyMilliseconds: calls?["latency"] ?? 0,
                 firstCallAt: calls?["first"], lastCallAt: calls?["last"])
+            status.duplicates = try count("duplicates")
+            status.selections = try Row.fetchAll(db, sql: """
+                SELECT run, "set", model, records, low, high FROM selections
+                WHERE id IN (SELECT MAX(id) FROM selections GROUP BY run, "set") ORDER BY run, "set"
+                """
+            ).map { SelectionCount(run: $0["run"], set: $0["set"], model: $0["model"], records: $0["records"], low: $0["low"], high: $0["high"]) }
+            status.negativeSearches = try count("negative_searches")
+            status.shortNegativeSearches = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM negative_searches WHERE found < requested") ?? 0
+            return status
         }
     }
 }

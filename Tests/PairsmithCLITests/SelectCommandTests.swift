@@ -50,6 +50,9 @@ struct SelectCommandTests {
         let sft = try #require(try await store.latestSelection(run: "r", set: .sft))
         #expect(try await store.selectedPairIDs(selectionID: sft.id!) == Array(pairIDs[17...]))
         #expect(try await store.negativeSearch(pairID: pairIDs[0])?.requested == 7)
+        let status = try pairsmith(["status", "--db", url.path])
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdoutText.contains("duplicates 0, r sft 13 (cosine > 0.5000), r weak 30, negative searches 30"), "\(status.stdoutText)")
 
         let band = try pairsmith(["select", "--db", url.path, "--run", "r", "--band", "0.2,0.4", "--model", "m"])
         #expect(band.status == 0, "\(band.stderr)")

@@ -9,6 +9,9 @@ public enum StatusText {
         var lines: [String] = []
         lines.append("documents \(status.documents), personas \(status.personas), configs \(status.configs), "
             + "pairs \(status.pairs), scores \(status.scores)")
+        if status.duplicates > 0 || !status.selections.isEmpty || status.negativeSearches > 0 {
+            lines.append(selectionLine(status))
+        }
         let runs = Set(status.units.map(\.run)).sorted()
         for run in runs {
             lines.append("")
@@ -36,6 +39,18 @@ public enum StatusText {
         if status.completionTokensPerSecond > 0 { calls += String(format: ", %.1f tokens/s out", status.completionTokensPerSecond) }
         lines.append(calls)
         return lines.joined(separator: "\n")
+    }
+
+    /// Duplicates, the newest SFT and weak selections per run, and the hard-negative searches.
+    private static func selectionLine(_ status: StoreStatus) -> String {
+        var parts = ["duplicates \(status.duplicates)"]
+        for selection in status.selections {
+            var part = "\(selection.run) \(selection.set) \(selection.records)"
+            if let low = selection.low { part += String(format: " (cosine > %.4f", low) + (selection.high.map { String(format: ", ≤ %.4f)", $0) } ?? ")") }
+            parts.append(part)
+        }
+        parts.append("negative searches \(status.negativeSearches) (\(status.shortNegativeSearches) short)")
+        return parts.joined(separator: ", ")
     }
 
     /// The report as JSON (sorted keys, ISO 8601 dates).
