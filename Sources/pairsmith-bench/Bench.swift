@@ -22,5 +22,6 @@ struct BenchCommand: AsyncParsableCommand {
         TokenizerBenchmark.self,
         SelectionBenchmark.self,
         EmbeddingBenchmark.self,
+        ExportBenchmark.self,
     ]
 }
