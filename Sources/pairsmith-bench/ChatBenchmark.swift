@@ -21,7 +21,7 @@ struct ChatBenchmark: AsyncParsableCommand {
     @Option(help: "Seconds of measured load per round.")
     var seconds = 3.0
 
-    @Option(help: "Rounds per level (each: our client, then the reference); the best of each is summarised.")
+    @Option(help: "Rounds per level (each: our client and the reference, in alternating order); the best of each is summarised.")
     var repeats = 2
 
     @Flag(help: "Skip the bare AsyncHTTPClient reference.")
@@ -39,7 +39,8 @@ struct ChatBenchmark: AsyncParsableCommand {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         print("chat: test endpoint in a child process, latency \(latencyMs) ms, \(cores) cores (shared by client and server), load average \(Self.loadAverage())")
         print("CPU µs/req: client = this process (getrusage), server = the child (/proc/<pid>/stat)")
-        print("level  client     round  requests   req/s    ideal  %ideal  client µs  server µs  mean ms")
+        print("cores used = (client + server CPU seconds) ÷ wall seconds of the round")
+        print("level  client     round  requests   req/s    ideal  %ideal  client µs  server µs  mean ms  cores used")
         var summary: [String] = []
         try await TestEndpointProcess.withRunning(executable, ["serve-endpoint", "--latency-ms", String(latencyMs)]) { server in
             let chatURL = server.url + "/chat/completions"
@@ -56,20 +57,32 @@ struct ChatBenchmark: AsyncParsableCommand {
                     // Warm-up: open the connections on both clients.
                     _ = try await Self.load(level: level, total: level) { i in try await Self.ask(client, i - level, schema) }
                     if let reference { _ = try await Self.load(level: level, total: level) { _ in try await reference.post() } }
+                    // Paired rounds; odd rounds run the reference first, so neither client always gets the
+                    // machine's better moment.
                     for round in 0..<repeats {
                         let offset = (round + 1) * 10_000_000
-                        let before = await client.statistics()[0]
-                        var r = try await Self.measure(server, level: level, total: total) { i in
-                            try await Self.ask(client, offset + i, schema)
+                        func runOurs() async throws {
+                            let before = await client.statistics()[0]
+                            var r = try await Self.measure(server, level: level, total: total) { i in
+                                try await Self.ask(client, offset + i, schema)
+                            }
+                            let after = await client.statistics()[0]
+                            r.meanLatency = (after.totalLatencySeconds - before.totalLatencySeconds)
+                                / Double(max(1, after.answered - before.answered))
+                            ours.append(r)
+                            print(r.line(level: level, client: "ours", round: round + 1, ideal: ideal))
                         }
-                        let after = await client.statistics()[0]
-                        r.meanLatency = (after.totalLatencySeconds - before.totalLatencySeconds) / Double(max(1, after.answered - before.answered))
-                        ours.append(r)
-                        print(r.line(level: level, client: "ours", round: round + 1, ideal: ideal))
-                        if let reference {
+                        func runBare(_ reference: ChatReferenceClient) async throws {
                             let b = try await Self.measure(server, level: level, total: total) { _ in try await reference.post() }
                             bare.append(b)
                             print(b.line(level: level, client: "bare AHC", round: round + 1, ideal: ideal))
+                        }
+                        if let reference, round % 2 == 1 {
+                            try await runBare(reference)
+                            try await runOurs()
+                        } else {
+                            try await runOurs()
+                            if let reference { try await runBare(reference) }
                         }
                     }
                 }
@@ -118,8 +131,9 @@ struct ChatBenchmark: AsyncParsableCommand {
             let name = client.padding(toLength: 9, withPad: " ", startingAt: 0)
             let server = serverMicros.map { String(format: "%9.0f", $0) } ?? "        ?"
             let latency = meanLatency.map { String(format: "%7.1f", $0 * 1000) } ?? "      -"
-            return String(format: "%5d  %@  %5d  %8d  %7.0f  %7.0f  %5.1f%%  %9.0f  %@  %@", level, name as NSString, round, total, rate,
-                          ideal, 100 * rate / ideal, clientMicros, server as NSString, latency as NSString)
+            let used = (clientCPU + (serverCPU ?? 0)) / elapsed
+            return String(format: "%5d  %@  %5d  %8d  %7.0f  %7.0f  %5.1f%%  %9.0f  %@  %@  %5.2f", level, name as NSString, round, total, rate,
+                          ideal, 100 * rate / ideal, clientMicros, server as NSString, latency as NSString, used)
         }
     }
 
