@@ -6,7 +6,8 @@ import PairsmithStore
 import PairsmithTestSupport
 
 /// `pairsmith-bench pipeline`: passages per second through both LLM stages (configure, then generate) against the
-/// in-process test endpoint with a fixed latency, on a temporary SQLite file, as a fraction of the ideal.
+/// test endpoint (in a child process, `serve-endpoint`, so the pipeline's CPU is measured apart from the server's)
+/// with a fixed latency, on a temporary SQLite file, as a fraction of the ideal.
 ///
 /// The ideal: with `--concurrency C`, the endpoint serves at most C requests at a time and each passage needs two
 /// requests (one per stage), so the endpoint is the bottleneck at C ÷ (2 × latency) passages/s (retries after a
@@ -41,30 +42,35 @@ struct PipelineBenchmark: AsyncParsableCommand {
         }
         guard passages > 0, personas >= 5 else { throw ValidationError("--passages must be positive and --personas at least 5") }
         let latency = Double(latencyMs) / 1_000
+        var load = [0.0, 0.0, 0.0]
+        _ = getloadavg(&load, 3)
         print("""
-            pipeline: configure + generate against the in-process test endpoint (its CPU included), latency \(latencyMs) ms, \
+            pipeline: configure + generate against the test endpoint in a child process, latency \(latencyMs) ms, \
             \(passages) passages × 1 sample, \(personas) personas, SQLite in a temporary folder, \
-            \(ProcessInfo.processInfo.activeProcessorCount) cores
+            \(ProcessInfo.processInfo.activeProcessorCount) cores shared with the server, load average \
+            \(String(format: "%.1f", load[0]))
             persona matching: trivial deterministic embed closure (text hash → 16-d vector), done before timing
-            ideal = C ÷ (2 × latency) passages/s; bare = the chat client alone at C in flight (req/s ÷ 2)
+            ideal = C ÷ (2 × latency) passages/s; bare = the chat client alone at C in flight, its req/s ÷ 2
+            CPU: pipeline = this process during the stages (client, workers, SQLite); server = the child
             """)
-        print("    C  passages  stages s  passages/s    ideal   ratio  req/passage  CPU µs/passage   bare p/s  vs bare  bare CPU µs/req")
-        try await TestEndpoint.withRunning(.init(latency: .milliseconds(latencyMs), recordRequests: false)) { endpoint in
+        print("    C  passages  stages s  passages/s    ideal   ratio  req/passage  pipeline µs/p  server µs/p   bare p/s  vs bare  bare µs/req")
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        try await TestEndpointProcess.withRunning(executable, ["serve-endpoint", "--latency-ms", String(latencyMs)]) { server in
             for level in levels {
                 var best: Measurement?
                 for _ in 0..<max(1, repeats) {
                     let measured = try await Self.measure(
-                        level: level, passages: passages, personas: personas, endpoint: endpoint)
+                        level: level, passages: passages, personas: personas, server: server)
                     if best == nil || measured.rate > best!.rate { best = measured }
                 }
-                let bare = try await Self.bareClient(level: level, latency: latency, endpoint: endpoint)
+                let bare = try await Self.bareClient(level: level, latency: latency, url: server.url)
                 guard let best else { continue }
                 let ideal = Double(level) / (2 * latency)
                 print(String(
-                    format: "%5d  %8d  %8.2f  %10.1f  %7.1f  %5.1f%%  %11.2f  %14.0f  %9.1f  %6.1f%%  %15.0f",
+                    format: "%5d  %8d  %8.2f  %10.1f  %7.1f  %5.1f%%  %11.2f  %13.0f  %11.0f  %9.1f  %6.1f%%  %11.0f",
                     level, best.passages, best.seconds, best.rate, ideal, 100 * best.rate / ideal,
-                    best.requestsPerPassage, best.cpuPerPassage * 1e6, bare.rate / 2, 100 * best.rate / (bare.rate / 2),
-                    bare.cpuPerRequest * 1e6))
+                    best.requestsPerPassage, best.cpuPerPassage * 1e6, best.serverCPUPerPassage * 1e6, bare.rate / 2,
+                    100 * best.rate / (bare.rate / 2), bare.cpuPerRequest * 1e6))
             }
         }
     }
@@ -76,15 +82,16 @@ struct PipelineBenchmark: AsyncParsableCommand {
         var rate: Double
         var requestsPerPassage: Double
         var cpuPerPassage: Double
+        var serverCPUPerPassage: Double
     }
 
     /// Prepares a fresh database (ingest, personas, matching), then runs the pipeline and measures its stages.
-    static func measure(level: Int, passages: Int, personas: Int, endpoint: TestEndpoint) async throws -> Measurement {
+    static func measure(level: Int, passages: Int, personas: Int, server: TestEndpointProcess) async throws -> Measurement {
         let directory = try TemporaryDirectory(prefix: "pairsmith-bench-pipeline")
         defer { directory.remove() }
         let workspace = try Workspace.write(in: directory, passages: passages, personas: personas)
         let configuration = try PipelineConfiguration.load(from: workspace.pipeline)
-            .overriding(chatURL: endpoint.url, chatModel: "test-model", concurrency: level)
+            .overriding(chatURL: server.url, chatModel: "test-model", concurrency: level)
         let store = try PairsmithStore(url: directory.file("bench.sqlite"))
         let options = RetrievalRunOptions(
             corpus: workspace.corpus, concurrency: level, embeddingModel: "hash-16", progressInterval: .seconds(3600))
@@ -106,12 +113,14 @@ struct PipelineBenchmark: AsyncParsableCommand {
         var chat = RetrievalRun.chatConfiguration(for: configuration)
         chat.timeouts = ChatTimeouts(connect: .seconds(10), read: .seconds(60), total: .seconds(120))
         let cpu0 = cpuSeconds()
+        let serverCPU0 = server.cpuSeconds() ?? 0
         let summary = try await ChatClient.withClient(chat) { client in
             try await RetrievalRun(
                 configuration: configuration, store: store, client: client, embed: hashEmbed, options: options
             ).execute()
         }
         let cpu = max(0, cpuSeconds() - cpu0 - preludeCPU)
+        let serverCPU = max(0, (server.cpuSeconds() ?? 0) - serverCPU0)
         guard summary.isComplete, summary.progress.configure.total == passages else {
             throw ValidationError("the benchmark run did not complete: \(summary)")
         }
@@ -120,13 +129,13 @@ struct PipelineBenchmark: AsyncParsableCommand {
         return Measurement(
             passages: settled, seconds: seconds, rate: Double(settled) / seconds,
             requestsPerPassage: Double(summary.progress.requestsSent) / Double(max(1, settled)),
-            cpuPerPassage: cpu / Double(max(1, settled)))
+            cpuPerPassage: cpu / Double(max(1, settled)), serverCPUPerPassage: serverCPU / Double(max(1, settled)))
     }
 
     /// The chat client alone: `level` workers sending prompts of the pipeline's size for about two seconds.
-    static func bareClient(level: Int, latency: Double, endpoint: TestEndpoint) async throws -> (rate: Double, cpuPerRequest: Double) {
+    static func bareClient(level: Int, latency: Double, url: String) async throws -> (rate: Double, cpuPerRequest: Double) {
         let config = ChatClientConfiguration(
-            endpoints: [EndpointConfiguration(url: endpoint.url, model: "test-model", maxConcurrentRequests: level)],
+            endpoints: [EndpointConfiguration(url: url, model: "test-model", maxConcurrentRequests: level)],
             timeouts: ChatTimeouts(connect: .seconds(10), read: .seconds(60), total: .seconds(120)))
         let schema = JSONSchema.object(["query": .string(minLength: 1)])
         let filler = String(repeating: "A passage of ordinary words about harbours, mills and the weather. ", count: 25)
