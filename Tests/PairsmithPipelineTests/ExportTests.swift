@@ -233,5 +233,39 @@ struct ExportTests {
     }
 }
 
+@Suite("Export validation")
+struct ExportValidationTests {
+    @Test("a changed byte, a broken line or a stray file fails validation, naming the file")
+    func tampering() async throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-export")
+        defer { directory.remove() }
+        let fixture = ExportFixture(documents: 5)
+        let store = try await fixture.write(to: directory.file("db.sqlite"))
+        let out = directory.file("out")
+        try await Exporter(store: store, options: ExportOptions(output: out, format: .msSwift, set: .weak, shardSize: 4)).export()
+        try ExportValidator.validate(folder: out, format: .msSwift)
+        let shard = out.appendingPathComponent("part-00001.jsonl")
+        let original = try Data(contentsOf: shard)
+
+        var changed = original
+        changed[changed.startIndex + 3] ^= 0x01
+        try changed.write(to: shard)
+        #expect(throws: ExportError.self) { try ExportValidator.validate(folder: out, format: .msSwift) }
+        do {
+            try ExportValidator.validate(folder: out, format: .msSwift)
+        } catch {
+            #expect("\(error)".contains("part-00001.jsonl") && "\(error)".contains("SHA-256"))
+        }
+
+        try original.write(to: shard)
+        #expect(throws: Never.self) { try ExportValidator.validate(folder: out, format: .msSwift) }
+        // A row without the format's keys is caught even when the manifest were made to match.
+        #expect(throws: ExportError.self) { try ExportValidator.validate(folder: out, format: .sentenceTransformers) }
+
+        try Data("{}".utf8).write(to: out.appendingPathComponent("extra.json"))
+        #expect(throws: ExportError.self) { try ExportValidator.validate(folder: out, format: .msSwift) }
+    }
+}
+
 /// The failure the tests inject after a shard.
 struct InjectedFault: Error {}
