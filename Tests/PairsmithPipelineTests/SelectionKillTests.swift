@@ -34,7 +34,7 @@ struct SelectionKillTests {
         let giveUp = ContinuousClock.now + .seconds(240)
         while !progressed && child.isRunning && ContinuousClock.now < giveUp {
             try await Task.sleep(for: .milliseconds(5))
-            progressed = try await store.scoreCount(run: "r", model: "bytes") >= 60
+            progressed = try await store.scoreCount(run: "r", model: "bytes") >= 48
         }
         #expect(child.isRunning, "the score child exited early")
         kill(child.processIdentifier, SIGKILL)
@@ -68,7 +68,7 @@ struct SelectionKillTests {
         guard let path = ProcessInfo.processInfo.environment[scoreChildVariable] else { return }
         let store = try PairsmithStore(path: path)
         let stage = ScoreStage(store: store, model: "bytes", instruction: F.instruction, batchSize: 16, embedBatchSize: 8) { texts in
-            try await Task.sleep(for: .milliseconds(40))
+            try await Task.sleep(for: .milliseconds(150))
             return texts.map(SelectionFixtures.byteFeatures)
         }
         _ = try await stage.scoreAll(run: "r")
