@@ -34,14 +34,17 @@ public struct RetrievalPrompts: Sendable {
         generateSchema = try AnswerSchema(file: configuration.prompts.generateSchema)
     }
 
+    private static let questionTypes = QuestionType.allCases.map { ["name": $0.rawValue, "description": $0.explanation] }
+    private static let difficulties = Difficulty.allCases.map { ["name": $0.rawValue, "description": $0.explanation] }
+
     /// The configure request for a passage and its candidate characters (best first).
     public func configure(passage: String, passageLanguage: String, characters: [String]) throws -> RenderedPrompt {
         let text = configureTemplate.render([
             "passage": passage,
             "passage_language": Languages.name(of: passageLanguage),
             "characters": characters.enumerated().map { ["number": $0.offset + 1, "text": $0.element] as [String: Any] },
-            "question_types": QuestionType.allCases.map { ["name": $0.rawValue, "description": $0.explanation] },
-            "difficulties": Difficulty.allCases.map { ["name": $0.rawValue, "description": $0.explanation] },
+            "question_types": Self.questionTypes,
+            "difficulties": Self.difficulties,
         ])
         return RenderedPrompt(
             text: text, schemaValue: try configureSchema.instantiatedValue(enums: ["characters": characters]),

@@ -54,8 +54,22 @@ enum PassageOverlap {
         var result: [String] = []
         var current = ""
         for character in text.lowercased() {
-            let scalar = character.unicodeScalars.first
-            let unspaced = scalar.map { [.han, .kana, .thai, .lao, .khmer, .myanmar].contains(Script.of($0)) } ?? false
+            guard let scalar = character.unicodeScalars.first else { continue }
+            if scalar.isASCII {
+                // The common case, without the Unicode property look-ups (the text is already lower-cased).
+                if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) {
+                    current.append(character)
+                } else if !current.isEmpty {
+                    result.append(current)
+                    current = ""
+                }
+                continue
+            }
+            let unspaced: Bool
+            switch Script.of(scalar) {
+            case .han?, .kana?, .thai?, .lao?, .khmer?, .myanmar?: unspaced = true
+            default: unspaced = false
+            }
             if unspaced {
                 if !current.isEmpty { result.append(current); current = "" }
                 result.append(String(character))
