@@ -18,6 +18,9 @@ PREFIX = "Instruct: "
 QUERY_MARK = "\nQuery:"
 
 
+NEGATIVES_CAP = float("inf")
+
+
 def fail(where, message):
     print(f"{where}: {message}", file=sys.stderr)
     sys.exit(1)
@@ -57,8 +60,9 @@ def normalise(where, row, variant, instruction):
         meta = row.get("meta")
         if not isinstance(meta, dict):
             fail(where, "meta must be an object")
-        if meta["negatives_found"] is not None and meta["negatives_found"] != len(row["neg"]):
-            fail(where, f"negatives_found {meta['negatives_found']} but {len(row['neg'])} negatives")
+        cap = NEGATIVES_CAP  # --negatives N cuts every list to its first N
+        if meta["negatives_found"] is not None and min(meta["negatives_found"], cap) != len(row["neg"]):
+            fail(where, f"negatives_found {meta['negatives_found']} (cap {cap}) but {len(row['neg'])} negatives")
         if len(meta["negative_documents"]) != len(row["neg"]):
             fail(where, "negative_documents and neg differ in length")
         return {"query": row["query"], "positive": row["pos"][0], "negatives": row["neg"], "keys": keys, "meta": meta}
@@ -107,6 +111,8 @@ def main():
         fail(folder, f"files {present} differ from the manifest's {listed}")
     if listed != [f"part-{i:05d}.jsonl" for i in range(len(listed))]:
         fail(folder, f"shard names {listed}")
+    global NEGATIVES_CAP
+    NEGATIVES_CAP = manifest["negatives_cap"] if manifest.get("negatives_cap") is not None else float("inf")
     variant = manifest["format_variant"]
     instruction = manifest["instruction"]["text"]
     rows = []
@@ -136,6 +142,11 @@ def main():
         if order != sorted(order) or len(set(order)) != len(order):
             fail(folder, "rows are not ordered by document key (bytewise), then sample, without repeats")
     counts = manifest["counts"]
+    if variant == "anchor-positive-negatives":  # the same columns in every row, as the manifest says
+        columns = manifest["negative_columns"]
+        bad = [i for i, row in enumerate(rows) if len(row["keys"]) - 2 != columns]
+        if bad:
+            fail(manifest_path, f"negative_columns {columns} but row {bad[0]} has {len(rows[bad[0]]['keys']) - 2}")
     if counts["rows"] != len(rows) or counts["shards"] != len(manifest["shards"]):
         fail(manifest_path, f"counts {counts} but {len(rows)} rows in {len(manifest['shards'])} shards")
     if counts["negatives"] != sum(len(r["negatives"]) for r in rows):

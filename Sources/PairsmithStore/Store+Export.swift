@@ -155,6 +155,20 @@ public struct ExportSnapshot {
             arguments: [selectionID])
     }
 
+    /// The largest number of hard negatives stored for one pair of the selection (0 when none has any).
+    public func maxNegativesPerPair(selectionID: Int64) throws -> Int {
+        try Int.fetchOne(
+            db,
+            sql: """
+                SELECT COALESCE(MAX(n), 0) FROM (
+                    SELECT COUNT(*) AS n FROM negatives ng
+                    JOIN selected_pairs sp ON sp.pair_id = ng.pair_id
+                    WHERE sp.selection_id = ?
+                    GROUP BY ng.pair_id)
+                """,
+            arguments: [selectionID]) ?? 0
+    }
+
     /// The pairs with ids `ids` (at most a few hundred at a time), in the order of `ids`, with their cosine under
     /// `model`, their negatives in rank order and their negative search.
     public func pairs(ids: [Int64], model: String) throws -> [ExportPair] {

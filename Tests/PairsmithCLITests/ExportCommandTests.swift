@@ -81,7 +81,10 @@ struct ExportCommandTests {
         defer { directory.remove() }
         let db = directory.file("db.sqlite")
         try await Self.database(db)
-        for (index, format) in [["flagembedding"], ["sentence-transformers"], ["ms-swift"], ["ms-swift", "--ms-swift-messages"]].enumerated() {
+        // sentence-transformers needs the same columns in every row: --negatives 0 keeps both pairs (anchor,
+        // positive); its default (2 columns, the most any pair has) leaves c-doc out, as checked below.
+        let formats = [["flagembedding"], ["sentence-transformers", "--negatives", "0"], ["ms-swift"], ["ms-swift", "--ms-swift-messages"]]
+        for (index, format) in formats.enumerated() {
             let out = directory.file("out-\(index)")
             let result = try pairsmith(
                 ["--db", db.path, "--out", out.path, "--set", "sft", "--shard-size", "1", "--format"] + format)
@@ -91,13 +94,19 @@ struct ExportCommandTests {
             let export = try checked(out)
             let rows = export["rows"] as? [[String: Any]] ?? []
             #expect(rows.map { $0["query"] as? String ?? "" } == ["what is a-doc?", "what is c-doc?"])
-            #expect(rows.map { ($0["negatives"] as? [String])?.count ?? -1 } == [2, 0])
+            #expect(rows.map { ($0["negatives"] as? [String])?.count ?? -1 } == (index == 1 ? [0, 0] : [2, 0]))
             let manifest = export["manifest"] as? [String: Any] ?? [:]
             #expect((manifest["counts"] as? [String: Any])?["rows_with_fewer_negatives_than_requested"] as? Int == 1)
             #expect((manifest["counts"] as? [String: Any])?["shards"] as? Int == 2)
         }
+        let fixed = directory.file("out-st")
+        let result = try pairsmith(["--db", db.path, "--out", fixed.path, "--set", "sft", "--format", "sentence-transformers"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdoutText.contains("exported 1 sft row(s)") && result.stdoutText.contains("1 pair(s) with fewer negatives left out"))
+        let rows = try checked(fixed)["rows"] as? [[String: Any]] ?? []
+        #expect(rows.map { $0["keys"] as? [String] ?? [] } == [["anchor", "positive", "negative_1", "negative_2"]])
         let store = try PairsmithStore.openExisting(url: db)
-        #expect(try await store.exports().count == 4)
+        #expect(try await store.exports().count == 5)
     }
 
     @Test("an existing folder is refused without --overwrite and replaced with it")

@@ -10,10 +10,12 @@ import Testing
 struct ExportTests {
     private func export(
         _ store: PairsmithStore, to folder: URL, format: ExportFormat = .flagEmbedding, set: SelectionRecord.TrainingSet = .sft,
-        shardSize: Int = ExportOptions.defaultShardSize, overwrite: Bool = false
+        shardSize: Int = ExportOptions.defaultShardSize, overwrite: Bool = false, negatives: Int? = nil
     ) async throws -> ExportReport {
         try await Exporter(
-            store: store, options: ExportOptions(output: folder, format: format, set: set, shardSize: shardSize, overwrite: overwrite)
+            store: store,
+            options: ExportOptions(
+                output: folder, format: format, set: set, shardSize: shardSize, overwrite: overwrite, negatives: negatives)
         ).export()
     }
 
@@ -53,14 +55,50 @@ struct ExportTests {
         let store = try await fixture.write(to: directory.file("db.sqlite"))
         try await export(store, to: directory.file("weak"), format: format, set: .weak, shardSize: 5)
         let checked = try CheckedExport.read(directory.file("weak"))
-        #expect(checked.rows == fixture.expectedRows(fixture.pairs))
+        // sentence-transformers: fixed columns (the most negatives any pair has); pairs with fewer are left out.
+        let most = fixture.pairs.map(\.negatives.count).max() ?? 0
+        let pairs = format == .sentenceTransformers ? fixture.pairs.filter { $0.negatives.count == most } : fixture.pairs
+        #expect(checked.rows == fixture.expectedRows(pairs))
         #expect(checked.value("format") as? String == format.name)
         #expect(checked.value("format_variant") as? String == format.variant)
         #expect(checked.value("set") as? String == "weak")
-        #expect(checked.value("counts", "shards") as? Int == (fixture.pairs.count + 4) / 5)
+        #expect(checked.value("counts", "shards") as? Int == (pairs.count + 4) / 5)
+        #expect(checked.value("counts", "pairs_left_out_fewer_negatives_than_columns") as? Int == fixture.pairs.count - pairs.count)
         if format == .sentenceTransformers {
-            #expect(checked.keys.contains(["anchor", "positive"]), "a row without negatives has only anchor and positive")
+            #expect(most == 3 && pairs.count < fixture.pairs.count)
+            #expect(Set(checked.keys) == [["anchor", "positive", "negative_1", "negative_2", "negative_3"]])
         }
+    }
+
+    @Test("sentence-transformers rows all have the same columns: --negatives N cuts and leaves out, never pads")
+    func sentenceTransformersColumns() async throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-export")
+        defer { directory.remove() }
+        let fixture = ExportFixture(documents: 8)
+        let store = try await fixture.write(to: directory.file("db.sqlite"))
+        for columns in [0, 1, 2] {
+            let out = directory.file("st-\(columns)")
+            let report = try await export(store, to: out, format: .sentenceTransformers, set: .weak, negatives: columns)
+            let checked = try CheckedExport.read(out)
+            let kept = fixture.pairs.filter { $0.negatives.count >= columns }
+            var expected = fixture.expectedRows(kept)
+            for index in expected.indices { expected[index].negatives = Array(expected[index].negatives.prefix(columns)) }
+            #expect(checked.rows == expected, "--negatives \(columns)")
+            #expect(Set(checked.keys).count == 1, "--negatives \(columns): rows with different columns")
+            #expect(checked.value("negative_columns") as? Int == columns)
+            #expect(report.rowsLeftOut == fixture.pairs.count - kept.count && report.negativeColumns == columns)
+        }
+        // Other formats: --negatives caps the lists and leaves no pair out.
+        let capped = directory.file("flag-1")
+        try await export(store, to: capped, format: .flagEmbedding, set: .weak, negatives: 1)
+        var expected = fixture.expectedRows(fixture.pairs)
+        for index in expected.indices { expected[index].negatives = Array(expected[index].negatives.prefix(1)) }
+        #expect(try CheckedExport.read(capped).rows == expected)
+        // No pair has 9 negatives: a clear error, nothing written.
+        await #expect(throws: ExportError.noRowWithNegatives(run: ExportFixture.run, set: "weak", columns: 9)) {
+            try await export(store, to: directory.file("st-9"), format: .sentenceTransformers, set: .weak, negatives: 9)
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.file("st-9").path))
     }
 
     @Test("the manifest names the pipeline, selection, models, instruction and version")
@@ -115,9 +153,10 @@ struct ExportTests {
         let store = try await fixture.write(to: directory.file("a.sqlite"))
         let reversed = try await fixture.write(to: directory.file("b.sqlite"), reversed: true)
         for format in ExportFormat.allCases {
-            try await export(store, to: directory.file("one-\(format.variant)"), format: format, shardSize: 3)
-            try await export(store, to: directory.file("two-\(format.variant)"), format: format, shardSize: 3)
-            try await export(reversed, to: directory.file("three-\(format.variant)"), format: format, shardSize: 3)
+            let negatives = format == .sentenceTransformers ? 1 : nil
+            try await export(store, to: directory.file("one-\(format.variant)"), format: format, shardSize: 3, negatives: negatives)
+            try await export(store, to: directory.file("two-\(format.variant)"), format: format, shardSize: 3, negatives: negatives)
+            try await export(reversed, to: directory.file("three-\(format.variant)"), format: format, shardSize: 3, negatives: negatives)
             let one = try folderContents(directory.file("one-\(format.variant)"))
             let two = try folderContents(directory.file("two-\(format.variant)"))
             let three = try folderContents(directory.file("three-\(format.variant)"))
@@ -134,7 +173,7 @@ struct ExportTests {
         defer { directory.remove() }
         let fixture = ExportFixture(documents: rows, samples: 1)
         let store = try await fixture.write(to: directory.file("db.sqlite"))
-        try await export(store, to: directory.file("out"), format: .sentenceTransformers, set: .weak, shardSize: shardSize)
+        try await export(store, to: directory.file("out"), format: .msSwift, set: .weak, shardSize: shardSize)
         let checked = try CheckedExport.read(directory.file("out"))
         let shards = checked.value("shards") as? [[String: Any]] ?? []
         #expect(shards.map { $0["rows"] as? Int ?? -1 } == expected)

@@ -12,6 +12,10 @@ public enum ExportError: Error, CustomStringConvertible, Equatable {
     case emptySelection(run: String, set: String, selectionID: Int64)
     /// The shard size is not a positive number.
     case badShardSize(Int)
+    /// `--negatives` is negative.
+    case badNegativeCount(Int)
+    /// Every selected pair has fewer negatives than the sentence-transformers columns.
+    case noRowWithNegatives(run: String, set: String, columns: Int)
     /// The output folder exists and `--overwrite` was not given.
     case outputExists(path: String)
     /// The run's configuration names no query instruction, which the format needs.
@@ -37,6 +41,11 @@ public enum ExportError: Error, CustomStringConvertible, Equatable {
                 + "nothing to export; loosen the thresholds and select again (`pairsmith select`), or export another set"
         case .badShardSize(let size):
             "--shard-size must be at least 1 (rows per shard), got \(size)"
+        case .badNegativeCount(let count):
+            "--negatives must be 0 or more (hard negatives per row), got \(count)"
+        case .noRowWithNegatives(let run, let set, let columns):
+            "no \(set) pair of run \"\(run)\" has \(columns) hard negatives, so no sentence-transformers row with "
+                + "\(columns) negative columns can be written; pass a smaller --negatives N (0 exports anchor and positive only)"
         case .outputExists(let path):
             "the output folder \(path) already exists; pass --overwrite to replace it (it is replaced only once "
                 + "the new export is complete), or choose another --out"

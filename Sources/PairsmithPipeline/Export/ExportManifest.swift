@@ -15,6 +15,12 @@ struct ExportCounts: Sendable, Hashable {
     var rowsWithoutNegatives = 0
     /// Rows whose pair has no score under the selection's model.
     var rowsWithoutScore = 0
+    /// Selected pairs left out for having fewer negatives than the fixed columns (sentence-transformers).
+    var rowsLeftOut = 0
+    /// The `negative_i` columns of every row (sentence-transformers), nil for other formats.
+    var negativeColumns: Int?
+    /// `--negatives N`: every negative list cut to its first N; nil when not given.
+    var negativesCap: Int?
     /// How many rows each distinct negative-search setting produced.
     var searchSettings: [SearchSetting: Int] = [:]
 
@@ -78,8 +84,11 @@ enum ExportManifest {
                     ("rows_with_fewer_negatives_than_requested", .integer(counts.rowsShortOfNegatives)),
                     ("rows_without_negatives", .integer(counts.rowsWithoutNegatives)),
                     ("rows_without_score", .integer(counts.rowsWithoutScore)),
+                    ("pairs_left_out_fewer_negatives_than_columns", .integer(counts.rowsLeftOut)),
                 ])
             ),
+            ("negatives_cap", counts.negativesCap.map { .integer($0) } ?? .null),
+            ("negative_columns", counts.negativeColumns.map { .integer($0) } ?? .null),
             ("shard_size", .integer(shardSize)),
             (
                 "shards",

@@ -15,6 +15,9 @@ public struct ExportOptions: Sendable, Hashable {
     public var run: String?
     /// Whether an existing output folder may be replaced (only once the new export is complete and validated).
     public var overwrite: Bool
+    /// At most this many hard negatives per row (the closest first); nil keeps every stored negative. For
+    /// sentence-transformers it is also the number of `negative_i` columns of every row (see ``Exporter``).
+    public var negatives: Int?
 
     /// The default rows per shard.
     public static let defaultShardSize = 10_000
@@ -22,7 +25,7 @@ public struct ExportOptions: Sendable, Hashable {
     /// Creates options.
     public init(
         output: URL, format: ExportFormat, set: SelectionRecord.TrainingSet, shardSize: Int = defaultShardSize,
-        run: String? = nil, overwrite: Bool = false
+        run: String? = nil, overwrite: Bool = false, negatives: Int? = nil
     ) {
         self.output = output
         self.format = format
@@ -30,6 +33,7 @@ public struct ExportOptions: Sendable, Hashable {
         self.shardSize = shardSize
         self.run = run
         self.overwrite = overwrite
+        self.negatives = negatives
     }
 }
 
@@ -51,12 +55,20 @@ public struct ExportReport: Sendable, Hashable, CustomStringConvertible {
     public var shards: Int
     /// Rows with fewer hard negatives than their search asked for.
     public var rowsShortOfNegatives: Int
+    /// Selected pairs left out because they have fewer negatives than the format's fixed columns
+    /// (sentence-transformers only).
+    public var rowsLeftOut: Int
+    /// The number of `negative_i` columns (sentence-transformers), or nil for formats with negative lists.
+    public var negativeColumns: Int?
     /// SHA-256 of `manifest.json`.
     public var manifestSHA256: String
 
     public var description: String {
         "exported \(rows) \(set) row(s) of run \"\(run)\" as \(format) in \(shards) shard(s) to \(directory) "
             + "(selection \(selectionID); \(rowsShortOfNegatives) row(s) with fewer negatives than requested; "
+            + (negativeColumns.map { columns in
+                "\(columns) negative column(s) per row, \(rowsLeftOut) pair(s) with fewer negatives left out; "
+            } ?? "")
             + "manifest sha256 \(manifestSHA256))"
     }
 }
@@ -64,6 +76,11 @@ public struct ExportReport: Sendable, Hashable, CustomStringConvertible {
 /// Exports the newest selection of a set as sharded training JSONL with a manifest: rows in a fixed order (document
 /// key, sample), written into a staging folder, fsynced, read back and validated, then renamed into place; the
 /// export is recorded in the `exports` table. The same database always gives the same bytes.
+///
+/// sentence-transformers reads columns by position, so every row of its export has the same columns: `anchor`,
+/// `positive` and `negative_1…negative_n`, n = `--negatives` or else the most negatives any selected pair has. A pair
+/// with fewer than n negatives is left out (never padded) and counted in the report and the manifest; `--negatives 0`
+/// exports every pair as anchor and positive.
 public struct Exporter: Sendable {
     /// The database.
     public let store: PairsmithStore
@@ -85,6 +102,7 @@ public struct Exporter: Sendable {
     /// Runs the export; see the type's summary.
     public func export() async throws -> ExportReport {
         guard options.shardSize >= 1 else { throw ExportError.badShardSize(options.shardSize) }
+        if let negatives = options.negatives, negatives < 0 { throw ExportError.badNegativeCount(negatives) }
         let options = options
         let afterShard = afterShard
         let databasePath = store.path
@@ -118,14 +136,29 @@ public struct Exporter: Sendable {
         do {
             let writer = ShardWriter(folder: staging.url, shardSize: options.shardSize, afterShard: afterShard)
             var counts = ExportCounts()
+            let columns: Int? =
+                options.format == .sentenceTransformers
+                ? try options.negatives ?? snapshot.maxNegativesPerPair(selectionID: selection.id) : nil
+            counts.negativeColumns = columns
+            counts.negativesCap = options.negatives
             var start = 0
             while start < ids.count {
                 let chunk = Array(ids[start..<min(start + chunkSize, ids.count)])
                 start += chunkSize
-                for pair in try snapshot.pairs(ids: chunk, model: selection.model) {
+                for var pair in try snapshot.pairs(ids: chunk, model: selection.model) {
+                    if let limit = columns ?? options.negatives, pair.negatives.count > limit {
+                        pair.negatives.removeSubrange(limit...)
+                    }
+                    if let columns, pair.negatives.count < columns {
+                        counts.rowsLeftOut += 1
+                        continue
+                    }
                     try writer.append(options.format.row(pair, instruction: instruction))
                     counts.add(pair)
                 }
+            }
+            guard counts.rows > 0 else {
+                throw ExportError.noRowWithNegatives(run: run.id, set: selection.set, columns: columns ?? 0)
             }
             let shards = try writer.finish()
             let manifest = ExportManifest.make(
@@ -138,7 +171,8 @@ public struct Exporter: Sendable {
             return ExportReport(
                 directory: destination.path, run: run.id, set: selection.set, format: options.format,
                 selectionID: selection.id, rows: counts.rows, shards: shards.count,
-                rowsShortOfNegatives: counts.rowsShortOfNegatives, manifestSHA256: manifestSHA256)
+                rowsShortOfNegatives: counts.rowsShortOfNegatives, rowsLeftOut: counts.rowsLeftOut,
+                negativeColumns: columns, manifestSHA256: manifestSHA256)
         } catch {
             staging.discard()
             throw error

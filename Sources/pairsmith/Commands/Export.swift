@@ -33,6 +33,16 @@ extension PairsmithCommand {
         @Option(help: "The run to export (needed when the database holds several).")
         var run: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "At most this many hard negatives per row, the closest first.",
+                discussion: """
+                    For sentence-transformers this is also the number of negative_1…negative_N columns of every row \
+                    (default: the most any selected pair has); pairs with fewer are left out and counted, never padded; \
+                    0 exports anchor and positive only.
+                    """))
+        var negatives: Int?
+
         @Flag(help: "With --format ms-swift: the messages/positive_messages/negative_messages form.")
         var msSwiftMessages = false
 
@@ -56,6 +66,7 @@ extension PairsmithCommand {
             guard SelectionRecord.TrainingSet(rawValue: set) != nil else {
                 throw ValidationError("unknown set \"\(set)\"; use sft or weak")
             }
+            if let negatives, negatives < 0 { throw ValidationError("--negatives must be 0 or more, got \(negatives)") }
             guard shardSize >= 1 else { throw ValidationError("--shard-size must be at least 1 (rows per shard), got \(shardSize)") }
         }
 
@@ -66,7 +77,7 @@ extension PairsmithCommand {
             let store = try PairsmithStore.openExisting(url: URL(fileURLWithPath: db))
             let options = ExportOptions(
                 output: URL(fileURLWithPath: out), format: format, set: set, shardSize: shardSize, run: run,
-                overwrite: overwrite)
+                overwrite: overwrite, negatives: negatives)
             let report = try await Exporter(store: store, options: options).export()
             print(report.description)
         }
