@@ -41,12 +41,20 @@ enum PassageOverlap {
         let queryTokens = tokens(query)
         guard !queryTokens.isEmpty else { return (0, 0) }
         var best = 0.0
-        for sentence in passage.split(whereSeparator: { ".!?。！？\n".contains($0) }) {
+        for sentence in passage.split(whereSeparator: isSentenceEnd) {
             let sentenceTokens = Set(tokens(String(sentence)))
             let shared = queryTokens.filter(sentenceTokens.contains).count
             best = max(best, Double(shared) / Double(queryTokens.count))
         }
         return (best, queryTokens.count)
+    }
+
+    /// True for the characters that end a sentence (a switch: `String.contains` per character was a visible cost).
+    static func isSentenceEnd(_ character: Character) -> Bool {
+        switch character {
+        case ".", "!", "?", "。", "！", "？", "\n": true
+        default: false
+        }
     }
 
     /// Lower-cased words; each Han, kana or Thai-like character is a token of its own.
