@@ -33,6 +33,22 @@ extension PairsmithStore {
         }
     }
 
+    /// The ids of the oldest ready units of a stage; arguments: run, stage, now, limit. The `units_claim_order`
+    /// index answers it in id order without sorting the stage's pending units.
+    static let claimableUnitsSQL = """
+        SELECT id FROM units WHERE run = ? AND stage = ? AND state = 'pending' AND available_at <= ? ORDER BY id LIMIT ?
+        """
+
+    /// SQLite's plan for `sql` (the `detail` column of EXPLAIN QUERY PLAN), after `ANALYZE` if asked; for tests that
+    /// keep the hot queries on their indexes.
+    func explainQueryPlan(_ sql: String, arguments: [any DatabaseValueConvertible & Sendable], analyze: Bool = false) async throws -> [String] {
+        try await pool.write { db in
+            if analyze { try db.execute(sql: "ANALYZE") }
+            return try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(arguments))
+                .map { $0["detail"] as String? ?? "" }
+        }
+    }
+
     /// Atomically claims up to `limit` ready units of `stage` (pending and available by `now`), oldest first,
     /// turning them `running`. Concurrent claimers never receive the same unit.
     public func claim(run: String, stage: String, limit: Int, now: Date = Date()) async throws -> [UnitRecord] {
@@ -42,10 +58,7 @@ extension PairsmithStore {
                 db,
                 sql: """
                     UPDATE units SET state = 'running', updated_at = ?
-                    WHERE id IN (
-                        SELECT id FROM units
-                        WHERE run = ? AND stage = ? AND state = 'pending' AND available_at <= ?
-                        ORDER BY id LIMIT ?)
+                    WHERE id IN (\(Self.claimableUnitsSQL))
                     RETURNING *
                     """,
                 arguments: [now, run, stage, now, limit]
