@@ -136,4 +136,48 @@ struct EmbedRemoteCommandTests {
             #expect(embeddingRequests.allSatisfy { $0.body.contains("\"model\":\"Qwen/Qwen3-Embedding-0.6B\"") })
         }
     }
+
+    @Test("run --embedding-url twice with --embedding-api-key-env: a failing server is set aside, the key is sent, never printed")
+    func runTwoRemoteServersWithKey() async throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-cli-run-embedding-urls")
+        defer { directory.remove() }
+        let workspace = try RunCommandTests.workspace(directory, passages: 4)
+        let database = directory.file("run.sqlite")
+        let keyed = TestEndpointBehaviour(requiredKey: "embedding-secret-42")
+        // A server whose every answer is a 500: set aside after a few failures, the other takes the load.
+        var failing = keyed
+        failing.faultRates = [.serverError: 1.0]
+        try await TestEndpoint.withRunning { chat in
+            try await TestEndpoint.withRunning(failing) { broken in
+            try await TestEndpoint.withRunning(keyed) { live in
+                var environment = ProcessInfo.processInfo.environment
+                environment["PAIRSMITH_TEST_EMBEDDING_KEY"] = "embedding-secret-42"
+                let result = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, [
+                    "run", workspace.appendingPathComponent("pipeline.yaml").path,
+                    "--corpus", workspace.appendingPathComponent("corpus.jsonl").path, "--db", database.path,
+                    "--chat-url", chat.url, "--chat-model", "test-model",
+                    "--embedding-url", broken.url, "--embedding-url", live.url,
+                    "--embedding-api-key-env", "PAIRSMITH_TEST_EMBEDDING_KEY",
+                    "--personas", workspace.appendingPathComponent("personas.jsonl").path, "--concurrency", "2",
+                ], environment: environment)
+                #expect(result.status == 0, "\(result.stderr)")
+                #expect(live.counts().requests >= 1, "the live server takes the batches")
+                #expect(!result.stderr.contains("embedding-secret-42") && !result.stdoutText.contains("embedding-secret-42"))
+                #expect(broken.recordedRequests().contains { $0.authorization == "Bearer embedding-secret-42" })
+            }
+            }
+        }
+        // Without the key the keyed servers refuse: a clear HTTP 401, nothing crashes.
+        try await TestEndpoint.withRunning { chat in
+            try await TestEndpoint.withRunning(keyed) { live in
+                let refused = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, [
+                    "run", workspace.appendingPathComponent("pipeline.yaml").path,
+                    "--corpus", workspace.appendingPathComponent("corpus.jsonl").path, "--db", directory.file("other.sqlite").path,
+                    "--chat-url", chat.url, "--chat-model", "test-model", "--embedding-url", live.url,
+                    "--personas", workspace.appendingPathComponent("personas.jsonl").path,
+                ])
+                #expect(refused.status != 0 && refused.stderr.contains("401"), "\(refused.stderr)")
+            }
+        }
+    }
 }

@@ -40,13 +40,17 @@ final class EmbeddingChoice: Sendable {
         self.instruction = instruction
     }
 
-    /// For `pairsmith run`: `--embedding-url` (serving `--embedding-model` or the pipeline's `embedding.model`
-    /// name), else the local folder `--embedding-model`, else the pipeline's `embedding.model` when it is a folder.
-    convenience init(model: String?, url: String?, pipeline configuration: PipelineConfiguration) throws {
-        if let url {
-            try self.init(urls: [url], model: model ?? configuration.embedding.model,
+    /// For `pairsmith run`: the `--embedding-url` servers (serving `--embedding-model` or the pipeline's
+    /// `embedding.model` name; key from `apiKeyEnvironment`), else the local folder `--embedding-model`, else the
+    /// pipeline's `embedding.model` when it is a folder.
+    convenience init(model: String?, urls: [String], apiKeyEnvironment: String?, pipeline configuration: PipelineConfiguration) throws {
+        if !urls.isEmpty {
+            try self.init(urls: urls, model: model ?? configuration.embedding.model, apiKeyEnvironment: apiKeyEnvironment,
                           batchSize: max(1, configuration.embedding.batchSize))
             return
+        }
+        if apiKeyEnvironment != nil {
+            throw ValidationError("--embedding-api-key-env goes with --embedding-url (the local engine needs no key)")
         }
         if let model {
             try self.init(folder: URL(fileURLWithPath: model))

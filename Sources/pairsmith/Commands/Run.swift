@@ -35,8 +35,11 @@ extension PairsmithCommand {
         @Option(help: "A local Qwen3 embedding model folder (with --embedding-url: the served model's name).")
         var embeddingModel: String?
 
-        @Option(help: "A remote /v1/embeddings endpoint's base URL.")
-        var embeddingURL: String?
+        @Option(help: "A remote /v1/embeddings endpoint's base URL (repeat it for several servers).")
+        var embeddingURL: [String] = []
+
+        @Option(help: "The environment variable that holds the embedding servers' API key.")
+        var embeddingAPIKeyEnv: String?
 
         @Option(help: "A persona library (JSONL) instead of the shipped one.")
         var personas: String?
@@ -59,7 +62,8 @@ extension PairsmithCommand {
             guard let corpus, let db else { throw ValidationError("give --corpus and --db") }
             let configuration = try PipelineConfiguration.load(from: URL(fileURLWithPath: pipeline))
                 .overriding(chatURL: chatURL, chatModel: chatModel, concurrency: concurrency)
-            let embedder = try EmbeddingChoice(model: embeddingModel, url: embeddingURL, pipeline: configuration)
+            let embedder = try EmbeddingChoice(
+                model: embeddingModel, urls: embeddingURL, apiKeyEnvironment: embeddingAPIKeyEnv, pipeline: configuration)
             let store = try PairsmithStore(path: db)
             let display = RunProgressDisplay()
             let options = RetrievalRunOptions(
