@@ -100,7 +100,7 @@ public final class ChatClient: Sendable {
         var attempts = 0
         var lastError: ChatError?
         while true {
-            let lease = try await acquire(isRetry: attempts > 0)
+            let lease = try await EndpointExchange.acquire(router, isRetry: attempts > 0, environment: configuration.environment)
             attempts += 1
             switch await attempt(request, on: lease) {
             case .success(let result, let outcome):
@@ -134,20 +134,6 @@ public final class ChatClient: Sendable {
         }
     }
 
-    /// A slot on an endpoint; sleeps (without spending attempts) while every endpoint rests.
-    private func acquire(isRetry: Bool) async throws -> EndpointRouter.Lease {
-        while true {
-            try Task.checkCancellation()
-            switch try await router.acquire(isRetry: isRetry) {
-            case .lease(let lease):
-                return lease
-            case .allDown(let until, _):
-                let wait = max(0, until - configuration.environment.now())
-                try await configuration.environment.sleep(.seconds(wait))
-            }
-        }
-    }
-
     // MARK: One attempt
 
     private enum AttemptResult {
@@ -168,27 +154,22 @@ public final class ChatClient: Sendable {
         if let token = tokens[lease.index] { httpRequest.headers.add(name: "Authorization", value: token.headerValue) }
         httpRequest.body = .bytes(WireFormat.requestBody(request, model: target.model, disableThinking: target.disableThinking, mode: lease.format))
 
-        let clock = ContinuousClock()
-        let start = clock.now
         let status: Int
         let headers: HTTPHeaders
         let body: [UInt8]
-        do {
-            let deadline = NIODeadline.now() + .nanoseconds(Int64(seconds(configuration.timeouts.total) * 1e9))
-            let response = try await http.execute(httpRequest, deadline: deadline, logger: nil)
-            status = Int(response.status.code)
-            headers = response.headers
-            let buffer = try await response.body.collect(upTo: configuration.maxResponseBytes)
-            body = Array(buffer.readableBytesView)
-        } catch {
-            if Task.isCancelled || error is CancellationError || (error as? HTTPClientError) == .cancelled { return .cancelled }
-            let timedOut = [HTTPClientError.connectTimeout, .readTimeout, .deadlineExceeded]
-                .contains { (error as? HTTPClientError) == $0 }
-            let reason = String(describing: error)
-            return .retryable(.transport(endpoint: endpoint.name, reason: reason, timedOut: timedOut),
+        let elapsed: Duration
+        switch await EndpointExchange.post(
+            httpRequest, with: http, total: configuration.timeouts.total, maxResponseBytes: configuration.maxResponseBytes)
+        {
+        case .reply(let reply):
+            (status, headers, body, elapsed) = (reply.status, reply.headers, Array(reply.body.readableBytesView), reply.latency)
+        case .cancelled:
+            return .cancelled
+        case .transportFailure(let timedOut, let reason):
+            return .retryable(ChatError.transport(endpoint: endpoint.name, reason: reason, timedOut: timedOut),
                               .transport(timedOut: timedOut, reason: reason))
         }
-        let latency = clock.now - start
+        let latency = elapsed
 
         guard (200..<300).contains(status) else {
             let message = WireFormat.errorMessage(from: body)

@@ -115,7 +115,7 @@ public final class EmbeddingClient: Sendable {
         var failures = 0
         var attempts = 0
         while true {
-            let lease = try await acquire(isRetry: attempts > 0)
+            let lease = try await EndpointExchange.acquire(router, isRetry: attempts > 0, environment: configuration.environment)
             attempts += 1
             switch await attempt(texts, on: lease) {
             case .success(let vectors, let outcome):
@@ -146,20 +146,6 @@ public final class EmbeddingClient: Sendable {
         }
     }
 
-    /// A slot on an endpoint; sleeps (without spending attempts) while every endpoint rests.
-    private func acquire(isRetry: Bool) async throws -> EndpointRouter.Lease {
-        while true {
-            try Task.checkCancellation()
-            switch try await router.acquire(isRetry: isRetry) {
-            case .lease(let lease):
-                return lease
-            case .allDown(let until, _):
-                let wait = max(0, until - configuration.environment.now())
-                try await configuration.environment.sleep(.seconds(wait))
-            }
-        }
-    }
-
     // MARK: One attempt
 
     private enum AttemptResult {
@@ -183,27 +169,22 @@ public final class EmbeddingClient: Sendable {
             model: endpoint.model, texts: texts, encoding: mode.encoding, dimensions: mode.sendsDimensions ? requested : nil)
         httpRequest.body = .bytes(ByteBuffer(string: body))
 
-        let clock = ContinuousClock()
-        let start = clock.now
         let status: Int
         let headers: HTTPHeaders
         let reply: Data
-        do {
-            let deadline = NIODeadline.now() + .nanoseconds(Int64(seconds(configuration.timeouts.total) * 1e9))
-            let response = try await http.execute(httpRequest, deadline: deadline, logger: nil)
-            status = Int(response.status.code)
-            headers = response.headers
-            let buffer = try await response.body.collect(upTo: configuration.maxResponseBytes)
-            reply = Data(buffer.readableBytesView)
-        } catch {
-            if Task.isCancelled || error is CancellationError || (error as? HTTPClientError) == .cancelled { return .cancelled }
-            let timedOut = [HTTPClientError.connectTimeout, .readTimeout, .deadlineExceeded]
-                .contains { (error as? HTTPClientError) == $0 }
-            let reason = String(describing: error)
-            return .retryable(.transport(endpoint: endpoint.name, reason: reason, timedOut: timedOut),
+        let elapsed: Duration
+        switch await EndpointExchange.post(
+            httpRequest, with: http, total: configuration.timeouts.total, maxResponseBytes: configuration.maxResponseBytes)
+        {
+        case .reply(let answer):
+            (status, headers, reply, elapsed) = (answer.status, answer.headers, Data(answer.body.readableBytesView), answer.latency)
+        case .cancelled:
+            return .cancelled
+        case .transportFailure(let timedOut, let reason):
+            return .retryable(EmbeddingError.transport(endpoint: endpoint.name, reason: reason, timedOut: timedOut),
                               .transport(timedOut: timedOut, reason: reason))
         }
-        let latency = seconds(clock.now - start)
+        let latency = seconds(elapsed)
 
         guard (200..<300).contains(status) else {
             let message = WireFormat.errorMessage(from: reply)
