@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "PairsmithHub", targets: ["PairsmithHub"]),
         .library(name: "PairsmithEndpoints", targets: ["PairsmithEndpoints"]),
         .library(name: "PairsmithPipeline", targets: ["PairsmithPipeline"]),
+        .library(name: "PairsmithExport", targets: ["PairsmithExport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -67,20 +68,71 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PairsmithText",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PairsmithConfiguration",
+            dependencies: ["PairsmithText", "PairsmithStore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PairsmithIngest",
+            dependencies: ["PairsmithText", "PairsmithStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PairsmithMatching",
+            dependencies: ["PairsmithText", "PairsmithStore", "PairsmithBLAS"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PairsmithStages",
+            dependencies: [
+                "PairsmithConfiguration", "PairsmithText", "PairsmithStore", "PairsmithEndpoints",
+                .product(name: "Mustache", package: "swift-mustache"), .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PairsmithSelection",
+            dependencies: [
+                "PairsmithConfiguration", "PairsmithMatching", "PairsmithText", "PairsmithStore", "PairsmithBLAS",
+                "PairsmithEngine",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PairsmithExport",
+            dependencies: [
+                "PairsmithConfiguration", "PairsmithText", "PairsmithStore", "PairsmithEndpoints",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PairsmithReport",
+            dependencies: ["PairsmithStages", "PairsmithConfiguration", "PairsmithStore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PairsmithPipeline",
             dependencies: [
-                "PairsmithTokenizer", "PairsmithEngine", "PairsmithEndpoints", "PairsmithStore", "PairsmithBLAS",
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "Mustache", package: "swift-mustache"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                "PairsmithConfiguration", "PairsmithIngest", "PairsmithMatching", "PairsmithStages", "PairsmithSelection",
+                "PairsmithStore", "PairsmithEndpoints", "PairsmithEngine",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "pairsmith",
             dependencies: [
-                "PairsmithPipeline", "PairsmithHub",
+                "PairsmithPipeline", "PairsmithConfiguration", "PairsmithStages", "PairsmithSelection", "PairsmithExport",
+                "PairsmithReport", "PairsmithStore", "PairsmithEndpoints", "PairsmithEngine", "PairsmithBLAS",
+                "PairsmithTokenizer", "PairsmithHub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -89,7 +141,8 @@ let package = Package(
             name: "pairsmith-bench",
             dependencies: [
                 "PairsmithBLAS", "PairsmithTokenizer", "PairsmithEngine", "PairsmithEndpoints", "PairsmithTestSupport",
-                "PairsmithPipeline", "PairsmithStore",
+                "PairsmithPipeline", "PairsmithStore", "PairsmithConfiguration", "PairsmithExport", "PairsmithIngest",
+                "PairsmithMatching", "PairsmithSelection", "PairsmithStages", "PairsmithText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),  // the chat benchmark's bare reference client
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -122,8 +175,11 @@ let package = Package(
 
         .testTarget(name: "PairsmithTokenizerTests", dependencies: ["PairsmithTokenizer", "PairsmithTestSupport"]),
         .testTarget(name: "PairsmithBLASTests", dependencies: ["PairsmithBLAS"]),
-        .testTarget(name: "PairsmithHubTests", dependencies: ["PairsmithHub", "PairsmithTestSupport"]),
-        .testTarget(name: "PairsmithEngineTests", dependencies: ["PairsmithEngine", "PairsmithTestSupport"]),
+        .testTarget(
+            name: "PairsmithHubTests",
+            dependencies: ["PairsmithHub", "PairsmithTestSupport", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .testTarget(name: "PairsmithEngineTests", dependencies: ["PairsmithEngine", "PairsmithTokenizer", "PairsmithTestSupport"]),
         .testTarget(
             name: "PairsmithEndpointsTests",
             dependencies: [
@@ -132,8 +188,15 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PairsmithStoreTests", dependencies: ["PairsmithStore", "PairsmithTestSupport"]),
-        .testTarget(name: "PairsmithPipelineTests", dependencies: ["PairsmithPipeline", "PairsmithTestSupport"]),
+        .testTarget(
+            name: "PairsmithPipelineTests",
+            dependencies: [
+                "PairsmithPipeline", "PairsmithConfiguration", "PairsmithExport", "PairsmithIngest", "PairsmithMatching",
+                "PairsmithReport", "PairsmithSelection", "PairsmithStages", "PairsmithText", "PairsmithStore",
+                "PairsmithEndpoints", "PairsmithEngine", "PairsmithTestSupport",
+            ]
+        ),
         .testTarget(name: "PairsmithTestSupportTests", dependencies: ["PairsmithTestSupport"]),
-        .testTarget(name: "PairsmithCLITests", dependencies: ["pairsmith", "PairsmithTestSupport"]),
+        .testTarget(name: "PairsmithCLITests", dependencies: ["pairsmith", "PairsmithStore", "PairsmithTestSupport"]),
     ]
 )

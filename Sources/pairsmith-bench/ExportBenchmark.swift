@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
-import PairsmithPipeline
 import PairsmithStore
 import PairsmithTestSupport
+import PairsmithConfiguration
+import PairsmithExport
 
 /// `pairsmith-bench export`: rows/s of `pairsmith export` (FlagEmbedding rows written, hashed, fsynced, read back,
 /// validated and renamed into place) against scripts/reference/export_reference.py (Python sqlite3 + json.dumps +

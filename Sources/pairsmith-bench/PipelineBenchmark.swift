@@ -4,6 +4,10 @@ import PairsmithEndpoints
 import PairsmithPipeline
 import PairsmithStore
 import PairsmithTestSupport
+import PairsmithConfiguration
+import PairsmithIngest
+import PairsmithMatching
+import PairsmithStages
 
 /// `pairsmith-bench pipeline`: passages per second through both LLM stages (configure, then generate) against the
 /// test endpoint (in a child process, `serve-endpoint`, so the pipeline's CPU is measured apart from the server's)

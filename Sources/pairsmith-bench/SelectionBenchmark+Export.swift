@@ -1,7 +1,8 @@
 import Foundation
-import PairsmithPipeline
 import PairsmithStore
 import PairsmithTestSupport
+import PairsmithConfiguration
+import PairsmithExport
 
 extension SelectionBenchmark {
     /// The export phase: the SFT and weak sets as FlagEmbedding shards (written, fsynced, read back, validated,

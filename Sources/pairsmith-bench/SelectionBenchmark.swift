@@ -2,10 +2,13 @@ import ArgumentParser
 import Foundation
 import PairsmithBLAS
 import PairsmithEngine
-import PairsmithPipeline
 import PairsmithStore
 import PairsmithTestSupport
 import PairsmithTokenizer
+import PairsmithConfiguration
+import PairsmithMatching
+import PairsmithSelection
+import PairsmithText
 
 /// `pairsmith-bench selection`: pairs/s through score → dedup → select → hard negatives with the local engine on the
 /// Qwen3-Embedding-0.6B-shaped random checkpoint, against the engine's own embedding throughput on the same texts.

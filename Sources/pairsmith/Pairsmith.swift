@@ -1,5 +1,5 @@
 import ArgumentParser
-import PairsmithPipeline
+import PairsmithConfiguration
 
 /// The `pairsmith` command: argument parsing only; the work lives in the library targets.
 @main

@@ -1,5 +1,6 @@
-import PairsmithPipeline
 import Testing
+import PairsmithStages
+import PairsmithText
 
 @Suite("Answer rules")
 struct AnswerRulesTests {

@@ -1,7 +1,7 @@
 import Foundation
-import PairsmithPipeline
 import PairsmithStore
 import PairsmithTestSupport
+import PairsmithText
 
 /// A database holding documents, pairs, scores, selections and hard negatives written with plain SQL, together
 /// with the plain-Swift model it was built from: the expected export is computed from the model, never from the

@@ -1,8 +1,10 @@
 import Foundation
-import PairsmithPipeline
 import PairsmithStore
 import PairsmithTestSupport
 import Testing
+import PairsmithConfiguration
+import PairsmithExport
+import PairsmithText
 
 /// `pairsmith export`'s library side: rows, formats, manifest, determinism, sharding, atomicity, errors. Every
 /// export is read back by scripts/check-export.py (Python's json and hashlib), an independent reader.

@@ -1,8 +1,9 @@
 import Foundation
-import PairsmithPipeline
 import PairsmithStore
 import PairsmithTestSupport
 import Testing
+import PairsmithIngest
+import PairsmithText
 
 @Suite("Corpus ingestion")
 struct IngestTests {

@@ -1,5 +1,5 @@
-import PairsmithPipeline
 import Testing
+import PairsmithText
 
 @Suite("Language detection")
 struct LanguageDetectorTests {

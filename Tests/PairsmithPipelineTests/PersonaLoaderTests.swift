@@ -1,8 +1,8 @@
 import Foundation
-import PairsmithPipeline
 import PairsmithStore
 import PairsmithTestSupport
 import Testing
+import PairsmithIngest
 
 @Suite("Persona library")
 struct PersonaLoaderTests {

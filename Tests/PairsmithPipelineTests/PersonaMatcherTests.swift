@@ -1,9 +1,10 @@
 import Foundation
-import PairsmithPipeline
 import PairsmithStore
 import PairsmithTestSupport
 import Synchronization
 import Testing
+import PairsmithIngest
+import PairsmithMatching
 
 /// A stand-in embedder whose vectors are byte and byte-pair counts: cheap, deterministic, and easy to reproduce
 /// in the Python reference below.

@@ -1,7 +1,7 @@
 import Foundation
-import PairsmithPipeline
 import PairsmithTestSupport
 import Testing
+import PairsmithConfiguration
 
 @Suite("Pipeline configuration")
 struct PipelineConfigurationTests {

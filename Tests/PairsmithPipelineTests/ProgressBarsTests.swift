@@ -1,6 +1,7 @@
-import PairsmithPipeline
 import PairsmithStore
 import Testing
+import PairsmithReport
+import PairsmithStages
 
 @Suite("Progress bars")
 struct ProgressBarsTests {

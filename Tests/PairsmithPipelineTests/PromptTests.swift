@@ -1,7 +1,8 @@
 import Foundation
-import PairsmithPipeline
 import PairsmithTestSupport
 import Testing
+import PairsmithConfiguration
+import PairsmithStages
 
 @Suite("Retrieval prompts")
 struct PromptTests {

@@ -1,8 +1,8 @@
 import Foundation
 import PairsmithEngine
-import PairsmithPipeline
 import PairsmithStore
 import PairsmithTestSupport
+import PairsmithMatching
 
 /// Inputs for whole-pipeline tests: a small pipeline file (short queries, quick back-off), an English corpus, a
 /// small persona library and a random-weight embedding checkpoint from the engine's parity suite.

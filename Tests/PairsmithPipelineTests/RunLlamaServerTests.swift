@@ -4,6 +4,7 @@ import PairsmithPipeline
 import PairsmithStore
 import PairsmithTestSupport
 import Testing
+import PairsmithConfiguration
 
 /// The whole retrieval run against a real llama.cpp `llama-server` (SmolLM2-135M-Instruct, started and stopped by
 /// `scripts/llama-server`) on two passages. A 135M model writes poor queries, so the test checks the mechanics:

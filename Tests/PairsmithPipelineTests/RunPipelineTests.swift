@@ -4,6 +4,8 @@ import PairsmithPipeline
 import PairsmithStore
 import PairsmithTestSupport
 import Testing
+import PairsmithConfiguration
+import PairsmithStages
 
 @Suite("Retrieval run against the test endpoint", .serialized)
 struct RunPipelineTests {

@@ -1,7 +1,9 @@
 import Foundation
-import PairsmithPipeline
 import PairsmithTestSupport
 import Testing
+import PairsmithConfiguration
+import PairsmithStages
+import PairsmithText
 
 @Suite("Deterministic sampling")
 struct SamplingTests {

@@ -1,7 +1,8 @@
 import Foundation
-import PairsmithPipeline
 import PairsmithTestSupport
 import Testing
+import PairsmithConfiguration
+import PairsmithSelection
 
 @Suite("Selection: pipeline settings")
 struct SelectionConfigurationTests {

@@ -1,8 +1,9 @@
 import Foundation
-import PairsmithPipeline
 import PairsmithStore
 import PairsmithTestSupport
 import Testing
+import PairsmithMatching
+import PairsmithSelection
 
 @Suite("Selection: dedup")
 struct SelectionDedupTests {

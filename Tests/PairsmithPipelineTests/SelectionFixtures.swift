@@ -1,8 +1,9 @@
 import Foundation
-import PairsmithPipeline
 import PairsmithStore
 import PairsmithTestSupport
 import Synchronization
+import PairsmithMatching
+import PairsmithText
 
 /// Stores, documents, pairs and a deterministic stand-in embedder for the selection tests.
 enum SelectionFixtures {

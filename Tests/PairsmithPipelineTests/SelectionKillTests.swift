@@ -1,8 +1,8 @@
 import Foundation
-import PairsmithPipeline
 import PairsmithStore
 import PairsmithTestSupport
 import Testing
+import PairsmithSelection
 
 /// The environment variable that turns ``SelectionKillTests/scoreChild()`` into a score-stage worker on that database.
 private let scoreChildVariable = "PAIRSMITH_SCORE_CHILD_DB"

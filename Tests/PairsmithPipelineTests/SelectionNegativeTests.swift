@@ -1,8 +1,9 @@
 import Foundation
-import PairsmithPipeline
 import PairsmithStore
 import PairsmithTestSupport
 import Testing
+import PairsmithConfiguration
+import PairsmithSelection
 
 @Suite("Selection: hard negatives")
 struct SelectionNegativeTests {

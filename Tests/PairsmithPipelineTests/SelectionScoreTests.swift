@@ -1,9 +1,12 @@
 import Foundation
 import PairsmithEngine
-import PairsmithPipeline
 import PairsmithStore
 import PairsmithTestSupport
 import Testing
+import PairsmithConfiguration
+import PairsmithMatching
+import PairsmithSelection
+import PairsmithText
 
 @Suite("Selection: score stage")
 struct SelectionScoreTests {

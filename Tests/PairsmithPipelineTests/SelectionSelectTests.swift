@@ -1,8 +1,9 @@
 import Foundation
-import PairsmithPipeline
 import PairsmithStore
 import PairsmithTestSupport
 import Testing
+import PairsmithSelection
+import PairsmithText
 
 @Suite("Selection: select")
 struct SelectionSelectTests {

@@ -1,5 +1,5 @@
-import PairsmithPipeline
 import Testing
+import PairsmithConfiguration
 
 @Suite("Version")
 struct VersionTests {

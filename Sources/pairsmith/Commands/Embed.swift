@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PairsmithBLAS
 import PairsmithEngine
+import PairsmithPipeline
 
 extension PairsmithCommand {
     /// `pairsmith embed`: Embed texts with a local Qwen3 embedding model or a remote /v1/embeddings server.
@@ -24,16 +25,13 @@ extension PairsmithCommand {
         var batchSize = 32
         @Option(help: "With --url: requests in flight per server.")
         var concurrency = 4
-        @Option(help: "Input JSONL, one {\"text\": ...} per line.")
-        var input: String
-        @Option(help: "Output JSONL, one {\"embedding\": [...]} per input line.")
-        var output: String
+        @OptionGroup var files: JSONLinesOptions
         @Option(help: "Task instruction: embed the texts as queries.")
         var instruction: String?
         @Option(help: "Output dimensions (MRL): 32 up to the model's hidden size.")
         var dimensions: Int?
-        @Option(help: "Most tokens per text, <|endoftext|> included (longer texts are truncated).")
-        var maxLength = 8192
+        @OptionGroup var engine: EngineOptions
+        @OptionGroup var logging: LoggingOptions
 
         func validate() throws {
             if url.isEmpty, model == nil { throw ValidationError("give a local model folder with --model DIR or a server with --url URL") }
@@ -44,19 +42,19 @@ extension PairsmithCommand {
 
         func run() async throws {
             if !url.isEmpty {  // remote: the served model's name defaults to "default" (llama.cpp and TEI ignore it)
-                let remote = try EmbeddingChoice(urls: url, model: model ?? "default", apiKeyEnvironment: apiKeyEnv,
-                                                 batchSize: batchSize, dimensions: dimensions, instruction: instruction,
-                                                 concurrency: concurrency)
-                _ = try await JSONLJobs.embed(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output),
-                                              embed: remote.embed)
+                let remote = try EmbeddingBackend(
+                    urls: url, model: model ?? "default", apiKeyEnvironment: apiKeyEnv, batchSize: batchSize,
+                    dimensions: dimensions, instruction: instruction, concurrency: concurrency,
+                    logger: logging.logger("pairsmith.embeddings"))
+                _ = try await JSONLJobs.embed(input: files.inputURL, output: files.outputURL, embed: remote.embed)
                 return
             }
             guard let model else { throw ValidationError("give a local model folder with --model DIR") }
             BLAS.reexecWithBetterCoreIfNeeded()  // OpenBLAS 0.3.21 runs SSE3 kernels on recent Xeons
-            let embedder = try Embedder(folder: URL(fileURLWithPath: model), maxLength: maxLength)
-            _ = try await JSONLJobs.embed(embedder: embedder, input: URL(fileURLWithPath: input),
-                                          output: URL(fileURLWithPath: output), instruction: instruction,
-                                          dimensions: dimensions)
+            let embedder = try Embedder(folder: URL(fileURLWithPath: model), maxLength: engine.maxLength)
+            _ = try await JSONLJobs.embed(
+                embedder: embedder, input: files.inputURL, output: files.outputURL, instruction: instruction,
+                dimensions: dimensions)
         }
     }
 }

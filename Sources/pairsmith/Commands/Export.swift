@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import PairsmithPipeline
 import PairsmithStore
+import PairsmithExport
 
 extension PairsmithCommand {
     /// `pairsmith export`: export pairs as sharded training JSONL.
@@ -15,8 +15,7 @@ extension PairsmithCommand {
                 The folder is written beside --out, read back, validated and then renamed into place.
                 """)
 
-        @Option(help: "The run's SQLite database.")
-        var db: String?
+        @OptionGroup var database: DatabaseOptions
 
         @Option(help: "The output folder for the shards and manifest.json.")
         var out: String?
@@ -50,7 +49,6 @@ extension PairsmithCommand {
         var overwrite = false
 
         func validate() throws {
-            guard db != nil else { throw ValidationError("give the database with --db FILE") }
             guard out != nil else { throw ValidationError("give the output folder with --out DIR") }
             guard let format else {
                 throw ValidationError("give the format with --format \(ExportFormat.names.joined(separator: "|"))")
@@ -71,10 +69,10 @@ extension PairsmithCommand {
         }
 
         func run() async throws {
-            guard let db, let out, let formatName = format, let format = ExportFormat(name: formatName, messages: msSwiftMessages),
+            guard let out, let formatName = format, let format = ExportFormat(name: formatName, messages: msSwiftMessages),
                 let setName = set, let set = SelectionRecord.TrainingSet(rawValue: setName)
-            else { throw ValidationError("give --db, --out, --format and --set") }
-            let store = try PairsmithStore.openExisting(url: URL(fileURLWithPath: db))
+            else { throw ValidationError("give --out, --format and --set") }
+            let store = try database.openExisting()
             let options = ExportOptions(
                 output: URL(fileURLWithPath: out), format: format, set: set, shardSize: shardSize, run: run,
                 overwrite: overwrite, negatives: negatives)

@@ -15,20 +15,16 @@ extension PairsmithCommand {
 
         @Option(help: "Hugging Face reranker folder (config.json, tokenizer.json, model.safetensors).")
         var model: String
-        @Option(help: "Input JSONL, one {\"query\": ..., \"document\": ...} per line.")
-        var input: String
-        @Option(help: "Output JSONL, one {\"score\": ...} per input line.")
-        var output: String
+        @OptionGroup var files: JSONLinesOptions
         @Option(help: "Task instruction (default: the model card's web-search instruction).")
         var instruction: String?
-        @Option(help: "Most tokens per prompt (the document's tail is cut to fit).")
-        var maxLength = 8192
+        @OptionGroup var engine: EngineOptions
 
         func run() async throws {
             BLAS.reexecWithBetterCoreIfNeeded()  // OpenBLAS 0.3.21 runs SSE3 kernels on recent Xeons
-            let reranker = try Reranker(folder: URL(fileURLWithPath: model), maxLength: maxLength)
-            _ = try await JSONLJobs.rerank(reranker: reranker, input: URL(fileURLWithPath: input),
-                                           output: URL(fileURLWithPath: output), instruction: instruction)
+            let reranker = try Reranker(folder: URL(fileURLWithPath: model), maxLength: engine.maxLength)
+            _ = try await JSONLJobs.rerank(
+                reranker: reranker, input: files.inputURL, output: files.outputURL, instruction: instruction)
         }
     }
 }

@@ -1,10 +1,8 @@
 import ArgumentParser
 import Foundation
 import PairsmithBLAS
-import PairsmithEndpoints
-import PairsmithEngine
+import PairsmithConfiguration
 import PairsmithPipeline
-import PairsmithStore
 
 extension PairsmithCommand {
     /// `pairsmith run`: generate query–passage pairs for a pipeline over a corpus.
@@ -23,8 +21,7 @@ extension PairsmithCommand {
         @Option(help: "The corpus: JSONL lines {\"id\", \"text\", \"lang\"?}.")
         var corpus: String?
 
-        @Option(help: "The SQLite database that keeps every step of the run.")
-        var db: String?
+        @OptionGroup var database: DatabaseOptions
 
         @Option(help: "The chat endpoint's base URL (overrides the pipeline file).")
         var chatURL: String?
@@ -50,68 +47,61 @@ extension PairsmithCommand {
         @Option(help: "Requests in flight per endpoint.")
         var concurrency: Int?
 
+        @OptionGroup var logging: LoggingOptions
+
         func validate() throws {
             guard corpus != nil else { throw ValidationError("give the corpus with --corpus FILE") }
-            guard db != nil else { throw ValidationError("give the database with --db FILE") }
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
             if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
         }
 
         func run() async throws {
             BLAS.reexecWithBetterCoreIfNeeded()
-            guard let corpus, let db else { throw ValidationError("give --corpus and --db") }
+            guard let corpus else { throw ValidationError("give the corpus with --corpus FILE") }
+            let logger = logging.logger("pairsmith.run")
             let configuration = try PipelineConfiguration.load(from: URL(fileURLWithPath: pipeline))
                 .overriding(chatURL: chatURL, chatModel: chatModel, concurrency: concurrency)
-            let embedder = try EmbeddingChoice(
-                model: embeddingModel, urls: embeddingURL, apiKeyEnvironment: embeddingAPIKeyEnv, pipeline: configuration)
-            let store = try PairsmithStore(path: db)
+            let embedder: EmbeddingBackend
+            do {
+                embedder = try EmbeddingBackend(
+                    model: embeddingModel, urls: embeddingURL, apiKeyEnvironment: embeddingAPIKeyEnv,
+                    pipeline: configuration, logger: logging.logger("pairsmith.embeddings"))
+            } catch let error as EmbeddingBackendError {
+                throw ValidationError(error.description)
+            }
+            let store = try database.openOrCreate()
             let display = RunProgressDisplay()
             let options = RetrievalRunOptions(
                 corpus: URL(fileURLWithPath: corpus), personas: personas.map { URL(fileURLWithPath: $0) }, limit: limit,
-                concurrency: concurrency, embeddingModel: embedder.name,
-                progressInterval: display.interval)
-            let chat = RetrievalRun.chatConfiguration(for: configuration)
-            let summary: RunSummary
+                concurrency: concurrency, embeddingModel: embedder.name, progressInterval: display.interval)
+            let job = PipelineRun(
+                configuration: configuration, store: store, embedder: embedder, options: options, logger: logger,
+                onProgress: { display.show($0) },
+                onStagesFinished: { summary in
+                    display.finish(summary.progress, interrupted: summary.interrupted)
+                    display.message(summary.description)
+                },
+                onMessage: { display.message($0) })
+            let outcome: PipelineRunOutcome
             do {
-                summary = try await runPipeline(
-                    chat: chat, configuration: configuration, store: store, embedder: embedder, options: options,
-                    display: display)
-            } catch is CancellationError {
-                Self.printError("interrupted; run the same command again to resume where it stopped")
-                throw ExitCode(130)
-            }
-            display.finish(summary.progress, interrupted: summary.interrupted)
-            Self.printError(summary.description)
-            if !summary.interrupted && summary.pairs > 0 {  // score → dedup → select (sft, weak) → hard negatives
-                _ = try await SelectionJob(
-                    configuration: configuration, store: store, model: options.embeddingModel,
-                    embed: { texts in try await embedder.embed(texts) }, onProgress: { Self.printError($0) }
-                ).execute()
-            }
-            print("pairs: \(summary.pairs) in \(db) (run \(summary.run)); see `pairsmith status --db \(db)`")
-            if summary.interrupted { throw ExitCode(130) }
-            if !summary.isComplete { throw ExitCode(1) }
-        }
-
-        private func runPipeline(
-            chat: ChatClientConfiguration, configuration: PipelineConfiguration, store: PairsmithStore, embedder: EmbeddingChoice,
-            options: RetrievalRunOptions, display: RunProgressDisplay
-        ) async throws -> RunSummary {
-            try await ChatClient.withClient(chat) { client in
-                let job = RetrievalRun(
-                    configuration: configuration, store: store, client: client,
-                    embed: { texts in try await embedder.embed(texts) }, options: options,
-                    onProgress: { progress in display.show(progress) })
-                return try await GracefulStop.run(onFirstSignal: { _ in
+                outcome = try await GracefulStop.run(onFirstSignal: { _ in
                     display.message("stopping: committing what is done (press Ctrl-C again to exit at once)")
                 }) {
                     try await job.execute()
                 }
+            } catch is CancellationError {
+                outcome = PipelineRunOutcome(summary: nil, selection: nil, interrupted: true)
             }
-        }
-
-        private static func printError(_ line: String) {
-            FileHandle.standardError.write(Data((line + "\n").utf8))
+            guard let summary = outcome.summary else {
+                display.message("interrupted; run the same command again to resume where it stopped")
+                throw ExitCode(130)
+            }
+            print("pairs: \(summary.pairs) in \(database.path) (run \(summary.run)); see `pairsmith status --db \(database.path)`")
+            switch outcome.ending {
+            case .complete: return
+            case .incomplete: throw ExitCode(1)
+            case .interrupted: throw ExitCode(130)
+            }
         }
     }
 }

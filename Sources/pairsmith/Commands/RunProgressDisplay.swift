@@ -1,5 +1,7 @@
 import Foundation
-import PairsmithPipeline
+import PairsmithReport
+import PairsmithStages
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -8,11 +10,11 @@ import Darwin
 
 /// Shows a run's progress on stderr: bars redrawn in place when stderr is a terminal, otherwise one plain line per
 /// report. The rendering is ``ProgressBars`` (library); this type only decides where the lines go.
-final class RunProgressDisplay: @unchecked Sendable {
+final class RunProgressDisplay: Sendable {
     /// True when stderr is a terminal (and `TERM` is not `dumb`).
     let isTerminal: Bool
-    private let lock = NSLock()
-    private var linesDrawn = 0
+    /// How many lines the last redraw left on the terminal (to move back over them).
+    private let linesDrawn = Mutex(0)
 
     /// Creates a display for the current stderr.
     init() {
@@ -35,27 +37,27 @@ final class RunProgressDisplay: @unchecked Sendable {
     func finish(_ progress: RunProgress, interrupted: Bool) {
         guard isTerminal else { return }
         redraw(ProgressBars.render(progress, width: Self.columns()) + [ProgressBars.finalLine(progress, interrupted: interrupted)])
-        lock.withLock { linesDrawn = 0 }
+        linesDrawn.withLock { $0 = 0 }
     }
 
     /// A message printed above the bars (the bars are drawn again below it on the next report).
     func message(_ line: String) {
-        lock.withLock {
-            if isTerminal && linesDrawn > 0 {
-                Self.write("\u{1B}[\(linesDrawn)F\u{1B}[J")
-                linesDrawn = 0
+        linesDrawn.withLock { drawn in
+            if isTerminal && drawn > 0 {
+                Self.write("\u{1B}[\(drawn)F\u{1B}[J")
+                drawn = 0
             }
             Self.write(line + "\n")
         }
     }
 
     private func redraw(_ lines: [String]) {
-        lock.withLock {
-            var text = linesDrawn > 0 ? "\u{1B}[\(linesDrawn)F" : ""
+        linesDrawn.withLock { drawn in
+            var text = drawn > 0 ? "\u{1B}[\(drawn)F" : ""
             for line in lines { text += "\r\u{1B}[2K" + line + "\n" }
-            if lines.count < linesDrawn { text += "\u{1B}[J" }
+            if lines.count < drawn { text += "\u{1B}[J" }
             Self.write(text)
-            linesDrawn = lines.count
+            drawn = lines.count
         }
     }
 

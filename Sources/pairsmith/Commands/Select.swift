@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import PairsmithPipeline
 import PairsmithStore
+import PairsmithSelection
 
 extension PairsmithCommand {
     /// `pairsmith select`: choose the SFT and weak sets again from stored scores, without embedding anything.
@@ -16,8 +16,7 @@ extension PairsmithCommand {
                 database under the model) with linear interpolation, as numpy.percentile's default.
                 """)
 
-        @Option(help: "The SQLite database of the run.")
-        var db: String?
+        @OptionGroup var database: DatabaseOptions
 
         @Option(help: "The run's name (default: the database's only run).")
         var run: String?
@@ -44,7 +43,6 @@ extension PairsmithCommand {
         var seed: UInt64?
 
         func validate() throws {
-            guard db != nil else { throw ValidationError("give the database with --db FILE") }
             if band != nil, try parsedBand() == nil { throw ValidationError("--band must be LO,HI with LO < HI, e.g. 0.6,0.9") }
             if band != nil, lowPercentile != nil || highPercentile != nil {
                 throw ValidationError("give either --band or --low-percentile/--high-percentile, not both")
@@ -52,8 +50,7 @@ extension PairsmithCommand {
         }
 
         func run() async throws {
-            guard let db else { throw ValidationError("give the database with --db FILE") }
-            let store = try PairsmithStore.openExisting(url: URL(fileURLWithPath: db))
+            let store = try database.openExisting()
             let overrides = SelectionOverrides(
                 threshold: threshold, band: try parsedBand(), lowPercentile: lowPercentile, highPercentile: highPercentile,
                 samplingRate: samplingRate, seed: seed)

@@ -15,11 +15,7 @@ extension PairsmithCommand {
         @Option(help: "The tokenizer.json of a Qwen2/Qwen3 model.")
         var tokenizer: String
 
-        @Option(help: "Input JSON Lines file.")
-        var input: String
-
-        @Option(help: "Output JSON Lines file.")
-        var output: String
+        @OptionGroup var files: JSONLinesOptions
 
         @Flag(help: "Decode {\"ids\"} lines to {\"text\"} instead of encoding.")
         var decode = false
@@ -31,7 +27,7 @@ extension PairsmithCommand {
             let loaded = try PairsmithTokenizer.Tokenizer(contentsOf: URL(fileURLWithPath: tokenizer))
             let converter = TokenizeJSONLines(
                 tokenizer: loaded, mode: decode ? .decode : .encode, specialTokens: !noSpecialTokens)
-            try converter.run(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output))
+            try converter.run(input: files.inputURL, output: files.outputURL)
         }
     }
 }

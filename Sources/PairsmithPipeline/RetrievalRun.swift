@@ -1,0 +1,85 @@
+import Foundation
+import PairsmithEndpoints
+import PairsmithStore
+import PairsmithConfiguration
+import PairsmithIngest
+import PairsmithMatching
+import PairsmithStages
+
+/// One run of the retrieval pipeline over a corpus, start to finish or until cancelled:
+/// begin (or resume) the run, recover units a killed process left running, ingest the corpus, load the personas,
+/// match personas to passages, enqueue the configure units, then run the configure and generate stages at the same
+/// time. A passage's generate unit is enqueued in the transaction that completes its configure unit, and the
+/// generate workers pick it up at once. Every answer is stored under its request hash, so running the same command
+/// again (after a kill, or after the end) asks nothing twice and stores no duplicates.
+///
+/// Cancel the calling task to stop gracefully: the units in flight are abandoned (they stay `running` and are
+/// recovered on the next start), every write already handed over is committed, and ``execute()`` returns a summary
+/// marked interrupted.
+public struct RetrievalRun: Sendable {
+    /// The pipeline file.
+    public let configuration: PipelineConfiguration
+    /// The store.
+    public let store: PairsmithStore
+    /// The chat client (its endpoints and retries come from the caller; see ``RetrievalRun/chatConfiguration(for:)``).
+    public let client: ChatClient
+    /// Embeds persona and passage texts (no instruction).
+    public let embed: EmbedTexts
+    /// Corpus, personas and limits.
+    public let options: RetrievalRunOptions
+    /// Called every `options.progressInterval` while the LLM stages run.
+    public let onProgress: @Sendable (RunProgress) -> Void
+
+    /// Creates a run.
+    public init(
+        configuration: PipelineConfiguration, store: PairsmithStore, client: ChatClient, embed: @escaping EmbedTexts,
+        options: RetrievalRunOptions, onProgress: @escaping @Sendable (RunProgress) -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.client = client
+        self.embed = embed
+        self.options = options
+        self.onProgress = onProgress
+    }
+
+    /// Runs the pipeline; returns what it did. Throws for bad inputs or a database that cannot be written, never for
+    /// a bad answer or a failing endpoint (those end as failed units with their reasons).
+    public func execute() async throws -> RunSummary {
+        let run = try await store.beginRun(configuration.runRecord()).id
+        try await store.recoverInterruptedUnits(run: run)
+        let ingest = try await CorpusIngester(store: store, options: .init(limit: options.limit)).ingest(options.corpus)
+        let personaReport = try await PersonaLoader(store: store).load(options.personas ?? configuration.personas.library)
+        let matcher = PersonaMatcher(
+            store: store, model: options.embeddingModel, candidates: configuration.personas.candidates,
+            batchSize: configuration.embedding.batchSize, embed: embed)
+        let matching = try await matcher.matchAll(run: run)
+        try await store.enqueueForDocuments(
+            run: run, stage: RetrievalStage.configure.rawValue, samples: configuration.samplesPerPassage,
+            onlyWithCandidates: true)
+
+        let stages = try await StageRunner(
+            configuration: configuration, store: store, client: client, run: run, concurrency: options.concurrency,
+            progressInterval: options.progressInterval, onProgress: onProgress
+        ).execute()
+        let progress = stages.progress
+        return RunSummary(
+            run: run, ingest: ingest, personas: personaReport, matching: matching, progress: progress, pairs: stages.pairs,
+            interrupted: Task.isCancelled && !(progress.configure.isSettled && progress.generate.isSettled))
+    }
+
+    /// Builds the chat client configuration of a pipeline: its endpoints and transport retries.
+    public static func chatConfiguration(for configuration: PipelineConfiguration) -> ChatClientConfiguration {
+        let endpoints = configuration.endpoints.map { endpoint in
+            EndpointConfiguration(
+                url: endpoint.url, model: endpoint.model,
+                apiKey: endpoint.keyEnvironment.map { APIKeySource.environment($0) } ?? .none,
+                maxConcurrentRequests: max(1, endpoint.concurrency))
+        }
+        let retries = configuration.retries
+        let retry = RetryPolicy(
+            maxAttempts: max(1, retries.transportAttempts), baseDelay: .milliseconds(Int(retries.initialBackoffSeconds * 1_000)),
+            maxDelay: .milliseconds(Int(retries.maxBackoffSeconds * 1_000)))
+        return ChatClientConfiguration(endpoints: endpoints, retry: retry)
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import PairsmithStages
+
+/// Renders a run's progress as one bar per LLM stage (done/total, percent, rate, ETA) plus a line of request counts,
+/// for a terminal `width` columns wide. Pure: the CLI decides when and where to draw the lines (in place on a TTY).
+public enum ProgressBars {
+    /// The stages' bar lines and a totals line, each at most `width` characters (at least 20 are assumed).
+    public static func render(_ progress: RunProgress, width: Int) -> [String] {
+        let width = max(20, width)
+        let stages = [
+            bar("configure", stage: configureFigures(progress), elapsed: progress.elapsedSeconds, width: width),
+            bar("generate", stage: generateFigures(progress), elapsed: progress.elapsedSeconds, width: width),
+        ]
+        let pairRate = progress.elapsedSeconds > 0 ? Double(progress.pairsMadeNow) / progress.elapsedSeconds : 0
+        let totals = "requests \(progress.requestsSent) sent, \(progress.answersReused) reused · "
+            + "\(formatRate(pairRate)) pairs/s · \(formatDuration(progress.elapsedSeconds)) elapsed"
+        return stages + [clip(totals, width)]
+    }
+
+    /// The line printed under the bars once the stages have ended.
+    public static func finalLine(_ progress: RunProgress, interrupted: Bool) -> String {
+        let configure = configureFigures(progress), generate = generateFigures(progress)
+        let verb = interrupted ? "stopped" : "finished"
+        return "\(verb) in \(formatDuration(progress.elapsedSeconds)): configure \(configure.settled)/\(configure.total)"
+            + " (\(configure.failed) failed), generate \(generate.settled)/\(generate.total) (\(generate.failed) failed), "
+            + "\(progress.pairsMadeNow) pairs made, \(progress.requestsSent) requests"
+    }
+
+    /// The figures of one stage's bar.
+    struct Figures: Equatable {
+        /// Units done or failed.
+        var settled: Int
+        /// Units failed.
+        var failed: Int
+        /// Units expected in all.
+        var total: Int
+        /// Units settled by earlier processes (not counted in the rate).
+        var settledBefore: Int
+    }
+
+    static func configureFigures(_ progress: RunProgress) -> Figures {
+        let counts = progress.configure
+        return Figures(
+            settled: counts.done + counts.failed, failed: counts.failed, total: counts.total,
+            settledBefore: progress.configureSettledAtStart)
+    }
+
+    /// Generate units appear as configure units finish; every configure unit not failed will have one.
+    static func generateFigures(_ progress: RunProgress) -> Figures {
+        let counts = progress.generate
+        let expected = max(counts.total, progress.configure.total - progress.configure.failed)
+        return Figures(
+            settled: counts.done + counts.failed, failed: counts.failed, total: expected,
+            settledBefore: progress.generateSettledAtStart)
+    }
+
+    /// One stage line: `name [bar] settled/total pct rate ETA`, the bar taking the room the text leaves.
+    static func bar(_ name: String, stage: Figures, elapsed: Double, width: Int) -> String {
+        let fraction = stage.total > 0 ? min(1, Double(stage.settled) / Double(stage.total)) : 0
+        let percent = stage.total > 0 ? String(format: "%3d%%", Int((fraction * 100).rounded(.down))) : "  -%"
+        let madeNow = max(0, stage.settled - stage.settledBefore)
+        let rate = elapsed > 0 ? Double(madeNow) / elapsed : 0
+        let remaining = max(0, stage.total - stage.settled)
+        let eta: String
+        if remaining == 0 && stage.total > 0 {
+            eta = "done"
+        } else if rate > 0 {
+            eta = "ETA " + formatDuration(Double(remaining) / rate)
+        } else {
+            eta = "ETA --"
+        }
+        var text = " \(stage.settled)/\(stage.total) \(percent) \(formatRate(rate))/s \(eta)"
+        if stage.failed > 0 { text += " (\(stage.failed) failed)" }
+        let label = name.padding(toLength: 9, withPad: " ", startingAt: 0)
+        let room = width - label.count - text.count - 3  // " [" and "]"
+        guard room >= 5 else { return clip(label + text, width) }
+        let filled = Int((fraction * Double(room)).rounded(.down))
+        return label + " [" + String(repeating: "█", count: filled) + String(repeating: "░", count: room - filled) + "]" + text
+    }
+
+    /// A rate with a precision that suits its size.
+    static func formatRate(_ rate: Double) -> String {
+        guard rate.isFinite, rate > 0 else { return "0" }
+        return rate >= 100 ? String(format: "%.0f", rate) : String(format: "%.1f", rate)
+    }
+
+    /// A duration as `42s`, `3m05s` or `2h03m`.
+    static func formatDuration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds > 0 else { return "0s" }
+        let total = Int(min(seconds, 359_999).rounded())
+        if total < 60 { return "\(total)s" }
+        if total < 3_600 { return String(format: "%dm%02ds", total / 60, total % 60) }
+        return String(format: "%dh%02dm", total / 3_600, (total % 3_600) / 60)
+    }
+
+    private static func clip(_ text: String, _ width: Int) -> String {
+        text.count <= width ? text : String(text.prefix(width - 1)) + "…"
+    }
+}

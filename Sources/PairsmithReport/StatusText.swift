@@ -1,0 +1,74 @@
+import Foundation
+import PairsmithStore
+import PairsmithConfiguration
+
+/// Renders a store snapshot for `pairsmith status`: units per stage and state, rejects by reason, tokens and
+/// throughput, as aligned plain text or as JSON.
+public enum StatusText {
+    /// The plain-text report.
+    public static func render(_ status: StoreStatus) -> String {
+        var lines: [String] = []
+        lines.append("documents \(status.documents), personas \(status.personas), configs \(status.configs), "
+            + "pairs \(status.pairs), scores \(status.scores)")
+        if status.duplicates > 0 || !status.selections.isEmpty || status.negativeSearches > 0 {
+            lines.append(selectionLine(status))
+        }
+        let runs = Set(status.units.map(\.run)).sorted()
+        for run in runs {
+            lines.append("")
+            lines.append("run \(run)")
+            let states = UnitState.allCases
+            lines.append(pad("stage", 12) + states.map { pad($0.rawValue, 10, right: true) }.joined() + pad("total", 10, right: true))
+            let stages = Set(status.units.filter { $0.run == run }.map(\.stage)).sorted { (order($0), $0) < (order($1), $1) }
+            for stage in stages {
+                let counts = states.map { status.count(stage: stage, state: $0, run: run) }
+                lines.append(pad(stage, 12) + counts.map { pad(String($0), 10, right: true) }.joined()
+                    + pad(String(counts.reduce(0, +)), 10, right: true))
+            }
+        }
+        if !status.rejects.isEmpty {
+            lines.append("")
+            lines.append("rejects")
+            for reject in status.rejects {
+                lines.append("  " + pad("\(reject.source)/\(reject.reason)", 40) + pad(String(reject.count), 8, right: true))
+            }
+        }
+        lines.append("")
+        var calls = "chat calls \(status.llmCalls) (\(status.llmCallsOK) ok), tokens \(status.promptTokens) in / "
+            + "\(status.completionTokens) out"
+        if status.llmCallsOK > 0 { calls += String(format: ", mean latency %.0f ms", status.meanLatencyMilliseconds) }
+        if status.completionTokensPerSecond > 0 { calls += String(format: ", %.1f tokens/s out", status.completionTokensPerSecond) }
+        lines.append(calls)
+        return lines.joined(separator: "\n")
+    }
+
+    /// Duplicates, the newest SFT and weak selections per run, and the hard-negative searches.
+    private static func selectionLine(_ status: StoreStatus) -> String {
+        var parts = ["duplicates \(status.duplicates)"]
+        for selection in status.selections {
+            var part = "\(selection.run) \(selection.set) \(selection.records)"
+            if let low = selection.low { part += String(format: " (cosine > %.4f", low) + (selection.high.map { String(format: ", ≤ %.4f)", $0) } ?? ")") }
+            parts.append(part)
+        }
+        parts.append("negative searches \(status.negativeSearches) (\(status.shortNegativeSearches) short)")
+        return parts.joined(separator: ", ")
+    }
+
+    /// The report as JSON (sorted keys, ISO 8601 dates).
+    public static func json(_ status: StoreStatus) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(status), as: UTF8.self)
+    }
+
+    /// Known stages in pipeline order, then any others.
+    private static func order(_ stage: String) -> Int {
+        RetrievalStage.allCases.firstIndex { $0.rawValue == stage } ?? RetrievalStage.allCases.count
+    }
+
+    private static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+        let space = String(repeating: " ", count: max(0, width - text.count))
+        return right ? space + text : text + space
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import PairsmithStore
+import PairsmithConfiguration
+
+/// Selection parameters given on the command line; each replaces the pipeline file's value.
+public struct SelectionOverrides: Sendable, Hashable {
+    /// Cosine > threshold (drops the file's band and percentiles unless given too).
+    public var threshold: Double?
+    /// A band (low, high] (drops the file's percentiles).
+    public var band: (low: Double, high: Double)? {
+        get { bandValues.map { ($0[0], $0[1]) } }
+        set { bandValues = newValue.map { [$0.low, $0.high] } }
+    }
+    private var bandValues: [Double]?
+    /// The lower bound as a global percentile.
+    public var lowPercentile: Double?
+    /// The upper bound as a global percentile.
+    public var highPercentile: Double?
+    /// The sampling rate.
+    public var samplingRate: Double?
+    /// The sampling seed.
+    public var seed: UInt64?
+
+    /// Creates overrides; nil keeps the file's value.
+    public init(
+        threshold: Double? = nil, band: (low: Double, high: Double)? = nil, lowPercentile: Double? = nil,
+        highPercentile: Double? = nil, samplingRate: Double? = nil, seed: UInt64? = nil
+    ) {
+        self.threshold = threshold
+        self.bandValues = band.map { [$0.low, $0.high] }
+        self.lowPercentile = lowPercentile
+        self.highPercentile = highPercentile
+        self.samplingRate = samplingRate
+        self.seed = seed
+    }
+
+    /// `base` with these overrides applied: an explicit bound kind replaces the file's other bound kinds.
+    public func applied(to base: SelectionCriteria) -> SelectionCriteria {
+        var criteria = base
+        let percentiles = lowPercentile != nil || highPercentile != nil
+        if threshold != nil || bandValues != nil || percentiles {
+            criteria.band = nil
+            criteria.lowPercentile = nil
+            criteria.highPercentile = nil
+        }
+        if let threshold { criteria.threshold = threshold }
+        if let bandValues { criteria.band = bandValues }
+        if let lowPercentile { criteria.lowPercentile = lowPercentile }
+        if let highPercentile { criteria.highPercentile = highPercentile }
+        if let samplingRate { criteria.samplingRate = samplingRate }
+        if let seed { criteria.seed = seed }
+        return criteria
+    }
+}
+
+/// `pairsmith select`: dedup, select and hard negatives again from what a database stores, embedding nothing.
+public enum Reselection {
+    /// Re-selects `run` (or the database's only run) under `model` (or the only model with scores), with the
+    /// run's stored pipeline settings and `overrides`.
+    public static func execute(
+        store: PairsmithStore, run: String?, model: String?, overrides: SelectionOverrides,
+        onProgress: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws -> SelectionSummary {
+        let runName: String
+        if let run {
+            runName = run
+        } else {
+            let runs = try await store.runsWithPairs()
+            guard let only = runs.first else { throw SelectionError.noPairs(run: "(any)") }
+            guard runs.count == 1 else {
+                throw SelectionError.invalidParameter(
+                    "the database holds several runs (\(runs.joined(separator: ", "))); name one with --run")
+            }
+            runName = only
+        }
+        let record = try await store.run(runName)
+        let settings = try PipelineConfiguration.selectionSettings(
+            storedYAML: record?.configuration ?? "", file: record?.pipelinePath ?? "(stored pipeline of run \(runName))")
+        let scoredModel = try await SelectionJob.scoredModel(store: store, run: runName, preferred: model)
+        let criteria = overrides.applied(to: SelectionCriteria(settings: settings))
+        let job = SelectionJob(
+            store: store, run: runName, model: scoredModel, instruction: "", settings: settings, criteria: criteria,
+            embed: nil, onProgress: onProgress)
+        return try await job.execute()
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PairsmithStore
+import Synchronization
+
+/// `--db FILE`: the run's SQLite database (run, status, select, export).
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: "The run's SQLite database.")
+    var db: String?
+
+    func validate() throws {
+        guard db != nil else { throw ValidationError("give the database with --db FILE") }
+    }
+
+    /// The path given (validated to be there).
+    var path: String { db ?? "" }
+
+    /// Opens the database, creating it when it is not there yet (`pairsmith run`).
+    func openOrCreate() throws -> PairsmithStore { try PairsmithStore(path: path) }
+
+    /// Opens a database that must exist already (readers and later steps).
+    func openExisting() throws -> PairsmithStore { try PairsmithStore.openExisting(url: URL(fileURLWithPath: path)) }
+}
+
+/// `--input FILE --output FILE`: a JSON Lines job (tokenize, embed, rerank); output lines keep the input order.
+struct JSONLinesOptions: ParsableArguments {
+    @Option(help: "Input JSON Lines file (the fields are in the command's description).")
+    var input: String
+
+    @Option(help: "Output JSON Lines file, one line per input line, in the same order.")
+    var output: String
+
+    /// The input file.
+    var inputURL: URL { URL(fileURLWithPath: input) }
+    /// The output file.
+    var outputURL: URL { URL(fileURLWithPath: output) }
+}
+
+/// `--max-length N`: how the local engine runs a model (embed, rerank).
+struct EngineOptions: ParsableArguments {
+    @Option(help: "Most tokens per text or prompt, <|endoftext|> included (longer ones are cut to fit).")
+    var maxLength = 8192
+}
+
+/// `--log-level LEVEL`: how much the libraries log on stderr; the logging system is set up once per process.
+struct LoggingOptions: ParsableArguments {
+    @Option(help: "The least severe log messages shown on stderr: trace, debug, info, notice, warning, error or critical.")
+    var logLevel: Logger.Level = .info
+
+    private static let bootstrapped = Mutex(false)
+
+    /// Sets up the process's logging (stderr, at `logLevel`) the first time it is called and returns a logger
+    /// labelled `label`.
+    func logger(_ label: String) -> Logger {
+        let level = logLevel
+        Self.bootstrapped.withLock { done in
+            guard !done else { return }
+            LoggingSystem.bootstrap { name in
+                var handler = StreamLogHandler.standardError(label: name)
+                handler.logLevel = level
+                return handler
+            }
+            done = true
+        }
+        return Logger(label: label)
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
