@@ -9,7 +9,10 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "pairsmith",
-    platforms: [.macOS(.v14)],
+    // Supported: Linux (built and tested on Debian 12, x86-64). The code needs Linux for `/proc/self/exe` (the BLAS
+    // thread re-exec) and Swift's `Mutex`; macOS 15 is the least a macOS build would need, but it is neither built
+    // nor tested there.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "pairsmith", targets: ["pairsmith"]),
         .library(name: "PairsmithTokenizer", targets: ["PairsmithTokenizer"]),
