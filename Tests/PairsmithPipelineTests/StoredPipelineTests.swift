@@ -11,12 +11,13 @@ struct StoredPipelineTests {
     func runRecordKeepsTheLoadedText() throws {
         let directory = try TemporaryDirectory(prefix: "pairsmith-stored")
         defer { directory.remove() }
-        let prompts = TestEnvironment.packageRoot.appendingPathComponent("prompts/retrieval").path
+        try FileManager.default.copyItem(
+            at: TestEnvironment.packageRoot.appendingPathComponent("prompts/retrieval"), to: directory.file("prompts"))
         var text = try String(contentsOf: PipelineConfigurationTests.shipped, encoding: .utf8)
         guard text.contains("directory: ../prompts/retrieval") else {
             throw TestSupportError.missingPrerequisite("pipelines/retrieval.yaml without its prompts directory")
         }
-        text = text.replacingOccurrences(of: "directory: ../prompts/retrieval", with: "directory: \(prompts)")
+        text = text.replacingOccurrences(of: "directory: ../prompts/retrieval", with: "directory: prompts")
             + "# Größe, 東京, 🚀 and a last line without a newline"
         let file = directory.file("pipeline.yaml")
         try Data(text.utf8).write(to: file)
