@@ -3,9 +3,10 @@ import GRDB
 
 /// The pairsmith database: one SQLite file in WAL mode behind a GRDB pool, migrated on open.
 ///
-/// Every write method is one transaction that keeps the queue's invariants (a unit's results are stored in the
-/// transaction that marks it done; unit keys are unique). Open a database file once per process and share the
-/// value: it is `Sendable` and cheap to copy.
+/// Every read and write is a named method with its own transaction (the connection is private: no other module
+/// writes SQL), and every write keeps the queue's invariants (a unit's results are stored in the transaction that
+/// marks it done; unit keys are unique). Open a database file once per process and share the value: it is
+/// `Sendable` and cheap to copy. Tests that need no file use ``inMemory()``.
 ///
 /// How a stage uses it: on start, ``recoverInterruptedUnits(run:)``; then workers ``claim(run:stage:limit:now:)``
 /// ready units, do the work, and hand `.complete(unitID:outputs:)` (results plus the next stage's unit keys) or

@@ -16,7 +16,7 @@ struct KillTests {
             """
             import json, sqlite3, sys
             con = sqlite3.connect(sys.argv[1])
-            one = lambda sql: con.execute(sql).fetchone()[0]
+            one = lambda query: con.execute(query).fetchone()[0]
             print(json.dumps({
                 "integrity": one("PRAGMA integrity_check"),
                 "done": one("SELECT COUNT(*) FROM units WHERE stage = 'configure' AND state = 'done'"),
