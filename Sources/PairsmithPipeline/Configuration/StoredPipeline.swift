@@ -29,12 +29,15 @@ public struct StoredPipeline: Sendable, Hashable {
     init(text: String, root: Node?, file: String, selection: PipelineConfiguration.SelectionSettings? = nil) {
         self.text = text
         let embedding = root.flatMap { Self.member($0, "embedding") }
-        queryInstruction = embedding.flatMap { Self.member($0, "query_instruction") ?? Self.member($0, "queryInstruction") }?
-            .scalar?.string
+        queryInstruction = embedding.flatMap { node in
+            Self.member(node, "query_instruction") ?? Self.member(node, "queryInstruction")
+        }?.scalar?.string
         embeddingModel = embedding.flatMap { Self.member($0, "model") }?.scalar?.string
         var models: [String] = []
         for endpoint in root.flatMap({ Self.member($0, "endpoints") })?.sequence ?? [] {
-            if let model = Self.member(endpoint, "model")?.scalar?.string, !models.contains(model) { models.append(model) }
+            if let model = Self.member(endpoint, "model")?.scalar?.string, !models.contains(model) {
+                models.append(model)
+            }
         }
         chatModels = models
         if let selection {
@@ -55,18 +58,18 @@ public struct StoredPipeline: Sendable, Hashable {
     private static func readSelection(
         _ root: Node?, file: String
     ) -> Result<PipelineConfiguration.SelectionSettings, ConfigurationError> {
-        guard let root, let mapping = root.mapping, mapping["selection"] != nil else {
-            return .success(PipelineConfiguration.SelectionSettings())
-        }
+        let defaults = PipelineConfiguration.SelectionSettings()
+        guard let root, let mapping = root.mapping, mapping["selection"] != nil else { return .success(defaults) }
         do {
             let top = ConfigNode(node: root, path: "", file: file)
             let fields = try top.mapping(allowed: mapping.keys.compactMap { $0.scalar?.string })
-            guard let selection = fields.optional("selection") else { return .success(PipelineConfiguration.SelectionSettings()) }
+            guard let selection = fields.optional("selection") else { return .success(defaults) }
             return .success(try PipelineConfiguration.parseSelectionSettings(selection))
         } catch let error as ConfigurationError {
             return .failure(error)
         } catch {
-            return .failure(ConfigurationError(file: file, line: nil, field: "selection", message: String(describing: error)))
+            return .failure(
+                ConfigurationError(file: file, line: nil, field: "selection", message: String(describing: error)))
         }
     }
 
