@@ -9,7 +9,10 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "pairsmith",
-    platforms: [.macOS(.v14)],
+    // Supported: Linux (built and tested on Debian 12, x86-64). The code needs Linux for `/proc/self/exe` (the BLAS
+    // thread re-exec) and Swift's `Mutex`; macOS 15 is the least a macOS build would need, but it is neither built
+    // nor tested there.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "pairsmith", targets: ["pairsmith"]),
         .library(name: "PairsmithTokenizer", targets: ["PairsmithTokenizer"]),
@@ -79,7 +82,7 @@ let package = Package(
         ),
         .target(
             name: "PairsmithIngest",
-            dependencies: ["PairsmithText", "PairsmithStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["PairsmithText", "PairsmithStore"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -91,7 +94,7 @@ let package = Package(
             name: "PairsmithStages",
             dependencies: [
                 "PairsmithConfiguration", "PairsmithText", "PairsmithStore", "PairsmithEndpoints",
-                .product(name: "Mustache", package: "swift-mustache"), .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -107,7 +110,7 @@ let package = Package(
             name: "PairsmithExport",
             dependencies: [
                 "PairsmithConfiguration", "PairsmithText", "PairsmithStore", "PairsmithEndpoints",
-                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -58,7 +58,8 @@ extension PipelineConfiguration {
             concurrency: try parseConcurrency(top.optional("concurrency")),
             retries: try parseRetries(top.optional("retries")),
             validation: try parseValidation(top.optional("validation")),
-            similarityThreshold: selection.similarityThreshold, selection: selection)
+            similarityThreshold: selection.similarityThreshold, selection: selection,
+            stored: StoredPipeline(text: yaml, root: root, file: path, selection: selection))
     }
 
     private static func parsePrompts(_ node: ConfigNode, folder: URL) throws -> PromptFiles {

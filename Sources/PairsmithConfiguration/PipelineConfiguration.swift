@@ -32,6 +32,8 @@ public struct PipelineConfiguration: Sendable, Hashable {
     public var similarityThreshold: Double
     /// Scoring, dedup, selection and hard-negative settings (the whole `selection:` block).
     public var selection: SelectionSettings = SelectionSettings()
+    /// The file's text as read (the bytes ``fileSHA256`` hashes), as the run stores it.
+    public var stored: StoredPipeline
 
     /// The prompt templates and schemas, as resolved paths.
     public struct PromptFiles: Sendable, Hashable {

@@ -25,11 +25,10 @@ public enum RetrievalStage: String, CaseIterable, Sendable, Hashable, Codable {
 }
 
 extension PipelineConfiguration {
-    /// The run record of this pipeline (the YAML text is kept as the run's configuration).
+    /// The run record of this pipeline (the text read and hashed on loading is kept as the run's configuration).
     public func runRecord(now: Date = Date()) -> RunRecord {
-        let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
-        return RunRecord(
-            id: name, pipelinePath: file.path, pipelineSHA256: fileSHA256, configuration: text,
+        RunRecord(
+            id: name, pipelinePath: file.path, pipelineSHA256: fileSHA256, configuration: stored.text,
             pairsmithVersion: Pairsmith.version, createdAt: now, updatedAt: now)
     }
 }

@@ -64,7 +64,7 @@ enum ExportManifest {
 
     /// The manifest's JSON.
     static func make(
-        format: ExportFormat, run: RunRecord, selection: ExportSelection, facts: RunConfigurationFacts, chatModelsUsed: [String],
+        format: ExportFormat, run: RunRecord, selection: ExportSelection, facts: StoredPipeline, chatModelsUsed: [String],
         shardSize: Int, shards: [ShardSummary], counts: ExportCounts
     ) -> OrderedJSON {
         let parameters: OrderedJSON = (try? JSONValue.parse(selection.parameters)).map(OrderedJSON.init) ?? .string(selection.parameters)

@@ -1,4 +1,5 @@
 import Foundation
+import PairsmithConfiguration
 import PairsmithStore
 
 /// What to export and where.
@@ -126,7 +127,7 @@ public struct Exporter: Sendable {
         }
         let ids = try snapshot.orderedPairIDs(selectionID: selection.id)
         guard !ids.isEmpty else { throw ExportError.emptySelection(run: run.id, set: selection.set, selectionID: selection.id) }
-        let facts = RunConfigurationFacts(configuration: run.configuration)
+        let facts = StoredPipeline(text: run.configuration, file: run.pipelinePath)
         let instruction = facts.queryInstruction ?? ""
         if facts.queryInstruction == nil, options.format != .sentenceTransformers {
             throw ExportError.missingInstruction(run: run.id)

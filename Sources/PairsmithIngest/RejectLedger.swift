@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import PairsmithStore
 
 /// The rejects of one source (`corpus`, `personas`) already in the store, keyed by location and reason, so that
@@ -9,14 +8,8 @@ struct RejectLedger: Sendable {
 
     /// Reads the (location, reason) of every stored reject of `source`.
     static func load(store: PairsmithStore, source: String) async throws -> RejectLedger {
-        let seen = try await store.pool.read { db in
-            var keys = Set<String>()
-            let rows = try Row.fetchCursor(db, sql: "SELECT location, reason FROM rejects WHERE source = ?", arguments: [source])
-            while let row = try rows.next() {
-                keys.insert(Self.key(location: row["location"], reason: row["reason"]))
-            }
-            return keys
-        }
+        let places = try await store.rejectPlaces(source: source)
+        let seen = Set(places.map { Self.key(location: $0.location, reason: $0.reason) })
         return RejectLedger(seen: seen)
     }
 
@@ -26,11 +19,4 @@ struct RejectLedger: Sendable {
     }
 
     private static func key(location: String, reason: String) -> String { location + "\u{0}" + reason }
-}
-
-extension PairsmithStore {
-    /// The largest persona id (0 when none is stored): personas above it were added after this call.
-    func maxPersonaID() async throws -> Int64 {
-        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM personas") ?? 0 }
-    }
 }

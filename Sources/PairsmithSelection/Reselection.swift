@@ -74,8 +74,9 @@ public enum Reselection {
             runName = only
         }
         let record = try await store.run(runName)
-        let settings = try PipelineConfiguration.selectionSettings(
-            storedYAML: record?.configuration ?? "", file: record?.pipelinePath ?? "(stored pipeline of run \(runName))")
+        let settings = try StoredPipeline(
+            text: record?.configuration ?? "", file: record?.pipelinePath ?? "(stored pipeline of run \(runName))"
+        ).selectionSettings()
         let scoredModel = try await SelectionJob.scoredModel(store: store, run: runName, preferred: model)
         let criteria = overrides.applied(to: SelectionCriteria(settings: settings))
         let job = SelectionJob(

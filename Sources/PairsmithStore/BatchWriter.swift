@@ -136,13 +136,13 @@ public actor BatchWriter {
     /// Commits one batch; on failure, retries its writes one by one and records those that still fail.
     private func commit(_ writes: [StoreWrite]) async {
         do {
-            try await Self.write(store.pool, writes)
+            try await Self.write(store, writes)
             statistics.batches += 1
             statistics.writes += writes.count
         } catch {
             for write in writes {
                 do {
-                    try await Self.write(store.pool, [write])
+                    try await Self.write(store, [write])
                     statistics.batches += 1
                     statistics.writes += 1
                 } catch {
@@ -153,15 +153,10 @@ public actor BatchWriter {
         }
     }
 
-    /// One transaction through GRDB's callback API, which (unlike `write`) is not rolled back if the awaiting task
-    /// is cancelled.
-    private static func write(_ pool: DatabasePool, _ writes: [StoreWrite]) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            pool.asyncWrite({ db in
-                for write in writes { try write.apply(db) }
-            }, completion: { _, result in
-                continuation.resume(with: result)
-            })
+    /// One transaction that (unlike `write`) is not rolled back if the awaiting task is cancelled.
+    private static func write(_ store: PairsmithStore, _ writes: [StoreWrite]) async throws {
+        try await store.writeToCompletion { db in
+            for write in writes { try write.apply(db) }
         }
     }
 }

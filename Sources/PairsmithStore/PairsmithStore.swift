@@ -3,9 +3,10 @@ import GRDB
 
 /// The pairsmith database: one SQLite file in WAL mode behind a GRDB pool, migrated on open.
 ///
-/// Every write method is one transaction that keeps the queue's invariants (a unit's results are stored in the
-/// transaction that marks it done; unit keys are unique). Open a database file once per process and share the
-/// value: it is `Sendable` and cheap to copy.
+/// Every read and write is a named method with its own transaction (the connection is private: no other module
+/// writes SQL), and every write keeps the queue's invariants (a unit's results are stored in the transaction that
+/// marks it done; unit keys are unique). Open a database file once per process and share the value: it is
+/// `Sendable` and cheap to copy. Tests that need no file use ``inMemory()``.
 ///
 /// How a stage uses it: on start, ``recoverInterruptedUnits(run:)``; then workers ``claim(run:stage:limit:now:)``
 /// ready units, do the work, and hand `.complete(unitID:outputs:)` (results plus the next stage's unit keys) or
@@ -13,10 +14,11 @@ import GRDB
 /// `synchronous = NORMAL`: a killed process loses at most the writes not yet committed, never a half batch; a power
 /// cut may also lose the last committed batches, never consistency.
 public struct PairsmithStore: Sendable {
-    /// The database file's path.
+    /// The database file's path (`:memory:` for ``inMemory()``).
     public let path: String
-    /// The underlying GRDB pool, for queries the façade does not offer (later stages, exports).
-    public let pool: DatabasePool
+    /// The connection: a WAL pool on a file, or a queue over an in-memory database. Only the store's own methods use
+    /// it, each in its own transaction, through ``read(_:)``, ``write(_:)`` and ``writeToCompletion(_:)``.
+    private let dbWriter: any DatabaseWriter
 
     /// Opens (creating if needed) the database at `url` and brings its schema up to date.
     ///
@@ -28,19 +30,46 @@ public struct PairsmithStore: Sendable {
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String) throws {
+        do {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try self.init(path: path, writer: try DatabasePool(path: path, configuration: Self.configuration))
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: String(describing: error))
+        }
+    }
+
+    /// A new, empty, migrated database in memory, gone with the last copy of the value: for tests that need the
+    /// store's behaviour but no file (no WAL, one connection; another process cannot open it).
+    package static func inMemory() throws -> PairsmithStore {
+        do {
+            return try PairsmithStore(path: ":memory:", writer: try DatabaseQueue(configuration: Self.configuration))
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.cannotOpen(path: ":memory:", reason: String(describing: error))
+        }
+    }
+
+    private init(path: String, writer: any DatabaseWriter) throws {
         self.path = path
+        dbWriter = writer
+        do {
+            try Schema.migrator.migrate(writer)
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: String(describing: error))
+        }
+    }
+
+    /// The connection settings of every store: foreign keys on, a minute's patience with another writer.
+    private static var configuration: Configuration {
         var configuration = Configuration()
         configuration.label = "pairsmith"
         configuration.busyMode = .timeout(60)
         configuration.foreignKeysEnabled = true
-        do {
-            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try Schema.migrator.migrate(pool)
-        } catch {
-            throw StoreError.cannotOpen(path: path, reason: String(describing: error))
-        }
+        return configuration
     }
 
     /// Opens an existing database (for readers such as `pairsmith status`); a missing file is an error, not a new
@@ -50,15 +79,33 @@ public struct PairsmithStore: Sendable {
         return try PairsmithStore(url: url)
     }
 
-    /// The journal mode SQLite reports (`wal` for every store).
+    /// The journal mode SQLite reports (`wal` for every store on a file).
     public func journalMode() async throws -> String {
-        try await pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+        try await read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
     }
 
     /// Applies `writes` in order, in one transaction: all of them are committed, or none.
     public func apply(_ writes: [StoreWrite]) async throws {
-        try await pool.write { db in
+        try await write { db in
             for write in writes { try write.apply(db) }
+        }
+    }
+
+    /// Runs `value` in one read transaction (concurrently with other readers and the writer, on a file).
+    func read<T: Sendable>(_ value: @Sendable (Database) throws -> T) async throws -> T {
+        try await dbWriter.read(value)
+    }
+
+    /// Runs `updates` in one write transaction; cancelling the awaiting task rolls it back.
+    func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        try await dbWriter.write(updates)
+    }
+
+    /// Runs `updates` in one write transaction through GRDB's callback API, which (unlike ``write(_:)``) is not
+    /// rolled back when the awaiting task is cancelled: for the bookkeeping a shutdown must still commit.
+    func writeToCompletion<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            dbWriter.asyncWrite(updates, completion: { _, result in continuation.resume(with: result) })
         }
     }
 }

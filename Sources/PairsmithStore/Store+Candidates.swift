@@ -5,7 +5,7 @@ extension PairsmithStore {
     /// Up to `limit` documents with ids above `afterID` that have no candidates yet in `run`, in id order: the
     /// matching stage's remaining work (resuming after a kill picks up where it stopped).
     public func documentsWithoutCandidates(run: String, after afterID: Int64 = 0, limit: Int) async throws -> [DocumentRecord] {
-        try await pool.read { db in
+        try await read { db in
             try DocumentRecord.fetchAll(
                 db,
                 sql: """
@@ -19,7 +19,7 @@ extension PairsmithStore {
 
     /// How many times each persona appears among the candidates of `run` (personas never chosen are absent).
     public func candidateUsage(run: String) async throws -> [Int64: Int] {
-        try await pool.read { db in
+        try await read { db in
             let rows = try Row.fetchAll(
                 db, sql: "SELECT persona_id, COUNT(*) AS n FROM candidates WHERE run = ? GROUP BY persona_id",
                 arguments: [run])

@@ -25,7 +25,7 @@ extension PairsmithStore {
     /// Inserts a batch of documents in one transaction and tells, for each, whether it was new or a duplicate.
     public func insertDocuments(_ documents: [DocumentRecord]) async throws -> [DocumentInsertOutcome] {
         guard !documents.isEmpty else { return [] }
-        return try await pool.write { db in
+        return try await write { db in
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO documents (key, source_file, source_line, text, lang, lang_source, content_hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
@@ -50,26 +50,31 @@ extension PairsmithStore {
 
     /// The number of stored documents.
     public func documentCount() async throws -> Int {
-        try await pool.read { db in try DocumentRecord.fetchCount(db) }
+        try await read { db in try DocumentRecord.fetchCount(db) }
     }
 
     /// Up to `limit` documents with ids above `afterID`, in id order (for streaming over a large corpus).
     public func documents(after afterID: Int64 = 0, limit: Int) async throws -> [DocumentRecord] {
-        try await pool.read { db in
+        try await read { db in
             try DocumentRecord.fetchAll(
                 db, sql: "SELECT * FROM documents WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit])
         }
     }
 
-    /// The document with row id `id`, if any.
+    /// The document with row id `id`, if any. Read through a cached prepared statement: every unit of both LLM
+    /// stages reads its passage, and the query-interface read (SQL built and prepared each time) was a visible share
+    /// of the stages' CPU.
     public func document(id: Int64) async throws -> DocumentRecord? {
-        try await pool.read { db in try DocumentRecord.fetchOne(db, key: id) }
+        try await read { db in
+            let statement = try db.cachedStatement(sql: "SELECT * FROM documents WHERE id = ?")
+            return try DocumentRecord.fetchOne(statement, arguments: [id])
+        }
     }
 
     /// Inserts a batch of personas in one transaction; a text already stored is not stored twice.
     public func insertPersonas(_ personas: [PersonaRecord]) async throws -> [PersonaInsertOutcome] {
         guard !personas.isEmpty else { return [] }
-        return try await pool.write { db in
+        return try await write { db in
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO personas (text, text_hash, source_file, source_line) VALUES (?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
@@ -83,9 +88,14 @@ extension PairsmithStore {
         }
     }
 
+    /// The largest persona id (0 when none is stored): personas above it were added after this call.
+    package func maxPersonaID() async throws -> Int64 {
+        try await read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM personas") ?? 0 }
+    }
+
     /// Every stored persona, in id order.
     public func personas() async throws -> [PersonaRecord] {
-        try await pool.read { db in try PersonaRecord.order(Column("id")).fetchAll(db) }
+        try await read { db in try PersonaRecord.order(Column("id")).fetchAll(db) }
     }
 
     /// Stores vectors in one transaction (an owner's vector for the same model is replaced).
@@ -95,7 +105,7 @@ extension PairsmithStore {
 
     /// The stored vectors of `kind` under `model`, keyed by owner id.
     public func vectors(kind: VectorRecord.OwnerKind, model: String) async throws -> [Int64: VectorRecord] {
-        try await pool.read { db in
+        try await read { db in
             let records = try VectorRecord.fetchAll(
                 db, sql: "SELECT * FROM vectors WHERE owner_kind = ? AND model = ?", arguments: [kind, model])
             return Dictionary(records.map { ($0.ownerID, $0) }, uniquingKeysWith: { first, _ in first })
@@ -106,7 +116,7 @@ extension PairsmithStore {
     /// a text embedded once is never embedded again.
     public func cachedVectors(model: String, textHashes: [String]) async throws -> [String: VectorRecord] {
         guard !textHashes.isEmpty else { return [:] }
-        return try await pool.read { db in
+        return try await read { db in
             let statement = try db.cachedStatement(sql: "SELECT * FROM vectors WHERE model = ? AND text_hash = ? LIMIT 1")
             var found: [String: VectorRecord] = [:]
             for hash in Set(textHashes) {
@@ -118,7 +128,7 @@ extension PairsmithStore {
 
     /// The stored candidates of a document in a run, best first.
     public func candidates(run: String, documentID: Int64) async throws -> [CandidateRecord] {
-        try await pool.read { db in
+        try await read { db in
             try CandidateRecord.fetchAll(
                 db, sql: "SELECT * FROM candidates WHERE run = ? AND document_id = ? ORDER BY rank",
                 arguments: [run, documentID])
@@ -139,7 +149,7 @@ extension PairsmithStore {
     /// Creates the run if it is new, else refreshes its `updated_at`; returns the stored record (the original
     /// creation time and configuration are kept, so a resumed run can compare its pipeline file's hash).
     public func beginRun(_ run: RunRecord) async throws -> RunRecord {
-        try await pool.write { db in
+        try await write { db in
             if var existing = try RunRecord.fetchOne(db, key: run.id) {
                 existing.updatedAt = run.updatedAt
                 try existing.update(db)
@@ -152,12 +162,12 @@ extension PairsmithStore {
 
     /// The run named `id`, if any.
     public func run(_ id: String) async throws -> RunRecord? {
-        try await pool.read { db in try RunRecord.fetchOne(db, key: id) }
+        try await read { db in try RunRecord.fetchOne(db, key: id) }
     }
 
     /// The configuration stored for (run, document, sample), if any.
     public func config(run: String, documentID: Int64, sample: Int) async throws -> ConfigRecord? {
-        try await pool.read { db in
+        try await read { db in
             try ConfigRecord.fetchOne(
                 db, sql: "SELECT * FROM configs WHERE run = ? AND document_id = ? AND sample = ?",
                 arguments: [run, documentID, sample])
@@ -166,7 +176,7 @@ extension PairsmithStore {
 
     /// Every pair of a run, in (document, sample) order.
     public func pairs(run: String) async throws -> [PairRecord] {
-        try await pool.read { db in
+        try await read { db in
             try PairRecord.fetchAll(
                 db, sql: "SELECT * FROM pairs WHERE run = ? ORDER BY document_id, sample", arguments: [run])
         }
@@ -176,12 +186,23 @@ extension PairsmithStore {
 extension PairsmithStore {
     /// Stored rejects, oldest first, optionally only those of one source (`corpus`, `personas`, a stage).
     public func rejects(source: String? = nil, limit: Int = 1_000) async throws -> [RejectRecord] {
-        try await pool.read { db in
+        try await read { db in
             if let source {
                 return try RejectRecord.fetchAll(
                     db, sql: "SELECT * FROM rejects WHERE source = ? ORDER BY id LIMIT ?", arguments: [source, limit])
             }
             return try RejectRecord.fetchAll(db, sql: "SELECT * FROM rejects ORDER BY id LIMIT ?", arguments: [limit])
+        }
+    }
+
+    /// The (location, reason) of every stored reject of `source`, in no particular order: what lets an ingest of
+    /// the same input again record each bad record only once.
+    package func rejectPlaces(source: String) async throws -> [(location: String, reason: String)] {
+        try await read { db in
+            var places: [(location: String, reason: String)] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT location, reason FROM rejects WHERE source = ?", arguments: [source])
+            while let row = try rows.next() { places.append((location: row["location"], reason: row["reason"])) }
+            return places
         }
     }
 }

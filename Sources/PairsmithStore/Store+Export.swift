@@ -121,12 +121,12 @@ public struct ExportSnapshot {
     init(db: Database) { self.db = db }
 
     /// Every run, by name.
-    public func runs() throws -> [RunRecord] {
+    package func runs() throws -> [RunRecord] {
         try RunRecord.fetchAll(db, sql: "SELECT * FROM runs ORDER BY id")
     }
 
     /// The newest selection of `set` in `run` (the one exports read), if any.
-    public func latestSelection(run: String, set: String) throws -> ExportSelection? {
+    package func latestSelection(run: String, set: String) throws -> ExportSelection? {
         let row = try Row.fetchOne(
             db,
             sql: """
@@ -142,7 +142,7 @@ public struct ExportSnapshot {
 
     /// The selection's pair ids in export order: by document key (bytewise), then sample, then run — never by
     /// insertion id, so the order is the same in every database that holds the same pairs.
-    public func orderedPairIDs(selectionID: Int64) throws -> [Int64] {
+    package func orderedPairIDs(selectionID: Int64) throws -> [Int64] {
         try Int64.fetchAll(
             db,
             sql: """
@@ -156,7 +156,7 @@ public struct ExportSnapshot {
     }
 
     /// The largest number of hard negatives stored for one pair of the selection (0 when none has any).
-    public func maxNegativesPerPair(selectionID: Int64) throws -> Int {
+    package func maxNegativesPerPair(selectionID: Int64) throws -> Int {
         try Int.fetchOne(
             db,
             sql: """
@@ -171,7 +171,7 @@ public struct ExportSnapshot {
 
     /// The pairs with ids `ids` (at most a few hundred at a time), in the order of `ids`, with their cosine under
     /// `model`, their negatives in rank order and their negative search.
-    public func pairs(ids: [Int64], model: String) throws -> [ExportPair] {
+    package func pairs(ids: [Int64], model: String) throws -> [ExportPair] {
         guard !ids.isEmpty else { return [] }
         let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
         var arguments: StatementArguments = [model]
@@ -225,7 +225,7 @@ public struct ExportSnapshot {
     }
 
     /// The distinct chat models of the successful calls made for `run`'s units, sorted.
-    public func chatModelsUsed(run: String) throws -> [String] {
+    package func chatModelsUsed(run: String) throws -> [String] {
         try String.fetchAll(
             db,
             sql: """
@@ -240,14 +240,14 @@ public struct ExportSnapshot {
 extension PairsmithStore {
     /// Runs `body` against one read-only snapshot of the database (a single read transaction), on a database
     /// thread: `body` may block (an export writes its files from here).
-    public func withExportSnapshot<T: Sendable>(_ body: @escaping @Sendable (ExportSnapshot) throws -> T) async throws -> T {
-        try await pool.read { db in try body(ExportSnapshot(db: db)) }
+    package func withExportSnapshot<T: Sendable>(_ body: @escaping @Sendable (ExportSnapshot) throws -> T) async throws -> T {
+        try await read { db in try body(ExportSnapshot(db: db)) }
     }
 
     /// Records a finished export in the `exports` table; returns its row id.
     @discardableResult
-    public func recordExport(_ entry: ExportEntry) async throws -> Int64 {
-        try await pool.write { db in
+    package func recordExport(_ entry: ExportEntry) async throws -> Int64 {
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO exports (run, "set", format, directory, records, shards, manifest_sha256, created_at)
@@ -262,8 +262,8 @@ extension PairsmithStore {
     }
 
     /// The exports recorded, oldest first (run, set, format, directory, records, shards, manifest SHA-256).
-    public func exports() async throws -> [ExportEntry] {
-        try await pool.read { db in
+    package func exports() async throws -> [ExportEntry] {
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM exports ORDER BY id").map { row in
                 ExportEntry(
                     run: row["run"], set: row["set"], format: row["format"], directory: row["directory"],

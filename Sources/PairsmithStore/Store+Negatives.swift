@@ -4,7 +4,7 @@ import GRDB
 extension PairsmithStore {
     /// The hard-negative searches stored for the pairs of `run`, keyed by pair id.
     public func negativeSearches(run: String) async throws -> [Int64: NegativeSearchRecord] {
-        try await pool.read { db in
+        try await read { db in
             let records = try NegativeSearchRecord.fetchAll(
                 db,
                 sql: "SELECT n.* FROM negative_searches n JOIN pairs p ON p.id = n.pair_id WHERE p.run = ?",
@@ -15,19 +15,19 @@ extension PairsmithStore {
 
     /// The hard-negative search stored for a pair, if any.
     public func negativeSearch(pairID: Int64) async throws -> NegativeSearchRecord? {
-        try await pool.read { db in try NegativeSearchRecord.fetchOne(db, key: pairID) }
+        try await read { db in try NegativeSearchRecord.fetchOne(db, key: pairID) }
     }
 
     /// The hard negatives of a pair, by rank.
     public func negatives(pairID: Int64) async throws -> [NegativeRecord] {
-        try await pool.read { db in
+        try await read { db in
             try NegativeRecord.fetchAll(db, sql: "SELECT * FROM negatives WHERE pair_id = ? ORDER BY rank", arguments: [pairID])
         }
     }
 
     /// Stores searches and their negatives in one transaction; a pair's earlier negatives are replaced.
     public func storeNegatives(searches: [NegativeSearchRecord], negatives: [NegativeRecord]) async throws {
-        try await pool.write { db in
+        try await write { db in
             let clear = try db.cachedStatement(sql: "DELETE FROM negatives WHERE pair_id = ?")
             for search in searches {
                 try clear.execute(arguments: [search.pairID])
@@ -40,7 +40,7 @@ extension PairsmithStore {
     /// Up to `limit` document vectors under `model` whose document ids are above `afterID`, in document-id order
     /// (hard-negative search streams over the corpus with this).
     public func documentVectors(model: String, after afterID: Int64, limit: Int) async throws -> [VectorRecord] {
-        try await pool.read { db in
+        try await read { db in
             try VectorRecord.fetchAll(
                 db,
                 sql: """
@@ -53,7 +53,7 @@ extension PairsmithStore {
 
     /// The number of document vectors stored under `model`.
     public func documentVectorCount(model: String) async throws -> Int {
-        try await pool.read { db in
+        try await read { db in
             try Int.fetchOne(
                 db, sql: "SELECT COUNT(*) FROM vectors WHERE owner_kind = 'document' AND model = ?", arguments: [model]) ?? 0
         }

@@ -55,7 +55,7 @@ extension PairsmithStore {
     /// its units); a pair whose (run, document, sample) is already stored keeps the stored one. Returns the ids.
     @discardableResult
     public func insertPairs(_ pairs: [PairRecord]) async throws -> [Int64] {
-        try await pool.write { db in
+        try await write { db in
             let lookup = try db.cachedStatement(sql: "SELECT id FROM pairs WHERE run = ? AND document_id = ? AND sample = ?")
             return try pairs.map { pair in
                 var record = pair
@@ -68,7 +68,7 @@ extension PairsmithStore {
     /// Up to `limit` pairs of `run` with ids above `afterID`, in id order, with their stored query-vector hash and
     /// whether they are scored under `model` (the score stage pages through a run with this).
     public func scoringCandidates(run: String, model: String, after afterID: Int64, limit: Int) async throws -> [ScoringCandidate] {
-        try await pool.read { db in
+        try await read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -90,7 +90,7 @@ extension PairsmithStore {
     /// The stored vectors of `kind` under `model` for the given owner ids, keyed by owner id.
     public func vectors(kind: VectorRecord.OwnerKind, model: String, ownerIDs: [Int64]) async throws -> [Int64: VectorRecord] {
         guard !ownerIDs.isEmpty else { return [:] }
-        return try await pool.read { db in
+        return try await read { db in
             let statement = try db.cachedStatement(
                 sql: "SELECT * FROM vectors WHERE owner_kind = ? AND owner_id = ? AND model = ?")
             var found: [Int64: VectorRecord] = [:]
@@ -104,7 +104,7 @@ extension PairsmithStore {
     /// Those of `ownerIDs` (in their order) that have a vector of `kind` under `model`.
     public func pairIDsWithVector(kind: VectorRecord.OwnerKind, model: String, among ownerIDs: [Int64]) async throws -> [Int64] {
         guard !ownerIDs.isEmpty else { return [] }
-        return try await pool.read { db in
+        return try await read { db in
             let statement = try db.cachedStatement(
                 sql: "SELECT 1 FROM vectors WHERE owner_kind = ? AND owner_id = ? AND model = ? AND dimension > 0")
             return try ownerIDs.filter { id in try Int.fetchOne(statement, arguments: [kind, id, model]) != nil }
@@ -114,7 +114,7 @@ extension PairsmithStore {
     /// The documents with the given ids, keyed by id.
     public func documents(ids: [Int64]) async throws -> [Int64: DocumentRecord] {
         guard !ids.isEmpty else { return [:] }
-        return try await pool.read { db in
+        return try await read { db in
             let records = try DocumentRecord.fetchAll(db, keys: Array(Set(ids)))
             return Dictionary(records.compactMap { record in record.id.map { ($0, record) } }, uniquingKeysWith: { a, _ in a })
         }
@@ -128,7 +128,7 @@ extension PairsmithStore {
     /// Deletes the scores and query vectors of the pairs of `run` under `model` (the next score pass embeds the
     /// queries again; passage vectors stay).
     public func clearScores(run: String, model: String) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "DELETE FROM scores WHERE model = ? AND pair_id IN (SELECT id FROM pairs WHERE run = ?)",
                 arguments: [model, run])
@@ -143,7 +143,7 @@ extension PairsmithStore {
 
     /// Every pair of `run` with its document key and its score under `model` (nil when unscored), in pair-id order.
     public func scoredPairs(run: String, model: String) async throws -> [ScoredPair] {
-        try await pool.read { db in
+        try await read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -164,14 +164,14 @@ extension PairsmithStore {
     /// Every stored score under `model`, over the whole database (all runs), ascending: what global percentile
     /// thresholds are computed from.
     public func allScores(model: String) async throws -> [Double] {
-        try await pool.read { db in
+        try await read { db in
             try Double.fetchAll(db, sql: "SELECT cosine FROM scores WHERE model = ? ORDER BY cosine", arguments: [model])
         }
     }
 
     /// The number of pairs of `run` scored under `model`.
     public func scoreCount(run: String, model: String) async throws -> Int {
-        try await pool.read { db in
+        try await read { db in
             try Int.fetchOne(
                 db, sql: "SELECT COUNT(*) FROM scores s JOIN pairs p ON p.id = s.pair_id WHERE p.run = ? AND s.model = ?",
                 arguments: [run, model]) ?? 0
@@ -180,7 +180,7 @@ extension PairsmithStore {
 
     /// The embedding models that have scores for pairs of `run`, with how many, most first.
     public func scoreModels(run: String) async throws -> [(model: String, count: Int)] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -194,7 +194,7 @@ extension PairsmithStore {
 
     /// The query vectors under `model` of the pairs of `run`, keyed by pair id.
     public func queryVectors(run: String, model: String) async throws -> [Int64: [Float]] {
-        try await pool.read { db in
+        try await read { db in
             let records = try VectorRecord.fetchAll(
                 db,
                 sql: """

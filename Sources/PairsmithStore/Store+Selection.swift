@@ -4,7 +4,7 @@ import GRDB
 extension PairsmithStore {
     /// Replaces the duplicates recorded for the pairs of `run` with `records`, in one transaction.
     public func replaceDuplicates(run: String, with records: [DuplicateRecord]) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "DELETE FROM duplicates WHERE pair_id IN (SELECT id FROM pairs WHERE run = ?)", arguments: [run])
             for record in records { try record.insert(db) }
@@ -13,7 +13,7 @@ extension PairsmithStore {
 
     /// The duplicates recorded for the pairs of `run`, in pair-id order.
     public func duplicates(run: String) async throws -> [DuplicateRecord] {
-        try await pool.read { db in
+        try await read { db in
             try DuplicateRecord.fetchAll(
                 db,
                 sql: """
@@ -25,7 +25,7 @@ extension PairsmithStore {
 
     /// Stores a selection and its pairs in one transaction; returns the record with its id.
     public func insertSelection(_ selection: SelectionRecord, pairIDs: [Int64]) async throws -> SelectionRecord {
-        try await pool.write { db in
+        try await write { db in
             var record = selection
             record.records = pairIDs.count
             try record.insert(db)
@@ -38,7 +38,7 @@ extension PairsmithStore {
 
     /// The newest selection of `set` in `run` (the one exports read), if any.
     public func latestSelection(run: String, set: SelectionRecord.TrainingSet) async throws -> SelectionRecord? {
-        try await pool.read { db in
+        try await read { db in
             try SelectionRecord.fetchOne(
                 db, sql: "SELECT * FROM selections WHERE run = ? AND \"set\" = ? ORDER BY id DESC LIMIT 1",
                 arguments: [run, set])
@@ -47,14 +47,14 @@ extension PairsmithStore {
 
     /// Every selection of `run`, oldest first.
     public func selections(run: String) async throws -> [SelectionRecord] {
-        try await pool.read { db in
+        try await read { db in
             try SelectionRecord.fetchAll(db, sql: "SELECT * FROM selections WHERE run = ? ORDER BY id", arguments: [run])
         }
     }
 
     /// The pair ids of a selection, ascending.
     public func selectedPairIDs(selectionID: Int64) async throws -> [Int64] {
-        try await pool.read { db in
+        try await read { db in
             try Int64.fetchAll(
                 db, sql: "SELECT pair_id FROM selected_pairs WHERE selection_id = ? ORDER BY pair_id", arguments: [selectionID])
         }
@@ -62,6 +62,6 @@ extension PairsmithStore {
 
     /// The names of the runs that have pairs, sorted.
     public func runsWithPairs() async throws -> [String] {
-        try await pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT run FROM pairs ORDER BY run") }
+        try await read { db in try String.fetchAll(db, sql: "SELECT DISTINCT run FROM pairs ORDER BY run") }
     }
 }

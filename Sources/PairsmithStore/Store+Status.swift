@@ -118,7 +118,7 @@ public struct StoreStatus: Codable, Sendable, Hashable {
 extension PairsmithStore {
     /// A snapshot of the whole database for `pairsmith status`, read in one consistent transaction.
     public func status() async throws -> StoreStatus {
-        try await pool.read { db in
+        try await read { db in
             let units = try Row.fetchAll(
                 db, sql: "SELECT run, stage, state, COUNT(*) AS n FROM units GROUP BY run, stage, state ORDER BY run, stage, state"
             ).compactMap { row -> UnitCount? in

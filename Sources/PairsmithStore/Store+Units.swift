@@ -5,7 +5,7 @@ extension PairsmithStore {
     /// Enqueues units idempotently (a key already in the queue is left as it is); returns how many were new.
     @discardableResult
     public func enqueue(_ keys: [UnitKey], now: Date = Date()) async throws -> Int {
-        try await pool.write { db in try StoreWrite.enqueue(keys, db, now: now) }
+        try await write { db in try StoreWrite.enqueue(keys, db, now: now) }
     }
 
     /// Enqueues `samples` units of `stage` for every document (or every document with candidates in the run),
@@ -20,7 +20,7 @@ extension PairsmithStore {
         var builder: StatementArguments = [samples - 1, run, stage, now, now, now]
         if onlyWithCandidates { builder += [run] }
         let arguments = builder
-        return try await pool.write { db in
+        return try await write { db in
             try db.execute(
                 sql: """
                     WITH RECURSIVE sample(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM sample WHERE i < ?)
@@ -42,7 +42,7 @@ extension PairsmithStore {
     /// SQLite's plan for `sql` (the `detail` column of EXPLAIN QUERY PLAN), after `ANALYZE` if asked; for tests that
     /// keep the hot queries on their indexes.
     func explainQueryPlan(_ sql: String, arguments: [any DatabaseValueConvertible & Sendable], analyze: Bool = false) async throws -> [String] {
-        try await pool.write { db in
+        try await write { db in
             if analyze { try db.execute(sql: "ANALYZE") }
             return try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(arguments))
                 .map { $0["detail"] as String? ?? "" }
@@ -53,7 +53,7 @@ extension PairsmithStore {
     /// turning them `running`. Concurrent claimers never receive the same unit.
     public func claim(run: String, stage: String, limit: Int, now: Date = Date()) async throws -> [UnitRecord] {
         guard limit > 0 else { return [] }
-        return try await pool.write { db in
+        return try await write { db in
             try UnitRecord.fetchAll(
                 db,
                 sql: """
@@ -70,7 +70,7 @@ extension PairsmithStore {
     /// (then nothing but its chat calls is stored).
     @discardableResult
     public func complete(unitID: Int64, outputs: UnitOutputs = UnitOutputs()) async throws -> Bool {
-        try await pool.write { db in try StoreWrite.complete(unitID: unitID, outputs: outputs, db, now: Date()) }
+        try await write { db in try StoreWrite.complete(unitID: unitID, outputs: outputs, db, now: Date()) }
     }
 
     /// Records a failed attempt of a running unit in one transaction (with its rejects); returns the unit's new
@@ -79,7 +79,7 @@ extension PairsmithStore {
     public func fail(
         unitID: Int64, error: String, policy: FailurePolicy, rejects: [RejectRecord] = [], now: Date = Date()
     ) async throws -> UnitState? {
-        try await pool.write { db in
+        try await write { db in
             for var reject in rejects { try reject.insert(db) }
             return try StoreWrite.fail(unitID: unitID, error: error, policy: policy, db, now: now)
         }
@@ -90,7 +90,7 @@ extension PairsmithStore {
     /// Call it once when a run starts, before any worker claims, and only from the process that owns the run.
     @discardableResult
     public func recoverInterruptedUnits(run: String? = nil, now: Date = Date()) async throws -> Int {
-        try await pool.write { db in
+        try await write { db in
             if let run {
                 try db.execute(
                     sql: "UPDATE units SET state = 'pending', available_at = ?, updated_at = ? WHERE state = 'running' AND run = ?",
@@ -106,7 +106,7 @@ extension PairsmithStore {
 
     /// The unit with `key`, if it is in the queue.
     public func unit(_ key: UnitKey) async throws -> UnitRecord? {
-        try await pool.read { db in
+        try await read { db in
             try UnitRecord.fetchOne(
                 db, sql: "SELECT * FROM units WHERE run = ? AND stage = ? AND document_id = ? AND sample = ?",
                 arguments: [key.run, key.stage, key.documentID, key.sample])
@@ -115,12 +115,12 @@ extension PairsmithStore {
 
     /// The unit with row id `id`, if any.
     public func unit(id: Int64) async throws -> UnitRecord? {
-        try await pool.read { db in try UnitRecord.fetchOne(db, key: id) }
+        try await read { db in try UnitRecord.fetchOne(db, key: id) }
     }
 
     /// How many units of `stage` in `run` are in each state (states with none are absent).
     public func unitCounts(run: String, stage: String) async throws -> [UnitState: Int] {
-        try await pool.read { db in
+        try await read { db in
             let rows = try Row.fetchAll(
                 db, sql: "SELECT state, COUNT(*) AS n FROM units WHERE run = ? AND stage = ? GROUP BY state",
                 arguments: [run, stage])
@@ -132,12 +132,45 @@ extension PairsmithStore {
         }
     }
 
+    /// The end of a run in this process: hands the run's `running` units back to `pending` (a graceful stop
+    /// abandoned them; only this process works on the run) and counts the units of each of `stages` by state and
+    /// the run's pairs, in one transaction that a cancelled task does not roll back, so the bookkeeping still
+    /// happens after SIGINT.
+    package func settleRun(_ run: String, stages: [String], now: Date = Date()) async throws -> RunTally {
+        try await writeToCompletion { db in
+            try db.execute(
+                sql: "UPDATE units SET state = 'pending', updated_at = ? WHERE run = ? AND state = 'running'",
+                arguments: [now, run])
+            var tally = RunTally(units: [:], pairs: 0)
+            for stage in stages {
+                var counts: [UnitState: Int] = [:]
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT state, COUNT(*) AS n FROM units WHERE run = ? AND stage = ? GROUP BY state",
+                    arguments: [run, stage])
+                {
+                    if let state = UnitState(rawValue: row["state"]) { counts[state] = row["n"] }
+                }
+                tally.units[stage] = counts
+            }
+            tally.pairs = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pairs WHERE run = ?", arguments: [run]) ?? 0
+            return tally
+        }
+    }
+
     /// The earliest time a pending unit of `stage` becomes claimable (nil when none is pending).
     public func nextAvailableTime(run: String, stage: String) async throws -> Date? {
-        try await pool.read { db in
+        try await read { db in
             try Date.fetchOne(
                 db, sql: "SELECT MIN(available_at) FROM units WHERE run = ? AND stage = ? AND state = 'pending'",
                 arguments: [run, stage])
         }
     }
+}
+
+/// What ``PairsmithStore/settleRun(_:stages:now:)`` counted: a run's units per stage and state, and its pairs.
+package struct RunTally: Sendable, Hashable {
+    /// For each stage asked about, how many of its units are in each state (states with none are absent).
+    package var units: [String: [UnitState: Int]]
+    /// The run's pairs.
+    package var pairs: Int
 }

@@ -3,7 +3,7 @@ import PairsmithStore
 import PairsmithTestSupport
 import Testing
 
-/// `pairsmith export` as a user runs it, on a small database written with plain SQL.
+/// `pairsmith export` as a user runs it, on a small database written through the store's insert methods.
 @Suite("pairsmith export")
 struct ExportCommandTests {
     private static let configuration = """
@@ -20,48 +20,46 @@ struct ExportCommandTests {
     /// two of them; the first selected pair has two negatives (three asked for).
     private static func database(_ url: URL, select: Bool = true) async throws {
         let store = try PairsmithStore(url: url)
-        try await store.pool.write { db in
-            let time = "2026-11-22 10:00:00.000"
-            try db.execute(
-                sql: """
-                    INSERT INTO runs (id, pipeline_path, pipeline_sha256, configuration, pairsmith_version, created_at, updated_at)
-                    VALUES ('retrieval', 'pipelines/retrieval.yaml', 'abc', ?, '0.1.0', ?, ?)
-                    """,
-                arguments: [configuration, time, time])
-            for (index, key) in ["c-doc", "a-doc", "b-doc"].enumerated() {
-                try db.execute(
-                    sql: """
-                        INSERT INTO documents (key, source_file, text, lang, lang_source, content_hash)
-                        VALUES (?, 'corpus.jsonl', ?, 'en', 'given', ?)
-                        """,
-                    arguments: [key, "Passage \(key) with \"quotes\".", "hash-\(index)"])
-                try db.execute(
-                    sql: """
-                        INSERT INTO pairs (run, document_id, sample, query, query_language, document_language, length_words, created_at)
-                        VALUES ('retrieval', ?, 0, ?, 'en', 'en', 3, ?)
-                        """,
-                    arguments: [index + 1, "what is \(key)?", time])
-                try db.execute(
-                    sql: "INSERT INTO scores (pair_id, model, cosine, created_at) VALUES (?, 'emb', ?, ?)",
-                    arguments: [index + 1, [0.9, 0.8, 0.2][index], time])
-            }
-            try db.execute(sql: "INSERT INTO negatives (pair_id, document_id, rank, score) VALUES (2, 3, 0, 0.5), (2, 1, 1, 0.4)")
-            try db.execute(
-                sql: """
-                    INSERT INTO negative_searches (pair_id, model, requested, found, rank_from, rank_to, "guard", created_at)
-                    VALUES (2, 'emb', 3, 2, 1, 50, 0.95, ?)
-                    """,
-                arguments: [time])
-            guard select else { return }
-            try db.execute(
-                sql: """
-                    INSERT INTO selections (run, "set", model, parameters, low, high, records, created_at)
-                    VALUES ('retrieval', 'sft', 'emb', '{"threshold":0.7}', 0.7, NULL, 2, ?)
-                    """,
-                arguments: [time])
-            try db.execute(sql: "INSERT INTO selected_pairs (selection_id, pair_id) VALUES (1, 1), (1, 2)")
-        }
+        let time = Self.time
+        _ = try await store.beginRun(
+            RunRecord(
+                id: "retrieval", pipelinePath: "pipelines/retrieval.yaml", pipelineSHA256: "abc", configuration: configuration,
+                pairsmithVersion: "0.1.0", createdAt: time, updatedAt: time))
+        let keys = ["c-doc", "a-doc", "b-doc"]
+        let documents = try await store.insertDocuments(
+            keys.enumerated().map { index, key in
+                DocumentRecord(
+                    key: key, sourceFile: "corpus.jsonl", sourceLine: nil, text: "Passage \(key) with \"quotes\".", lang: "en",
+                    langSource: "given", contentHash: "hash-\(index)")
+            })
+        #expect(documents == [.inserted(id: 1), .inserted(id: 2), .inserted(id: 3)])
+        let pairs = try await store.insertPairs(
+            keys.enumerated().map { index, key in
+                PairRecord(
+                    run: "retrieval", documentID: Int64(index + 1), sample: 0, configID: nil, query: "what is \(key)?",
+                    queryLanguage: "en", documentLanguage: "en", lengthWords: 3, requestHash: nil, createdAt: time)
+            })
+        #expect(pairs == [1, 2, 3])
+        try await store.storeScores(
+            zip(pairs, [0.9, 0.8, 0.2]).map { ScoreRecord(pairID: $0, model: "emb", cosine: $1, createdAt: time) }, vectors: [])
+        try await store.storeNegatives(
+            searches: [
+                NegativeSearchRecord(
+                    pairID: 2, model: "emb", requested: 3, found: 2, rankFrom: 1, rankTo: 50, guardFactor: 0.95, createdAt: time)
+            ],
+            negatives: [
+                NegativeRecord(pairID: 2, documentID: 3, rank: 0, score: 0.5), NegativeRecord(pairID: 2, documentID: 1, rank: 1, score: 0.4),
+            ])
+        guard select else { return }
+        _ = try await store.insertSelection(
+            SelectionRecord(
+                run: "retrieval", set: .sft, model: "emb", parameters: #"{"threshold":0.7}"#, low: 0.7, high: nil, records: 2,
+                createdAt: time),
+            pairIDs: [1, 2])
     }
+
+    /// 2026-11-22 10:00:00 UTC, the fixture's every time.
+    private static let time = Date(timeIntervalSince1970: 1_795_341_600)
 
     private func pairsmith(_ arguments: [String]) throws -> ProcessResult {
         try ProcessRunner.run(TestEnvironment.pairsmithExecutable, ["export"] + arguments)
@@ -201,29 +199,29 @@ struct ExportCommandTests {
         try await Self.database(db, select: false)
         let store = try PairsmithStore.openExisting(url: db)
         let rows = 20_000
-        try await store.pool.write { db in
-            let passage = String(repeating: "a long passage about tides and ferries ", count: 20)
-            try db.execute(
-                sql: """
-                    INSERT INTO selections (run, "set", model, parameters, low, high, records, created_at)
-                    VALUES ('retrieval', 'weak', 'emb', '{}', NULL, NULL, ?, '2026-11-22 10:00:00.000')
-                    """,
-                arguments: [rows])
-            let document = try db.makeStatement(
-                sql: "INSERT INTO documents (key, source_file, text, lang, lang_source, content_hash) VALUES (?, 'c', ?, 'en', 'given', ?)")
-            let pair = try db.makeStatement(
-                sql: """
-                    INSERT INTO pairs (run, document_id, sample, query, query_language, document_language, length_words, created_at)
-                    VALUES ('retrieval', ?, 0, ?, 'en', 'en', 3, '2026-11-22 10:00:00.000')
-                    """)
-            let selected = try db.makeStatement(sql: "INSERT INTO selected_pairs (selection_id, pair_id) VALUES (1, ?)")
-            for index in 0..<rows {
-                try document.execute(arguments: ["bulk-\(index)", "\(passage) \(index)", "bulk-hash-\(index)"])
-                let documentID = db.lastInsertedRowID
-                try pair.execute(arguments: [documentID, "query \(index)"])
-                try selected.execute(arguments: [db.lastInsertedRowID])
-            }
+        let passage = String(repeating: "a long passage about tides and ferries ", count: 20)
+        let documents = try await store.insertDocuments(
+            (0..<rows).map { index in
+                DocumentRecord(
+                    key: "bulk-\(index)", sourceFile: "c", sourceLine: nil, text: "\(passage) \(index)", lang: "en",
+                    langSource: "given", contentHash: "bulk-hash-\(index)")
+            })
+        let documentIDs = documents.compactMap { outcome -> Int64? in
+            if case .inserted(let id) = outcome { return id }
+            return nil
         }
+        #expect(documentIDs.count == rows)
+        let pairIDs = try await store.insertPairs(
+            documentIDs.enumerated().map { index, documentID in
+                PairRecord(
+                    run: "retrieval", documentID: documentID, sample: 0, configID: nil, query: "query \(index)",
+                    queryLanguage: "en", documentLanguage: "en", lengthWords: 3, requestHash: nil, createdAt: Self.time)
+            })
+        _ = try await store.insertSelection(
+            SelectionRecord(
+                run: "retrieval", set: .weak, model: "emb", parameters: "{}", low: nil, high: nil, records: rows,
+                createdAt: Self.time),
+            pairIDs: pairIDs)
         let out = directory.file("out")
         let arguments = ["export", "--db", db.path, "--out", out.path, "--format", "ms-swift", "--set", "weak", "--shard-size", "50"]
         let process = Process()

@@ -3,9 +3,9 @@ import PairsmithStore
 import PairsmithTestSupport
 import PairsmithText
 
-/// A database holding documents, pairs, scores, selections and hard negatives written with plain SQL, together
-/// with the plain-Swift model it was built from: the expected export is computed from the model, never from the
-/// exporter.
+/// A database holding documents, pairs, scores, selections and hard negatives written through the store's insert
+/// methods (with fixed times), together with the plain-Swift model it was built from: the expected export is computed
+/// from the model, never from the exporter.
 struct ExportFixture {
     /// One passage.
     struct Document: Hashable {
@@ -101,63 +101,63 @@ struct ExportFixture {
         pairs.filter { pair in pair.requested.map { pair.negatives.count < $0 } ?? false }.count
     }
 
-    /// Writes the fixture into a new database at `url` (documents and pairs inserted in `reversed` order when asked,
-    /// to show that insertion order does not leak into exports). Selections: an older SFT selection of every pair,
-    /// the newest SFT selection of the pairs above the threshold, and a weak selection of every pair.
+    /// Writes the fixture into a new database at `url`; see ``write(into:reversed:withSelections:)``.
     @discardableResult
     func write(to url: URL, reversed: Bool = false, withSelections: Bool = true) async throws -> PairsmithStore {
-        let store = try PairsmithStore(url: url)
+        try await write(into: try PairsmithStore(url: url), reversed: reversed, withSelections: withSelections)
+    }
+
+    /// Writes the fixture into `store`, an empty database (documents and pairs inserted in `reversed` order when
+    /// asked, to show that insertion order does not leak into exports). Selections: an older SFT selection of every
+    /// pair, the newest SFT selection of the pairs above the threshold, and a weak selection of every pair.
+    @discardableResult
+    func write(into store: PairsmithStore, reversed: Bool = false, withSelections: Bool = true) async throws -> PairsmithStore {
         let documents = reversed ? Array(self.documents.reversed()) : self.documents
         let pairs = reversed ? Array(self.pairs.reversed()) : self.pairs
         let sftKeys = Set(sftPairs.map { "\($0.documentKey)/\($0.sample)" })
-        let ids = try await store.pool.write { db in
-            let time = "2026-11-22 10:00:00.000"
-            try db.execute(
-                sql: """
-                    INSERT INTO runs (id, pipeline_path, pipeline_sha256, configuration, pairsmith_version, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [Self.run, Self.pipelinePath, ContentHash.sha256(Self.configuration), Self.configuration, "0.1.0", time, time])
-            var documentIDs: [String: Int64] = [:]
-            for (index, document) in documents.enumerated() {
-                try db.execute(
-                    sql: """
-                        INSERT INTO documents (key, source_file, source_line, text, lang, lang_source, content_hash)
-                        VALUES (?, 'corpus.jsonl', ?, ?, 'en', 'given', ?)
-                        """,
-                    arguments: [document.key, index + 1, document.text, ContentHash.sha256(document.text)])
-                documentIDs[document.key] = db.lastInsertedRowID
-            }
-            var pairIDs: [String: Int64] = [:]
-            for pair in pairs {
-                let documentID = documentIDs[pair.documentKey] ?? 0
-                try db.execute(
-                    sql: """
-                        INSERT INTO pairs (run, document_id, sample, query, query_language, document_language, length_words, created_at)
-                        VALUES (?, ?, ?, ?, 'en', 'en', 4, ?)
-                        """,
-                    arguments: [Self.run, documentID, pair.sample, pair.query, time])
-                let pairID = db.lastInsertedRowID
-                pairIDs["\(pair.documentKey)/\(pair.sample)"] = pairID
-                try db.execute(
-                    sql: "INSERT INTO scores (pair_id, model, cosine, created_at) VALUES (?, ?, ?, ?)",
-                    arguments: [pairID, Self.model, pair.cosine, time])
-                for (rank, key) in pair.negatives.enumerated() {
-                    try db.execute(
-                        sql: "INSERT INTO negatives (pair_id, document_id, rank, score) VALUES (?, ?, ?, ?)",
-                        arguments: [pairID, documentIDs[key] ?? 0, rank, 0.5 - Double(rank) / 100])
-                }
-                if let requested = pair.requested {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO negative_searches (pair_id, model, requested, found, rank_from, rank_to, "guard", created_at)
-                            VALUES (?, ?, ?, ?, 1, 100, 0.95, ?)
-                            """,
-                        arguments: [pairID, Self.model, requested, pair.negatives.count, time])
-                }
-            }
-            return pairIDs
+        let time = try Self.date("2026-11-22 10:00:00.000")
+        _ = try await store.beginRun(
+            RunRecord(
+                id: Self.run, pipelinePath: Self.pipelinePath, pipelineSHA256: ContentHash.sha256(Self.configuration),
+                configuration: Self.configuration, pairsmithVersion: "0.1.0", createdAt: time, updatedAt: time))
+        let outcomes = try await store.insertDocuments(
+            documents.enumerated().map { index, document in
+                DocumentRecord(
+                    key: document.key, sourceFile: "corpus.jsonl", sourceLine: index + 1, text: document.text, lang: "en",
+                    langSource: "given", contentHash: ContentHash.sha256(document.text))
+            })
+        var documentIDs: [String: Int64] = [:]
+        for (document, outcome) in zip(documents, outcomes) {
+            guard case .inserted(let id) = outcome else { throw FixtureFault(what: "document \(document.key): \(outcome)") }
+            documentIDs[document.key] = id
         }
+        let pairIDs = try await store.insertPairs(
+            pairs.map { pair in
+                PairRecord(
+                    run: Self.run, documentID: documentIDs[pair.documentKey] ?? 0, sample: pair.sample, configID: nil,
+                    query: pair.query, queryLanguage: "en", documentLanguage: "en", lengthWords: 4, requestHash: nil,
+                    createdAt: time)
+            })
+        var ids: [String: Int64] = [:]
+        var scores: [ScoreRecord] = []
+        var searches: [NegativeSearchRecord] = []
+        var negatives: [NegativeRecord] = []
+        for (pair, pairID) in zip(pairs, pairIDs) {
+            ids["\(pair.documentKey)/\(pair.sample)"] = pairID
+            scores.append(ScoreRecord(pairID: pairID, model: Self.model, cosine: pair.cosine, createdAt: time))
+            for (rank, key) in pair.negatives.enumerated() {
+                negatives.append(
+                    NegativeRecord(pairID: pairID, documentID: documentIDs[key] ?? 0, rank: rank, score: 0.5 - Double(rank) / 100))
+            }
+            if let requested = pair.requested {
+                searches.append(
+                    NegativeSearchRecord(
+                        pairID: pairID, model: Self.model, requested: requested, found: pair.negatives.count, rankFrom: 1,
+                        rankTo: 100, guardFactor: 0.95, createdAt: time))
+            }
+        }
+        try await store.storeScores(scores, vectors: [])
+        try await store.storeNegatives(searches: searches, negatives: negatives)
         guard withSelections else { return store }
         let all = pairs.compactMap { ids["\($0.documentKey)/\($0.sample)"] }
         let sft = pairs.filter { sftKeys.contains("\($0.documentKey)/\($0.sample)") }
@@ -168,24 +168,35 @@ struct ExportFixture {
         return store
     }
 
-    /// Inserts a selection of `pairIDs` into run `run` (an empty list makes an empty selection).
+    /// Inserts a selection of `pairIDs` into run `run` (an empty list makes an empty selection), made at `time`
+    /// (as the database stores times: `yyyy-MM-dd HH:mm:ss.SSS`, UTC).
     static func insertSelection(
         _ store: PairsmithStore, run: String = ExportFixture.run, set: String, low: Double?, pairIDs: [Int64], time: String
     ) async throws {
         let parameters = low.map { "{\"asked\":{\"threshold\":\($0)},\"resolved\":{\"low\":\($0)}}" } ?? "{\"asked\":{},\"resolved\":{}}"
-        try await store.pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO selections (run, "set", model, parameters, low, high, records, created_at)
-                    VALUES (?, ?, ?, ?, ?, NULL, ?, ?)
-                    """,
-                arguments: [run, set, model, parameters, low, pairIDs.count, time])
-            let selectionID = db.lastInsertedRowID
-            for pairID in pairIDs {
-                try db.execute(sql: "INSERT INTO selected_pairs (selection_id, pair_id) VALUES (?, ?)", arguments: [selectionID, pairID])
-            }
-        }
+        guard let trainingSet = SelectionRecord.TrainingSet(rawValue: set) else { throw FixtureFault(what: "set \(set)") }
+        _ = try await store.insertSelection(
+            SelectionRecord(
+                run: run, set: trainingSet, model: model, parameters: parameters, low: low, high: nil, records: pairIDs.count,
+                createdAt: try date(time)),
+            pairIDs: pairIDs)
     }
+
+    /// The instant a database time text (`yyyy-MM-dd HH:mm:ss.SSS`, UTC) names.
+    static func date(_ text: String) throws -> Date {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSS"
+        guard let date = formatter.date(from: text) else { throw FixtureFault(what: "time \(text)") }
+        return date
+    }
+}
+
+/// A fixture that could not be written as planned.
+struct FixtureFault: Error, CustomStringConvertible {
+    var what: String
+    var description: String { "the export fixture could not be written: \(what)" }
 }
 
 /// What scripts/check-export.py read back from an export folder.

@@ -108,14 +108,13 @@ struct ExportTests {
         let directory = try TemporaryDirectory(prefix: "pairsmith-export")
         defer { directory.remove() }
         let fixture = ExportFixture(documents: 4)
-        let store = try await fixture.write(to: directory.file("db.sqlite"))
-        try await store.pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO llm_calls (request_hash, unit_key, endpoint, model, request, status, created_at)
-                    VALUES ('h1', 'retrieval/generate/1/0', 'http://a', 'served-model', '{}', 'ok', '2026-11-22 10:00:00.000'),
-                           ('h2', 'retrieval-other/generate/1/0', 'http://a', 'other-model', '{}', 'ok', '2026-11-22 10:00:00.000')
-                    """)
+        let store = try await fixture.write(into: try PairsmithStore.inMemory())
+        for (hash, unit, model) in [("h1", "retrieval/generate/1/0", "served-model"), ("h2", "retrieval-other/generate/1/0", "other-model")] {
+            try await store.recordLLMCall(
+                LLMCallRecord(
+                    requestHash: hash, unitKey: unit, endpoint: "http://a", model: model, request: "{}", response: nil,
+                    status: .ok, httpStatus: nil, promptTokens: 0, completionTokens: 0, latencyMilliseconds: 0,
+                    createdAt: try ExportFixture.date("2026-11-22 10:00:00.000")))
         }
         let report = try await export(store, to: directory.file("out"))
         let checked = try CheckedExport.read(directory.file("out"))
@@ -244,13 +243,11 @@ struct ExportTests {
                 store: store, options: ExportOptions(output: directory.file("x"), format: .flagEmbedding, set: .sft, run: "nope")
             ).export()
         }
-        try await store.pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO runs (id, pipeline_path, pipeline_sha256, configuration, pairsmith_version, created_at, updated_at)
-                    VALUES ('another', 'p.yaml', 'x', 'name: another', '0.1.0', '2026-11-22 10:00:00.000', '2026-11-22 10:00:00.000')
-                    """)
-        }
+        let created = try ExportFixture.date("2026-11-22 10:00:00.000")
+        _ = try await store.beginRun(
+            RunRecord(
+                id: "another", pipelinePath: "p.yaml", pipelineSHA256: "x", configuration: "name: another",
+                pairsmithVersion: "0.1.0", createdAt: created, updatedAt: created))
         try await ExportFixture.insertSelection(store, set: "sft", low: 0.99, pairIDs: [], time: "2026-11-22 11:00:00.000")
         await #expect(throws: ExportError.severalRuns(available: ["another", ExportFixture.run])) {
             try await export(store, to: directory.file("x"))
@@ -262,9 +259,9 @@ struct ExportTests {
                 options: ExportOptions(output: directory.file("x"), format: .flagEmbedding, set: .sft, run: ExportFixture.run)
             ).export()
         }
-        try await store.pool.write { db in
-            try db.execute(sql: "UPDATE selections SET run = 'another' WHERE id = 3")
-        }
+        // A weak selection in the run whose stored pipeline has no query instruction.
+        let pairIDs = try await store.pairs(run: ExportFixture.run).compactMap(\.id)
+        try await ExportFixture.insertSelection(store, run: "another", set: "weak", low: nil, pairIDs: pairIDs, time: "2026-11-22 11:01:00.000")
         await #expect(throws: ExportError.missingInstruction(run: "another")) {
             try await Exporter(
                 store: store, options: ExportOptions(output: directory.file("x"), format: .msSwift, set: .weak, run: "another")

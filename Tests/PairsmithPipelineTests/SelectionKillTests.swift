@@ -63,9 +63,11 @@ struct SelectionKillTests {
         }
     }
 
-    @Test("score child: scores slowly until killed (does nothing unless spawned by the kill test)")
+    @Test(
+        "score child: scores slowly until killed (runs only when spawned by the kill test)",
+        .enabled(if: ProcessInfo.processInfo.environment[scoreChildVariable] != nil, "a helper process of the kill test"))
     func scoreChild() async throws {
-        guard let path = ProcessInfo.processInfo.environment[scoreChildVariable] else { return }
+        let path = try #require(ProcessInfo.processInfo.environment[scoreChildVariable])
         let store = try PairsmithStore(path: path)
         let stage = ScoreStage(store: store, model: "bytes", instruction: F.instruction, batchSize: 16, embedBatchSize: 8) { texts in
             try await Task.sleep(for: .milliseconds(150))

@@ -1,5 +1,6 @@
 import Foundation
 import PairsmithStore
+import PairsmithTestSupport
 import Testing
 
 /// The environment variable that turns ``KillTests/tortureChild()`` into a worker process writing to that database.
@@ -7,25 +8,34 @@ private let tortureVariable = "PAIRSMITH_STORE_TORTURE_DB"
 
 @Suite("Kill -9 at random points")
 struct KillTests {
-    /// Checks the invariants a crash must never break: a pair exists exactly for each done unit, each unit's
-    /// follow-up is enqueued with it, and SQLite's own integrity check passes.
-    private func checkInvariants(_ store: PairsmithStore) async throws {
-        try await store.pool.read { db in
-            #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
-            let done = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM units WHERE stage = 'configure' AND state = 'done'")
-            let pairs = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pairs")
-            let followUps = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM units WHERE stage = 'generate'")
-            let orphans = try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM pairs p LEFT JOIN units u
-                  ON u.run = p.run AND u.stage = 'configure' AND u.document_id = p.document_id AND u.sample = p.sample
-                WHERE u.state IS NOT 'done'
-                """)
-            let calls = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM llm_calls")
-            #expect(done == pairs)
-            #expect(done == followUps)
-            #expect(done == calls)
-            #expect(orphans == 0)
-        }
+    /// Checks the invariants a crash must never break, reading the file with Python's sqlite3 (not the store): a
+    /// pair exists exactly for each done unit, each unit's follow-up is enqueued with it, and SQLite's own integrity
+    /// check passes.
+    private func checkInvariants(_ database: URL) throws {
+        let output = try ProcessRunner.python(
+            """
+            import json, sqlite3, sys
+            con = sqlite3.connect(sys.argv[1])
+            one = lambda query: con.execute(query).fetchone()[0]
+            print(json.dumps({
+                "integrity": one("PRAGMA integrity_check"),
+                "done": one("SELECT COUNT(*) FROM units WHERE stage = 'configure' AND state = 'done'"),
+                "pairs": one("SELECT COUNT(*) FROM pairs"),
+                "followUps": one("SELECT COUNT(*) FROM units WHERE stage = 'generate'"),
+                "orphans": one(
+                    "SELECT COUNT(*) FROM pairs p LEFT JOIN units u ON u.run = p.run AND u.stage = 'configure' "
+                    "AND u.document_id = p.document_id AND u.sample = p.sample WHERE u.state IS NOT 'done'"),
+                "calls": one("SELECT COUNT(*) FROM llm_calls"),
+            }))
+            """, arguments: [database.path])
+        let facts = try JSONSerialization.jsonObject(with: output) as? [String: Any] ?? [:]
+        #expect(facts["integrity"] as? String == "ok")
+        let done = facts["done"] as? Int
+        #expect(done != nil)
+        #expect(done == facts["pairs"] as? Int)
+        #expect(done == facts["followUps"] as? Int)
+        #expect(done == facts["calls"] as? Int)
+        #expect(facts["orphans"] as? Int == 0)
     }
 
     @Test("a worker process killed with SIGKILL mid-write leaves whole batches only, and the run then completes exactly")
@@ -56,8 +66,8 @@ struct KillTests {
             #expect(child.terminationReason == .uncaughtSignal)
             kills += 1
             #expect(progressed, "the torture child made no progress in round \(round)")
-            let reopened = try temporary.reopen()
-            try await checkInvariants(reopened)
+            _ = try temporary.reopen()  // opens (and migrates) after the kill
+            try checkInvariants(temporary.url)
         }
         #expect(kills == 3)
         // The same "command" again: recover and finish in this process.
@@ -65,7 +75,7 @@ struct KillTests {
         try await resumed.recoverInterruptedUnits(run: "r")
         #expect(try await resumed.unitCounts(run: "r", stage: "configure")[.running] == nil)
         try await TortureWorker.drain(resumed)
-        try await checkInvariants(resumed)
+        try checkInvariants(temporary.url)
         #expect(try await resumed.unitCounts(run: "r", stage: "configure") == [.done: documents])
         let pairs = try await resumed.pairs(run: "r")
         #expect(pairs.count == documents)
@@ -73,9 +83,11 @@ struct KillTests {
         #expect(Set(pairs.map(\.documentID)) == Set(ids))
     }
 
-    @Test("torture child: writes until killed (does nothing unless spawned by the kill test)")
+    @Test(
+        "torture child: writes until killed (runs only when spawned by the kill test)",
+        .enabled(if: ProcessInfo.processInfo.environment[tortureVariable] != nil, "a helper process of the kill test"))
     func tortureChild() async throws {
-        guard let path = ProcessInfo.processInfo.environment[tortureVariable] else { return }
+        let path = try #require(ProcessInfo.processInfo.environment[tortureVariable])
         let store = try PairsmithStore(path: path)
         try await store.recoverInterruptedUnits(run: "r")
         try await TortureWorker.run(store, until: ContinuousClock.now + .seconds(300))

@@ -124,7 +124,7 @@ struct StageWork: Sendable {
     // MARK: Helpers
 
     private func document(_ unit: UnitRecord) async throws -> DocumentRecord {
-        guard let document = try await store.unitDocument(id: unit.documentID) else { throw UnitInputError.noDocument(unit.key) }
+        guard let document = try await store.document(id: unit.documentID) else { throw UnitInputError.noDocument(unit.key) }
         return document
     }
 

@@ -11,7 +11,8 @@ public struct RunRecord: Codable, Sendable, Hashable, FetchableRecord, Persistab
     public var pipelinePath: String
     /// SHA-256 of the pipeline file's bytes, so a changed file can be noticed on resume.
     public var pipelineSHA256: String
-    /// The resolved configuration, as JSON, for the record and for export manifests.
+    /// The pipeline file's text as the run loaded it (the bytes `pipelineSHA256` hashes), for the record, for
+    /// export manifests and for `pairsmith select`'s stored settings.
     public var configuration: String
     /// The pairsmith version that created the run.
     public var pairsmithVersion: String
