@@ -33,16 +33,18 @@ let package = Package(
     targets: [
         // MARK: - Public API
 
-        .target(name: "PairsmithTokenizer", swiftSettings: swiftSettings),
+        .target(name: "PairsmithJSON", swiftSettings: swiftSettings),
+        .target(name: "PairsmithTokenizer", dependencies: ["PairsmithJSON"], swiftSettings: swiftSettings),
         .target(name: "PairsmithBLAS", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
         .target(
             name: "PairsmithEngine",
-            dependencies: ["PairsmithTokenizer", "PairsmithBLAS"],
+            dependencies: ["PairsmithJSON", "PairsmithTokenizer", "PairsmithBLAS"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "PairsmithEndpoints",
             dependencies: [
+                "PairsmithJSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -69,7 +71,7 @@ let package = Package(
         .target(
             name: "PairsmithPipeline",
             dependencies: [
-                "PairsmithTokenizer", "PairsmithEngine", "PairsmithEndpoints", "PairsmithStore", "PairsmithBLAS",
+                "PairsmithJSON", "PairsmithTokenizer", "PairsmithEngine", "PairsmithEndpoints", "PairsmithStore", "PairsmithBLAS",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -88,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "pairsmith-bench",
             dependencies: [
-                "PairsmithBLAS", "PairsmithTokenizer", "PairsmithEngine", "PairsmithEndpoints", "PairsmithTestSupport",
+                "PairsmithBLAS", "PairsmithJSON", "PairsmithTokenizer", "PairsmithEngine", "PairsmithEndpoints", "PairsmithTestSupport",
                 "PairsmithPipeline", "PairsmithStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),  // the chat benchmark's bare reference client
@@ -120,6 +122,7 @@ let package = Package(
 
         // MARK: - Tests
 
+        .testTarget(name: "PairsmithJSONTests", dependencies: ["PairsmithJSON", "PairsmithTestSupport"]),
         .testTarget(name: "PairsmithTokenizerTests", dependencies: ["PairsmithTokenizer", "PairsmithTestSupport"]),
         .testTarget(name: "PairsmithBLASTests", dependencies: ["PairsmithBLAS"]),
         .testTarget(name: "PairsmithHubTests", dependencies: ["PairsmithHub", "PairsmithTestSupport"]),
@@ -127,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "PairsmithEndpointsTests",
             dependencies: [
-                "PairsmithEndpoints", "PairsmithTestSupport", .product(name: "Logging", package: "swift-log"),
+                "PairsmithEndpoints", "PairsmithJSON", "PairsmithTestSupport", .product(name: "Logging", package: "swift-log"),
                 "PairsmithEngine",  // the llama.cpp embedding parity test compares with the local engine
             ]
         ),

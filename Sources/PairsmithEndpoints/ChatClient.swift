@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import PairsmithJSON
 
 /// An OpenAI-compatible `/v1/chat/completions` client for many concurrent callers: one shared instance,
 /// pooled keep-alive connections, retries, several endpoints, strict JSON answers.

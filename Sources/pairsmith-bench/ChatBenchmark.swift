@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PairsmithEndpoints
+import PairsmithJSON
 import PairsmithTestSupport
 
 /// `pairsmith-bench chat`: chat-client throughput against the test endpoint (in a child process) with a fixed

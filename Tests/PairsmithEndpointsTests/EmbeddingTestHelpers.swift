@@ -1,5 +1,6 @@
 import Foundation
 @testable import PairsmithEndpoints
+import PairsmithJSON
 import PairsmithTestSupport
 
 /// An embedding client configuration over `urls` on a manual clock.

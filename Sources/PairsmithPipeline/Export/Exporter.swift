@@ -1,4 +1,5 @@
 import Foundation
+import PairsmithJSON
 import PairsmithStore
 
 /// What to export and where.
@@ -192,7 +193,7 @@ public struct Exporter: Sendable {
         return first
     }
 
-    private static func writeManifest(_ manifest: OrderedJSON, in folder: URL) throws {
+    private static func writeManifest(_ manifest: JSONValue, in folder: URL) throws {
         let url = folder.appendingPathComponent(ExportManifest.fileName)
         do {
             try Data(manifest.prettyText.utf8).write(to: url)

@@ -1,5 +1,6 @@
 import Foundation
 import PairsmithEndpoints
+import PairsmithJSON
 
 /// A rendered request for one stage: the user message and the answer schema it must meet.
 public struct RenderedPrompt: Sendable, Hashable {

@@ -1,5 +1,6 @@
 import Foundation
 import PairsmithEndpoints
+import PairsmithJSON
 import PairsmithStore
 
 /// The work of one unit of the configure or generate stage: build the request, get the answer, judge it, and
