@@ -78,7 +78,7 @@ public enum JSONValue: Sendable, Hashable {
 
     /// The kind of value with its article, for messages: `null`, `a boolean`, `a number` (integers too), `a string`,
     /// `an array`, `an object`.
-    public var kindDescription: String {
+    package var kindDescription: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
@@ -90,7 +90,7 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     /// A short rendering for error messages: scalars as JSON text (long strings cut), containers by kind.
-    public var brief: String {
+    package var brief: String {
         switch self {
         case .null, .bool, .integer, .number: canonicalText
         case .string(let text):
@@ -101,7 +101,7 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     /// The same value with every object's members in sorted key order (the order ``canonicalText`` writes).
-    public func sortingKeys() -> JSONValue {
+    package func sortingKeys() -> JSONValue {
         switch self {
         case .array(let elements): .array(elements.map { $0.sortingKeys() })
         case .object(let members):

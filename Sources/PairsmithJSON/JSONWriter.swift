@@ -1,53 +1,53 @@
 /// Appends JSON text to a byte array, in one of three styles; also writes documents field by field (request bodies)
 /// without building a ``JSONValue`` first.
-public struct JSONWriter: Sendable {
+package struct JSONWriter: Sendable {
     /// How values are laid out.
-    public struct Style: Sendable, Equatable {
+    package struct Style: Sendable, Equatable {
         /// Object members in sorted key order (else in their own order).
-        public var sortsKeys: Bool
+        package var sortsKeys: Bool
         /// Spaces per nesting level, each member on its own line; nil: compact, no whitespace.
-        public var indent: Int?
+        package var indent: Int?
         /// Whole doubles below 1e15 written as integers (`1.0` as `1`); else Swift's shortest round-trip form (`1.0`).
-        public var wholeNumbersAsIntegers: Bool
+        package var wholeNumbersAsIntegers: Bool
         /// U+2028 and U+2029 written as `\u2028`/`\u2029` (JavaScript readers choke on them raw).
-        public var escapesLineSeparators: Bool
+        package var escapesLineSeparators: Bool
 
         /// Compact with sorted keys: the same value always gives the same bytes (request hashes, schemas).
-        public static let canonical = Style(sortsKeys: true, indent: nil, wholeNumbersAsIntegers: true, escapesLineSeparators: false)
+        package static let canonical = Style(sortsKeys: true, indent: nil, wholeNumbersAsIntegers: true, escapesLineSeparators: false)
         /// Compact in member order, numbers as they round-trip: one JSONL row.
-        public static let compact = Style(sortsKeys: false, indent: nil, wholeNumbersAsIntegers: false, escapesLineSeparators: true)
+        package static let compact = Style(sortsKeys: false, indent: nil, wholeNumbersAsIntegers: false, escapesLineSeparators: true)
         /// Two-space indentation in member order: files people read (`manifest.json`).
-        public static let pretty = Style(sortsKeys: false, indent: 2, wholeNumbersAsIntegers: false, escapesLineSeparators: true)
+        package static let pretty = Style(sortsKeys: false, indent: 2, wholeNumbersAsIntegers: false, escapesLineSeparators: true)
     }
 
     /// The bytes written so far.
-    public private(set) var bytes: [UInt8]
+    package private(set) var bytes: [UInt8]
     /// The layout ``value(_:)`` uses.
-    public let style: Style
+    package let style: Style
 
     /// An empty writer in `style` with room for `capacity` bytes.
-    public init(style: Style = .canonical, capacity: Int = 256) {
+    package init(style: Style = .canonical, capacity: Int = 256) {
         self.style = style
         bytes = []
         bytes.reserveCapacity(capacity)
     }
 
     /// A writer that appends to `bytes` (take them back with ``bytes``).
-    public init(style: Style, appendingTo bytes: [UInt8]) {
+    package init(style: Style, appendingTo bytes: [UInt8]) {
         self.style = style
         self.bytes = bytes
     }
 
     /// Appends `text` as is (a literal piece of JSON such as `{"model":`).
-    public mutating func raw(_ text: StaticString) {
+    package mutating func raw(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
     /// Appends already-encoded JSON bytes as is.
-    public mutating func raw(_ encoded: [UInt8]) { bytes.append(contentsOf: encoded) }
+    package mutating func raw(_ encoded: [UInt8]) { bytes.append(contentsOf: encoded) }
 
     /// Appends an integer.
-    public mutating func integer(_ value: Int) {
+    package mutating func integer(_ value: Int) {
         if value >= 0, value < 10 {
             bytes.append(UInt8(ascii: "0") &+ UInt8(value))
         } else {
@@ -56,7 +56,7 @@ public struct JSONWriter: Sendable {
     }
 
     /// Appends a number in the style's form; non-finite values (which JSON cannot carry) as `null`.
-    public mutating func number(_ value: Double) {
+    package mutating func number(_ value: Double) {
         if !value.isFinite {
             raw("null")
         } else if style.wholeNumbersAsIntegers, value.rounded() == value, abs(value) < 1e15 {
@@ -68,7 +68,7 @@ public struct JSONWriter: Sendable {
 
     /// Appends `text` as a JSON string: `"`, `\` and control characters escaped (`\n`, `\r`, `\t`, else `\u00XX`),
     /// everything else copied as UTF-8 in runs.
-    public mutating func string(_ text: String) {
+    package mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
         var text = text
         let separators = style.escapesLineSeparators
@@ -122,7 +122,7 @@ public struct JSONWriter: Sendable {
     }
 
     /// Appends `value` in the writer's style.
-    public mutating func value(_ value: JSONValue) { write(value, depth: 0) }
+    package mutating func value(_ value: JSONValue) { write(value, depth: 0) }
 
     private mutating func write(_ value: JSONValue, depth: Int) {
         switch value {
@@ -173,20 +173,20 @@ extension JSONValue {
     public var canonicalBytes: [UInt8] { bytes(.canonical) }
 
     /// Compact text on one line in member order (a JSONL row), numbers as they round-trip, non-ASCII as UTF-8.
-    public var compactText: String { String(decoding: bytes(.compact), as: UTF8.self) }
+    package var compactText: String { String(decoding: bytes(.compact), as: UTF8.self) }
 
     /// Indented text (two spaces per level) in member order, with a final newline.
-    public var prettyText: String { String(decoding: bytes(.pretty) + [UInt8(ascii: "\n")], as: UTF8.self) }
+    package var prettyText: String { String(decoding: bytes(.pretty) + [UInt8(ascii: "\n")], as: UTF8.self) }
 
     /// The text in `style` as UTF-8 bytes.
-    public func bytes(_ style: JSONWriter.Style) -> [UInt8] {
+    package func bytes(_ style: JSONWriter.Style) -> [UInt8] {
         var writer = JSONWriter(style: style)
         writer.value(self)
         return writer.bytes
     }
 
     /// Appends the ``compactText`` bytes to `out` (what shards are made of, without a String in between).
-    public func writeCompact(into out: inout [UInt8]) {
+    package func writeCompact(into out: inout [UInt8]) {
         var writer = JSONWriter(style: .compact, appendingTo: out)
         out = []
         writer.value(self)
