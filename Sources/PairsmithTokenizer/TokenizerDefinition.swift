@@ -174,7 +174,7 @@ struct TokenizerDefinition {
         ignoreMerges = try model.bool("ignore_merges", default: false)
         let vocab = try model.object("vocab")
         vocabulary.reserveCapacity(vocab.members.count)
-        for (token, id) in vocab.members {
+        for (token, id) in vocab.members.members {  // the member array itself: the hot loop of the load
             guard let id = id.intValue, id >= 0, id <= Int(Int32.max) else {
                 throw TokenizerError.invalidField(path: vocab.keyPath(token), expected: "a non-negative id")
             }
