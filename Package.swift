@@ -37,16 +37,18 @@ let package = Package(
     targets: [
         // MARK: - Public API
 
-        .target(name: "PairsmithTokenizer", swiftSettings: swiftSettings),
+        .target(name: "PairsmithJSON", swiftSettings: swiftSettings),
+        .target(name: "PairsmithTokenizer", dependencies: ["PairsmithJSON"], swiftSettings: swiftSettings),
         .target(name: "PairsmithBLAS", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
         .target(
             name: "PairsmithEngine",
-            dependencies: ["PairsmithTokenizer", "PairsmithBLAS"],
+            dependencies: ["PairsmithJSON", "PairsmithTokenizer", "PairsmithBLAS"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "PairsmithEndpoints",
             dependencies: [
+                "PairsmithJSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -82,7 +84,7 @@ let package = Package(
         ),
         .target(
             name: "PairsmithIngest",
-            dependencies: ["PairsmithText", "PairsmithStore"],
+            dependencies: ["PairsmithText", "PairsmithStore", "PairsmithJSON"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -93,7 +95,7 @@ let package = Package(
         .target(
             name: "PairsmithStages",
             dependencies: [
-                "PairsmithConfiguration", "PairsmithText", "PairsmithStore", "PairsmithEndpoints",
+                "PairsmithConfiguration", "PairsmithText", "PairsmithStore", "PairsmithEndpoints", "PairsmithJSON",
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: swiftSettings
@@ -109,7 +111,7 @@ let package = Package(
         .target(
             name: "PairsmithExport",
             dependencies: [
-                "PairsmithConfiguration", "PairsmithText", "PairsmithStore", "PairsmithEndpoints",
+                "PairsmithConfiguration", "PairsmithText", "PairsmithStore", "PairsmithJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -145,7 +147,7 @@ let package = Package(
             dependencies: [
                 "PairsmithBLAS", "PairsmithTokenizer", "PairsmithEngine", "PairsmithEndpoints", "PairsmithTestSupport",
                 "PairsmithPipeline", "PairsmithStore", "PairsmithConfiguration", "PairsmithExport", "PairsmithIngest",
-                "PairsmithMatching", "PairsmithSelection", "PairsmithStages", "PairsmithText",
+                "PairsmithMatching", "PairsmithSelection", "PairsmithStages", "PairsmithText", "PairsmithJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),  // the chat benchmark's bare reference client
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -176,6 +178,7 @@ let package = Package(
 
         // MARK: - Tests
 
+        .testTarget(name: "PairsmithJSONTests", dependencies: ["PairsmithJSON", "PairsmithTestSupport"]),
         .testTarget(name: "PairsmithTokenizerTests", dependencies: ["PairsmithTokenizer", "PairsmithTestSupport"]),
         .testTarget(name: "PairsmithBLASTests", dependencies: ["PairsmithBLAS"]),
         .testTarget(
@@ -186,7 +189,7 @@ let package = Package(
         .testTarget(
             name: "PairsmithEndpointsTests",
             dependencies: [
-                "PairsmithEndpoints", "PairsmithTestSupport", .product(name: "Logging", package: "swift-log"),
+                "PairsmithEndpoints", "PairsmithJSON", "PairsmithTestSupport", .product(name: "Logging", package: "swift-log"),
                 "PairsmithEngine",  // the llama.cpp embedding parity test compares with the local engine
             ]
         ),

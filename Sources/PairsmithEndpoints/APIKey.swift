@@ -24,16 +24,16 @@ public enum APIKeySource: Sendable, Hashable, CustomStringConvertible {
             return nil
         case .environment(let name):
             guard let value = environment[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
-                throw ChatConfigurationError.missingKey("environment variable \(name) is not set or empty; export it or use a key file")
+                throw EndpointConfigurationError.missingKey("environment variable \(name) is not set or empty; export it or use a key file")
             }
             return BearerToken(value)
         case .file(let path):
             let text: String
             do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-                throw ChatConfigurationError.missingKey("cannot read the key file \(path): \(error.localizedDescription)")
+                throw EndpointConfigurationError.missingKey("cannot read the key file \(path): \(error.localizedDescription)")
             }
             let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !value.isEmpty else { throw ChatConfigurationError.missingKey("the key file \(path) is empty") }
+            guard !value.isEmpty else { throw EndpointConfigurationError.missingKey("the key file \(path) is empty") }
             return BearerToken(value)
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import PairsmithJSON
 
 /// Turns an answer's text into a validated JSON value: drops a `<think>…</think>` block and code fences,
 /// parses strictly, then checks the schema.

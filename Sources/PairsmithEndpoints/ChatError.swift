@@ -38,9 +38,9 @@ public indirect enum ChatError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .transport(let endpoint, let reason, let timedOut):
-            "\(endpoint): \(timedOut ? "timed out" : "connection failed"): \(reason)"
+            EndpointTransport.describeTransportFailure(endpoint: endpoint, reason: reason, timedOut: timedOut)
         case .httpStatus(let endpoint, let status, let message):
-            "\(endpoint): HTTP \(status): \(message)"
+            EndpointTransport.describeStatus(endpoint: endpoint, status: status, message: message)
         case .truncated(let endpoint, _):
             "\(endpoint): the answer was cut off at max_tokens (finish_reason length); raise max_tokens"
         case .notJSON(let endpoint, let reason, let raw):

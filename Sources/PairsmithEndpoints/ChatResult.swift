@@ -1,3 +1,4 @@
+import PairsmithJSON
 /// Token counts the server reported in `usage`.
 public struct TokenUsage: Sendable, Hashable, Codable {
     /// Tokens in the prompt.

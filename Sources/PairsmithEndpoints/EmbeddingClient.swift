@@ -2,7 +2,6 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
-import NIOHTTP1
 
 /// An OpenAI-compatible `/v1/embeddings` client (vLLM, TEI, llama.cpp): batches texts into `input` lists, spreads
 /// the batches over several endpoints (fewest in flight first), retries like ``ChatClient``, checks every answer,
@@ -13,14 +12,11 @@ import NIOHTTP1
 ///     let vectors = try await client.embed(queries, instruction: "Given a web search query, …")
 /// }
 /// ```
-public final class EmbeddingClient: Sendable {
+public final class EmbeddingClient: ClosingClient, Sendable {
     private let configuration: EmbeddingClientConfiguration
-    private let tokens: [BearerToken?]
-    private let http: HTTPClient
-    private let ownsHTTP: Bool
-    private let router: EndpointRouter
+    private let transport: EndpointTransport
     private let modes: EmbeddingEndpointModes
-    private let logger: Logger
+    private var logger: Logger { transport.logger }
 
     /// Creates a client; reads each endpoint's key now. Call ``shutdown()`` when done (or use ``withClient(_:logger:_:)``).
     /// With `sharedConnections` it uses the process-wide HTTP client (default connection settings) and needs no
@@ -31,23 +27,9 @@ public final class EmbeddingClient: Sendable {
     ) throws {
         try configuration.validate()
         self.configuration = configuration
-        self.tokens = try configuration.endpoints.map { try $0.apiKey.resolve() }
-        self.logger = logger
-        var httpConfiguration = HTTPClient.Configuration()
-        httpConfiguration.timeout = .init(
-            connect: .nanoseconds(Int64(seconds(configuration.timeouts.connect) * 1e9)),
-            read: .nanoseconds(Int64(seconds(configuration.timeouts.read) * 1e9)))
-        let perHost = configuration.endpoints.map(\.maxConcurrentRequests).max() ?? 8
-        httpConfiguration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, perHost))
-        httpConfiguration.decompression = .disabled
-        self.http = sharedConnections
-            ? HTTPClient.shared : HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
-        self.ownsHTTP = !sharedConnections
-        self.router = EndpointRouter(
-            endpoints: configuration.endpoints, health: configuration.health, now: configuration.environment.now,
-            onStatus: configuration.onStatus, logger: logger)
-        self.modes = EmbeddingEndpointModes(
-            endpoints: configuration.endpoints, encoding: configuration.encoding, dimensions: configuration.dimensions)
+        transport = try EndpointTransport(
+            configuration.transport, kind: "embedding", url: \.embeddingsURL, sharedConnections: sharedConnections, logger: logger)
+        modes = EmbeddingEndpointModes(endpoints: configuration.endpoints, encoding: configuration.encoding, dimensions: configuration.dimensions)
     }
 
     /// Runs `body` with a new client and shuts it down afterwards, also when `body` throws.
@@ -56,22 +38,14 @@ public final class EmbeddingClient: Sendable {
         _ configuration: EmbeddingClientConfiguration, logger: Logger = Logger(label: "pairsmith.embeddings"),
         _ body: (EmbeddingClient) async throws -> R
     ) async throws -> R {
-        let client = try EmbeddingClient(configuration, logger: logger)
-        do {
-            let result = try await body(client)
-            try await client.shutdown()
-            return result
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
+        try await EmbeddingClient(configuration, logger: logger).closing(after: body)
     }
 
     /// Closes the pooled connections (not the shared ones). The client takes no requests afterwards.
-    public func shutdown() async throws { if ownsHTTP { try await http.shutdown() } }
+    public func shutdown() async throws { try await transport.shutdown() }
 
     /// Per-endpoint accounting: prompt tokens, latency, retries, failures by class, health now.
-    public func statistics() async -> [EndpointStatistics] { await router.snapshot() }
+    public func statistics() async -> [EndpointStatistics] { await transport.router.snapshot() }
 
     /// What each endpoint is asked for now, after the base64 and `dimensions` fallbacks it needed.
     public func endpointModes() async -> [EmbeddingEndpointMode] { await modes.all() }
@@ -112,98 +86,34 @@ public final class EmbeddingClient: Sendable {
 
     /// One `input` list, sent with retries; its vectors in input order.
     private func embedBatch(_ texts: [String]) async throws -> [[Float]] {
-        var failures = 0
-        var attempts = 0
-        while true {
-            let lease = try await EndpointExchange.acquire(router, isRetry: attempts > 0, environment: configuration.environment)
-            attempts += 1
-            switch await attempt(texts, on: lease) {
-            case .success(let vectors, let outcome):
-                await router.finish(lease, outcome: outcome)
-                return vectors
-            case .fatal(let error, let outcome):
-                await router.finish(lease, outcome: outcome)
-                throw error
-            case .fallback:
-                await router.finish(lease, outcome: .clientError)
-                attempts -= 1  // a fallback spends no attempt
-            case .cancelled:
-                await router.finish(lease, outcome: .cancelled)
-                throw CancellationError()
-            case .retryable(let error, let outcome):
-                let resting = await router.finish(lease, outcome: outcome)
-                failures += 1
-                logger.debug("embedding attempt failed; retrying",
-                             metadata: ["endpoint": "\(configuration.endpoints[lease.index].name)", "error": "\(error)",
-                                        "attempt": "\(failures)"])
-                guard failures < configuration.retry.maxAttempts else {
-                    throw EmbeddingError.attemptsExhausted(attempts: failures, last: error)
-                }
-                if resting { continue }
-                try await configuration.environment.sleep(
-                    configuration.retry.backoff(retry: failures, random: configuration.environment.random()))
-            }
-        }
+        try await transport.send { lease in await attempt(texts, on: lease) }.value
     }
 
     // MARK: One attempt
 
-    private enum AttemptResult {
-        case success([[Float]], EndpointRouter.Outcome)
-        case fatal(EmbeddingError, EndpointRouter.Outcome)
-        case retryable(EmbeddingError, EndpointRouter.Outcome)
-        case fallback
-        case cancelled
-    }
-
-    private func attempt(_ texts: [String], on lease: EndpointRouter.Lease) async -> AttemptResult {
+    private func attempt(_ texts: [String], on lease: EndpointRouter.Lease) async -> EndpointTransport.Attempt<[[Float]], EmbeddingError> {
         let endpoint = configuration.endpoints[lease.index]
         let mode = await modes.mode(lease.index)
         let requested = configuration.dimensions
-        var httpRequest = HTTPClientRequest(url: endpoint.embeddingsURL)
-        httpRequest.method = .POST
-        httpRequest.headers.add(name: "Content-Type", value: "application/json")
-        httpRequest.headers.add(name: "Accept", value: "application/json")
-        if let token = tokens[lease.index] { httpRequest.headers.add(name: "Authorization", value: token.headerValue) }
         let body = EmbeddingWire.requestBody(
             model: endpoint.model, texts: texts, encoding: mode.encoding, dimensions: mode.sendsDimensions ? requested : nil)
-        httpRequest.body = .bytes(ByteBuffer(string: body))
-
-        let status: Int
-        let headers: HTTPHeaders
         let reply: Data
-        let elapsed: Duration
-        switch await EndpointExchange.post(
-            httpRequest, with: http, total: configuration.timeouts.total, maxResponseBytes: configuration.maxResponseBytes)
-        {
-        case .reply(let answer):
-            (status, headers, reply, elapsed) = (answer.status, answer.headers, Data(answer.body.readableBytesView), answer.latency)
-        case .cancelled:
-            return .cancelled
-        case .transportFailure(let timedOut, let reason):
-            return .retryable(EmbeddingError.transport(endpoint: endpoint.name, reason: reason, timedOut: timedOut),
-                              .transport(timedOut: timedOut, reason: reason))
-        }
-        let latency = seconds(elapsed)
-
-        guard (200..<300).contains(status) else {
-            let message = WireFormat.errorMessage(from: reply)
-            let error = EmbeddingError.httpStatus(endpoint: endpoint.name, status: status, message: message)
-            if status == 429 {
-                let retryAfter = WireFormat.retryAfter(headers.first(name: "Retry-After"), now: configuration.environment.wallClock())
-                let wait = min(retryAfter ?? 0, seconds(configuration.retry.maxRetryAfter))
-                return .retryable(error, .rateLimited(seconds: wait))
-            }
-            if error.isRetryable { return .retryable(error, .serverError(reason: "HTTP \(status): \(message)")) }
+        let latency: Double
+        switch await transport.post(ByteBuffer(string: body), to: endpoint.embeddingsURL, on: lease) as EndpointTransport.Posted<[[Float]], EmbeddingError> {
+        case .ended(let attempt):
+            return attempt
+        case .refused(let error, let status, let message):
             if mode.sendsDimensions, EmbeddingWire.rejectsDimensions(status: status, message: message) {
                 await fallBack(lease.index, endpoint: endpoint, dimensions: true, message: message)
-                return .fallback
+                return .again(.clientError)  // a fallback spends no attempt
             }
             if mode.encoding == .base64, EmbeddingWire.rejectsBase64(status: status, message: message) {
                 await fallBack(lease.index, endpoint: endpoint, dimensions: false, message: message)
-                return .fallback
+                return .again(.clientError)
             }
             return .fatal(error, .clientError)
+        case .reply(let answer, let elapsed):
+            (reply, latency) = (Data(answer.readableBytesView), seconds(elapsed))
         }
 
         do {

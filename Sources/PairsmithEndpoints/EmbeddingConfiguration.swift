@@ -10,11 +10,12 @@ public enum EmbeddingEncoding: String, Sendable, Hashable, CaseIterable, CustomS
     public var description: String { rawValue }
 }
 
-/// Everything an ``EmbeddingClient`` needs: the endpoints, batch size, wire encoding, output dimensions, and the
-/// same retry, health and time-limit policies as the chat client.
+/// Everything an ``EmbeddingClient`` needs: the shared endpoint settings (read and set through this value, e.g.
+/// `configuration.retry`) plus batch size, wire encoding and output dimensions.
+@dynamicMemberLookup
 public struct EmbeddingClientConfiguration: Sendable {
-    /// The embedding servers to spread batches over (their `url` is the base URL; `model` is sent with each batch).
-    public var endpoints: [EndpointConfiguration]
+    /// The endpoints (their `url` is the base URL; `model` is sent with each batch), policies, limits and clock.
+    public var transport: EndpointClientConfiguration
     /// Texts per request (`input` list).
     public var batchSize: Int
     /// The encoding asked for first; an endpoint that rejects base64 is asked for floats from then on.
@@ -22,57 +23,35 @@ public struct EmbeddingClientConfiguration: Sendable {
     /// Output dimensions (MRL). Sent as `dimensions`; an endpoint that rejects it or returns the full size gets
     /// its vectors sliced and renormalised here instead. Nil keeps the model's full size.
     public var dimensions: Int?
-    /// Retry bounds and back-off.
-    public var retry: RetryPolicy
-    /// When endpoints are set aside.
-    public var health: HealthPolicy
-    /// Connect, read and total time limits.
-    public var timeouts: ChatTimeouts
-    /// Clock, sleeper and randomness (``ChatEnvironment/system`` outside tests).
-    public var environment: ChatEnvironment
-    /// Called (from the router) when an endpoint is set aside or back, or all are down.
-    public var onStatus: @Sendable (ChatStatusEvent) -> Void
-    /// The largest reply body accepted.
-    public var maxResponseBytes: Int
 
     /// Creates a configuration.
     public init(
         endpoints: [EndpointConfiguration], batchSize: Int = 32, encoding: EmbeddingEncoding = .base64,
         dimensions: Int? = nil, retry: RetryPolicy = RetryPolicy(), health: HealthPolicy = HealthPolicy(),
-        timeouts: ChatTimeouts = ChatTimeouts(), environment: ChatEnvironment = .system,
-        onStatus: @escaping @Sendable (ChatStatusEvent) -> Void = { _ in }, maxResponseBytes: Int = 256 << 20
+        timeouts: EndpointTimeouts = EndpointTimeouts(), environment: EndpointEnvironment = .system,
+        onStatus: @escaping @Sendable (EndpointStatusEvent) -> Void = { _ in }, maxResponseBytes: Int = 256 << 20
     ) {
-        self.endpoints = endpoints
+        transport = EndpointClientConfiguration(
+            endpoints: endpoints, retry: retry, health: health, timeouts: timeouts, environment: environment,
+            onStatus: onStatus, maxResponseBytes: maxResponseBytes)
         self.batchSize = batchSize
         self.encoding = encoding
         self.dimensions = dimensions
-        self.retry = retry
-        self.health = health
-        self.timeouts = timeouts
-        self.environment = environment
-        self.onStatus = onStatus
-        self.maxResponseBytes = maxResponseBytes
     }
 
-    /// Checks limits and URLs; throws ``ChatConfigurationError``.
-    func validate() throws(ChatConfigurationError) {
-        guard !endpoints.isEmpty else { throw .noEndpoints }
-        for endpoint in endpoints {
-            let url = endpoint.embeddingsURL
-            guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw .invalidURL(endpoint.url) }
-            guard endpoint.maxConcurrentRequests >= 1 else {
-                throw .invalidValue("embedding endpoint \(endpoint.name): maxConcurrentRequests must be at least 1")
-            }
-            guard !endpoint.model.isEmpty else {
-                throw .invalidValue("embedding endpoint \(endpoint.name): the model name is empty")
-            }
-        }
+    /// A shared setting (``EndpointClientConfiguration``), read or set.
+    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<EndpointClientConfiguration, Value>) -> Value {
+        get { transport[keyPath: keyPath] }
+        set { transport[keyPath: keyPath] = newValue }
+    }
+
+    /// Checks limits and URLs; throws ``EndpointConfigurationError``.
+    func validate() throws(EndpointConfigurationError) {
+        try transport.validate(url: \.embeddingsURL, kind: "embedding")
         guard batchSize >= 1 else { throw .invalidValue("embedding batchSize must be at least 1 (got \(batchSize))") }
         if let dimensions, dimensions < 1 {
             throw .invalidValue("embedding dimensions must be at least 1 (got \(dimensions))")
         }
-        guard retry.maxAttempts >= 1 else { throw .invalidValue("retry.maxAttempts must be at least 1") }
-        guard health.failureThreshold >= 1 else { throw .invalidValue("health.failureThreshold must be at least 1") }
     }
 }
 

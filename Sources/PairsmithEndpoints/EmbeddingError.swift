@@ -33,9 +33,9 @@ public indirect enum EmbeddingError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .transport(let endpoint, let reason, let timedOut):
-            "\(endpoint): \(timedOut ? "timed out" : "connection failed"): \(reason)"
+            EndpointTransport.describeTransportFailure(endpoint: endpoint, reason: reason, timedOut: timedOut)
         case .httpStatus(let endpoint, let status, let message):
-            "\(endpoint): HTTP \(status): \(message)"
+            EndpointTransport.describeStatus(endpoint: endpoint, status: status, message: message)
         case .malformedResponse(let endpoint, let reason):
             "\(endpoint): not an OpenAI-compatible /v1/embeddings reply: \(reason)"
         case .wrongCount(let endpoint, let expected, let got):

@@ -1,4 +1,5 @@
 import Foundation
+import PairsmithJSON
 
 /// The JSON bodies of `/v1/embeddings` (vLLM, TEI's OpenAI route, llama.cpp): the request we send and the reply.
 enum EmbeddingWire {

@@ -46,7 +46,7 @@ public struct EndpointConfiguration: Sendable, Hashable, CustomStringConvertible
 }
 
 /// A configuration problem found before any request is sent.
-public enum ChatConfigurationError: Error, Sendable, CustomStringConvertible {
+public enum EndpointConfigurationError: Error, Sendable, CustomStringConvertible {
     /// No endpoints were given.
     case noEndpoints
     /// An endpoint's URL does not parse or is not http(s).
@@ -58,10 +58,10 @@ public enum ChatConfigurationError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .noEndpoints: "no chat endpoints configured; give at least one URL and model"
-        case .invalidURL(let url): "chat endpoint URL '\(url)' is not a valid http(s) URL, e.g. http://127.0.0.1:8080/v1"
-        case .invalidValue(let what): "invalid chat client setting: \(what)"
-        case .missingKey(let what): "chat endpoint key: \(what)"
+        case .noEndpoints: "no endpoints configured; give at least one URL and model"
+        case .invalidURL(let url): "endpoint URL '\(url)' is not a valid http(s) URL, e.g. http://127.0.0.1:8080/v1"
+        case .invalidValue(let what): "invalid endpoint client setting: \(what)"
+        case .missingKey(let what): "endpoint key: \(what)"
         }
     }
 }

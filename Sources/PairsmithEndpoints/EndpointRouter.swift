@@ -40,36 +40,24 @@ final class EndpointRouter: Sendable {
         case cancelled
     }
 
-    private enum Health {
-        case healthy
-        case down(until: Double)
-        case probing(inFlight: Bool)
-    }
-
-    private struct State {
-        var health: Health = .healthy
-        var consecutiveFailures = 0
-        var stats: EndpointStatistics
-    }
-
     /// Something to do once the lock is released.
     fileprivate enum Effect {
         case log(Logger.Level, Logger.Message, Logger.Metadata)
-        case status(ChatStatusEvent)
+        case status(EndpointStatusEvent)
         case resume(WaiterBox)
     }
 
     private let state: Mutex<RouterState>
-    private let onStatus: @Sendable (ChatStatusEvent) -> Void
+    private let onStatus: @Sendable (EndpointStatusEvent) -> Void
     private let logger: Logger
 
     init(
         endpoints: [EndpointConfiguration], health: HealthPolicy, now: @escaping @Sendable () -> Double,
-        onStatus: @escaping @Sendable (ChatStatusEvent) -> Void, logger: Logger
+        onStatus: @escaping @Sendable (EndpointStatusEvent) -> Void, kind: String, logger: Logger
     ) {
         self.onStatus = onStatus
         self.logger = logger
-        self.state = Mutex(RouterState(endpoints: endpoints, health: health, now: now))
+        self.state = Mutex(RouterState(endpoints: endpoints, health: health, now: now, kind: kind))
     }
 
     /// Runs `body` under the lock, then performs the effects it queued.
@@ -137,6 +125,8 @@ struct RouterState: ~Copyable {
     private let endpoints: [EndpointConfiguration]
     private let health: HealthPolicy
     private let now: @Sendable () -> Double
+    /// What the endpoints serve (`chat`, `embedding`), in log messages.
+    private let kind: String
     private var states: [State]
     private var waiters: [WaiterBox] = []
     private var waiterHead = 0
@@ -144,8 +134,9 @@ struct RouterState: ~Copyable {
     /// Logging, callbacks and wake-ups to perform once the lock is released.
     fileprivate var effects: [EndpointRouter.Effect] = []
 
-    init(endpoints: [EndpointConfiguration], health: HealthPolicy, now: @escaping @Sendable () -> Double) {
+    init(endpoints: [EndpointConfiguration], health: HealthPolicy, now: @escaping @Sendable () -> Double, kind: String) {
         self.endpoints = endpoints
+        self.kind = kind
         self.health = health
         self.now = now
         self.states = endpoints.map {
@@ -159,7 +150,7 @@ struct RouterState: ~Copyable {
         effects.append(.log(level, message, metadata))
     }
 
-    private mutating func status(_ event: ChatStatusEvent) { effects.append(.status(event)) }
+    private mutating func status(_ event: EndpointStatusEvent) { effects.append(.status(event)) }
 
     /// A slot now, `.allDown`, or nil after queueing `box` (which the router resumes later); nil without
     /// queueing anything when there is no box.
@@ -276,7 +267,7 @@ struct RouterState: ~Copyable {
         if announce {
             announcedDownUntil = until
             let wait = max(0, until - now())
-            log(.warning, "all chat endpoints are down; waiting before probing again", ["seconds": "\(wait)"])
+            log(.warning, "all \(kind) endpoints are down; waiting before probing again", ["seconds": "\(wait)"])
             status(.allEndpointsDown(waitSeconds: wait))
         }
         return .allDown(until: until, announce: announce)
@@ -334,7 +325,7 @@ struct RouterState: ~Copyable {
         case .healthy: break
         case .down, .probing:
             states[i].health = .healthy
-            log(.info, "chat endpoint is back", ["endpoint": "\(endpoints[i].name)"])
+            log(.info, "\(kind) endpoint is back", ["endpoint": "\(endpoints[i].name)"])
             status(.endpointRecovered(endpoint: endpoints[i].name))
         }
     }
@@ -361,7 +352,7 @@ struct RouterState: ~Copyable {
         states[i].health = .down(until: until)
         states[i].stats.timesSetAside += 1
         let wait = max(0, until - now())
-        log(.warning, "chat endpoint set aside", ["endpoint": "\(endpoints[i].name)", "seconds": "\(wait)", "reason": "\(reason)"])
+        log(.warning, "\(kind) endpoint set aside", ["endpoint": "\(endpoints[i].name)", "seconds": "\(wait)", "reason": "\(reason)"])
         status(.endpointSetAside(endpoint: endpoints[i].name, seconds: wait, reason: reason))
     }
 

@@ -1,3 +1,4 @@
+import PairsmithJSON
 /// A JSON Schema in the subset pairsmith uses, kept as its JSON text so it can be sent and hashed as is.
 ///
 /// The subset: `type` object/string/integer/number/boolean/array, `properties`, `required`, `enum`,

@@ -44,7 +44,7 @@ public struct HealthPolicy: Sendable, Hashable {
 }
 
 /// Connection, read and whole-request time limits.
-public struct ChatTimeouts: Sendable, Hashable {
+public struct EndpointTimeouts: Sendable, Hashable {
     /// Time to open a connection.
     public var connect: Duration
     /// The longest silence while waiting for bytes of the answer.

@@ -1,4 +1,5 @@
 import Crypto
+import PairsmithJSON
 
 /// The stable key under which an answer is stored: SHA-256 of the model, messages, sampling parameters and schema.
 public enum RequestHash {

@@ -1,4 +1,5 @@
 import Foundation
+import PairsmithJSON
 
 /// The JSON bodies of `/v1/chat/completions`: the request we send and the reply we read.
 enum WireFormat {
@@ -13,7 +14,7 @@ enum WireFormat {
     static func requestBody(_ request: ChatRequest, model: String, disableThinking: Bool, mode: ResponseFormatMode) -> [UInt8] {
         var capacity = 192 + model.utf8.count + (request.schema?.canonicalBytes.count ?? 0)
         for message in request.messages { capacity += message.content.utf8.count + 32 }
-        var w = JSONBytesWriter(capacity: capacity)
+        var w = JSONWriter(style: .canonical, capacity: capacity)
         w.raw("{")
         if disableThinking { w.raw(#""chat_template_kwargs":{"enable_thinking":false},"#) }
         if let m = request.maxTokens {

@@ -1,4 +1,5 @@
 import Foundation
+import PairsmithJSON
 
 /// A Hugging Face Qwen3 model folder opened and verified: `config.json` plus memory-mapped safetensors.
 ///
@@ -92,7 +93,7 @@ public struct Checkpoint: Sendable {
         if FileManager.default.fileExists(atPath: index.path) {
             let data: Data
             do { data = try Data(contentsOf: index) } catch { throw .unreadableFile(path: index.path, reason: "\(error)") }
-            guard case .success(let root) = JSONValue.parse(data), let map = root.objectValue?["weight_map"]?.objectValue else {
+            guard let root = try? JSONValue.parse(data, duplicateKeys: .lastWins), let map = root["weight_map"]?.objectValue else {
                 throw .invalidSafetensors(path: index.path, reason: "the index has no 'weight_map' object")
             }
             var shardNames: [String] = []

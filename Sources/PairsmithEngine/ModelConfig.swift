@@ -1,4 +1,5 @@
 import Foundation
+import PairsmithJSON
 
 /// The hyper-parameters of a Qwen3 model, read from a Hugging Face `config.json`.
 ///
@@ -67,13 +68,14 @@ public struct ModelConfig: Sendable, Equatable {
 
     /// Parses and validates the contents of a `config.json`; `path` names it in errors.
     public init(json data: Data, path: String = "config.json") throws(EngineError) {
-        let object: [String: JSONValue]
-        switch JSONValue.parse(data) {
-        case .success(.object(let members)): object = members
-        case .success: throw .invalidConfig(path: path, field: "(root)", reason: "is not a JSON object")
-        case .failure(let error): throw .invalidConfig(path: path, field: "(root)", reason: "is not valid JSON (\(error))")
+        let parsed: JSONValue
+        do { parsed = try JSONValue.parse(data, duplicateKeys: .lastWins) } catch {
+            throw .invalidConfig(path: path, field: "(root)", reason: "is not valid JSON (\(error))")
         }
-        let reader = ConfigReader(object: object, path: path)
+        guard case .object(let object) = parsed, let root = try? JSONFieldReader(parsed, path: "") else {
+            throw .invalidConfig(path: path, field: "(root)", reason: "is not a JSON object")
+        }
+        let reader = ConfigReader(fields: root, path: path)
 
         if let modelType = try reader.string("model_type", required: false), modelType != "qwen3" {
             throw .invalidConfig(path: path, field: "model_type",
@@ -109,8 +111,8 @@ public struct ModelConfig: Sendable, Equatable {
         }
 
         // rope_theta: top level (transformers 4) or rope_parameters.rope_theta (transformers 5).
-        if let parameters = object["rope_parameters"]?.objectValue {
-            let nested = ConfigReader(object: parameters, path: path, prefix: "rope_parameters.")
+        if let parameters = try? root.object("rope_parameters") {
+            let nested = ConfigReader(fields: parameters, path: path)
             if let type = try nested.string("rope_type", required: false), type != "default" {
                 throw .invalidConfig(path: path, field: "rope_parameters.rope_type",
                                      reason: "is '\(type)'; only the default RoPE is supported")
@@ -157,52 +159,46 @@ public struct ModelConfig: Sendable, Equatable {
     }
 }
 
-/// Typed access to a JSON object's fields, with errors naming the file and field.
+/// `config.json` fields through ``JSONFieldReader``, its errors turned into ``EngineError/invalidConfig(path:field:reason:)``
+/// naming the file and the field; null counts as absent, as transformers reads it.
 private struct ConfigReader {
-    let object: [String: JSONValue]
+    /// The object's fields (their paths are the field names in errors).
+    let fields: JSONFieldReader
+    /// The file, for errors.
     let path: String
-    var prefix = ""
 
-    func fail(_ field: String, _ reason: String) -> EngineError {
-        .invalidConfig(path: path, field: prefix + field, reason: reason)
+    private func fail(_ error: JSONFieldError) -> EngineError {
+        .invalidConfig(path: path, field: error.path, reason: error.found.map { "must be \(error.expected), found \($0)" } ?? "is missing")
     }
 
-    func value(_ field: String) -> JSONValue? {
-        guard let value = object[field], value != .null else { return nil }
-        return value
+    private func fail(_ field: String, _ reason: String) -> EngineError {
+        .invalidConfig(path: path, field: fields.path(field), reason: reason)
     }
 
     func positiveInt(_ field: String, default fallback: Int? = nil) throws(EngineError) -> Int {
-        guard let value = value(field) else {
+        if fields.isNull(field) {
             if let fallback { return fallback }
             throw fail(field, "is missing")
         }
-        guard let number = value.intValue else { throw fail(field, "must be an integer, found \(value.brief)") }
+        let number: Int
+        do { number = try fields.int(field) } catch { throw fail(error) }
         guard number > 0 else { throw fail(field, "must be positive, found \(number)") }
         return number
     }
 
     func number(_ field: String, default fallback: Double? = nil) throws(EngineError) -> Double {
-        guard let value = value(field) else {
+        if fields.isNull(field) {
             if let fallback { return fallback }
             throw fail(field, "is missing")
         }
-        guard let number = value.numberValue else { throw fail(field, "must be a number, found \(value.brief)") }
-        return number
+        do { return try fields.number(field) } catch { throw fail(error) }
     }
 
     func bool(_ field: String, default fallback: Bool) throws(EngineError) -> Bool {
-        guard let value = value(field) else { return fallback }
-        guard case .bool(let flag) = value else { throw fail(field, "must be true or false, found \(value.brief)") }
-        return flag
+        do { return try fields.bool(field, default: fallback) } catch { throw fail(error) }
     }
 
     func string(_ field: String, required: Bool) throws(EngineError) -> String? {
-        guard let value = value(field) else {
-            if required { throw fail(field, "is missing") }
-            return nil
-        }
-        guard let text = value.stringValue else { throw fail(field, "must be a string, found \(value.brief)") }
-        return text
+        do { return required ? try fields.string(field) : try fields.optionalString(field) } catch { throw fail(error) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PairsmithJSON
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -99,7 +100,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
         }
         let dataStart = 8 + Int(headerLength)
         let header = Data(bytes: base + 8, count: Int(headerLength))
-        guard case .success(let root) = JSONValue.parse(header), let members = root.objectValue else {
+        guard let root = try? JSONValue.parse(header, duplicateKeys: .lastWins), let members = root.objectValue else {
             throw .invalidSafetensors(path: path, reason: "the header is not a JSON object")
         }
         var tensors: [String: TensorInfo] = [:]

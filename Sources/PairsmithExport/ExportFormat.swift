@@ -1,3 +1,4 @@
+import PairsmithJSON
 import PairsmithStore
 
 /// The training-data layouts `pairsmith export` writes, one JSON object per line.
@@ -52,7 +53,7 @@ public enum ExportFormat: Sendable, Hashable, CaseIterable, CustomStringConverti
     public var carriesMetadata: Bool { self == .flagEmbedding }
 
     /// The training row for `pair` (queries carry `instruction` where the format has a place for it).
-    public func row(_ pair: ExportPair, instruction: String) -> OrderedJSON {
+    public func row(_ pair: ExportPair, instruction: String) -> JSONValue {
         let negatives = pair.negatives.map(\.text)
         switch self {
         case .flagEmbedding:
@@ -69,7 +70,7 @@ public enum ExportFormat: Sendable, Hashable, CaseIterable, CustomStringConverti
         case .sentenceTransformers:
             // Columns by position: anchor, positive, then negative_1 … negative_n (n = negatives found; a row
             // without negatives is only anchor and positive). The instruction goes in the trainer's `prompts`.
-            var members: [(String, OrderedJSON)] = [("anchor", .string(pair.query)), ("positive", .string(pair.passage))]
+            var members: [(String, JSONValue)] = [("anchor", .string(pair.query)), ("positive", .string(pair.passage))]
             for (index, text) in negatives.enumerated() { members.append(("negative_\(index + 1)", .string(text))) }
             return .object(members)
         case .msSwift:
@@ -77,7 +78,7 @@ public enum ExportFormat: Sendable, Hashable, CaseIterable, CustomStringConverti
             // (https://github.com/QwenLM/Qwen3-Embedding/blob/main/docs/training/SWIFT.md):
             // {"query": "Instruct: …\nQuery:…", "response": passage, "rejected_response": [negatives]}; the key is
             // left out when there are no negatives (in-batch negatives only).
-            var members: [(String, OrderedJSON)] = [
+            var members: [(String, JSONValue)] = [
                 ("query", .string(Self.instructedQuery(pair.query, instruction: instruction))),
                 ("response", .string(pair.passage)),
             ]
@@ -89,7 +90,7 @@ public enum ExportFormat: Sendable, Hashable, CaseIterable, CustomStringConverti
             // "Format for InfoNCE"): `messages` is the anchor; `positive_messages` and `negative_messages` are lists
             // of message lists, exactly one positive; `negative_messages` may be left out (in-batch negatives).
             // The Qwen3 instruction stays in the anchor's user content, as the model was trained with it.
-            var members: [(String, OrderedJSON)] = [
+            var members: [(String, JSONValue)] = [
                 ("messages", .array([Self.userMessage(Self.instructedQuery(pair.query, instruction: instruction))])),
                 ("positive_messages", .array([.array([Self.userMessage(pair.passage)])])),
             ]
@@ -115,13 +116,13 @@ public enum ExportFormat: Sendable, Hashable, CaseIterable, CustomStringConverti
         "Instruct: \(instruction)\nQuery:\(query)"
     }
 
-    private static func userMessage(_ content: String) -> OrderedJSON {
+    private static func userMessage(_ content: String) -> JSONValue {
         .object([("role", .string("user")), ("content", .string(content))])
     }
 
     /// The per-row metadata of FlagEmbedding rows: where the pair came from, its score and its negative search
     /// (`negatives_requested`/`negatives_found` are null when no search was recorded for the pair).
-    static func metadata(_ pair: ExportPair) -> OrderedJSON {
+    static func metadata(_ pair: ExportPair) -> JSONValue {
         .object([
             ("run", .string(pair.run)),
             ("document", .string(pair.documentKey)),

@@ -1,4 +1,4 @@
-import PairsmithEndpoints
+import PairsmithJSON
 import PairsmithStore
 import PairsmithConfiguration
 
@@ -66,8 +66,8 @@ enum ExportManifest {
     static func make(
         format: ExportFormat, run: RunRecord, selection: ExportSelection, facts: StoredPipeline, chatModelsUsed: [String],
         shardSize: Int, shards: [ShardSummary], counts: ExportCounts
-    ) -> OrderedJSON {
-        let parameters: OrderedJSON = (try? JSONValue.parse(selection.parameters)).map(OrderedJSON.init) ?? .string(selection.parameters)
+    ) -> JSONValue {
+        let parameters: JSONValue = (try? JSONValue.parse(selection.parameters))?.sortingKeys() ?? .string(selection.parameters)
         return .object([
             ("pairsmith_version", .string(Pairsmith.version)),
             ("format", .string(format.name)),

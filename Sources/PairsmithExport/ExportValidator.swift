@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import PairsmithEndpoints
+import PairsmithJSON
 
 /// Reads an export folder back and checks it against its manifest: exactly the listed files, each shard's SHA-256,
 /// byte and row counts, every line one JSON object (strict RFC 8259) with the keys its format requires, and the

@@ -1,5 +1,6 @@
 import Foundation
 import PairsmithConfiguration
+import PairsmithJSON
 import PairsmithStore
 
 /// What to export and where.
@@ -193,7 +194,7 @@ public struct Exporter: Sendable {
         return first
     }
 
-    private static func writeManifest(_ manifest: OrderedJSON, in folder: URL) throws {
+    private static func writeManifest(_ manifest: JSONValue, in folder: URL) throws {
         let url = folder.appendingPathComponent(ExportManifest.fileName)
         do {
             try Data(manifest.prettyText.utf8).write(to: url)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PairsmithJSON
 
 /// One written shard, as the manifest lists it.
 public struct ShardSummary: Sendable, Hashable {
@@ -40,7 +41,7 @@ final class ShardWriter {
     }
 
     /// Appends one row as compact JSON and a newline (compact JSON never holds a raw newline).
-    func append(_ row: OrderedJSON) throws {
+    func append(_ row: JSONValue) throws {
         if handle == nil { try open() }
         row.writeCompact(into: &buffer)
         buffer.append(0x0A)

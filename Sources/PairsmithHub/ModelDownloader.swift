@@ -44,6 +44,11 @@ public struct ModelDownloader: Sendable {
     /// The folder (inside the target) that holds partial downloads and verification stamps.
     public static let stagingFolder = ".pairsmith-download"
 
+    /// The longest one `Retry-After` may make a retry wait: a server asking for more is retried after this (60 s).
+    public var maxRetryAfter: Duration = .seconds(60)
+    /// Sleeps between attempts (`Task.sleep` outside tests; tests record the waits instead of sleeping them).
+    public var sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+
     /// Creates a downloader.
     public init(configuration: HubConfiguration) {
         self.configuration = configuration
@@ -124,8 +129,8 @@ public struct ModelDownloader: Sendable {
                 case 200: return try HubListing(apiResponse: Data(body.readableBytesView))
                 case 401, 403: throw HubError.unauthorized(repository: repository, hasToken: configuration.token != nil)
                 case 404: throw HubError.notFound(repository: repository, revision: revision)
-                case 429, 500...599 where attempt < maxAttempts:
-                    try await Task.sleep(for: .seconds(backoff(attempt, retryAfter: response.headers.first(name: "retry-after"))))
+                case 429 where attempt < maxAttempts, 500...599 where attempt < maxAttempts:
+                    try await sleep(.seconds(backoff(attempt, retryAfter: response.headers.first(name: "retry-after"))))
                 default:
                     throw HubError.http(status: Int(response.status.code), url: url, message: Self.message(body))
                 }
@@ -135,7 +140,7 @@ public struct ModelDownloader: Sendable {
                 throw CancellationError()
             } catch {
                 guard attempt < maxAttempts else { throw HubError.transport(url: url, message: "\(error)") }
-                try await Task.sleep(for: .seconds(backoff(attempt, retryAfter: nil)))
+                try await sleep(.seconds(backoff(attempt, retryAfter: nil)))
             }
         }
     }
@@ -173,7 +178,7 @@ public struct ModelDownloader: Sendable {
                     guard attempt < maxAttempts else { throw error }
                     let delay = backoff(attempt, retryAfter: nil)
                     progress(.retrying(file, attempt: attempt, delay: delay, reason: error.description))
-                    try await Task.sleep(for: .seconds(delay))
+                    try await sleep(.seconds(delay))
                 default:
                     throw error
                 }
@@ -305,7 +310,8 @@ public struct ModelDownloader: Sendable {
     private func backoff(_ attempt: Int, retryAfter: String?) -> Double {
         let exponential = initialBackoff * pow(2, Double(attempt - 1))
         let jittered = Double.random(in: exponential / 2...exponential)
-        return max(jittered, retryAfter.flatMap(Double.init) ?? 0)
+        let cap = Double(maxRetryAfter.components.seconds) + Double(maxRetryAfter.components.attoseconds) / 1e18
+        return max(jittered, min(retryAfter.flatMap(Double.init) ?? 0, cap))
     }
 
     // MARK: - Helpers

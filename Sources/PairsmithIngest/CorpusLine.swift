@@ -1,5 +1,6 @@
 import Foundation
 import PairsmithText
+import PairsmithJSON
 
 /// One corpus JSONL line, decoded strictly: `text` must be a string, `id` a string or an integer, `lang` a
 /// string or null; other fields are ignored.
@@ -16,9 +17,9 @@ struct CorpusLine: Sendable {
         guard String(validating: bytes, as: UTF8.self) != nil else {
             return .failure(InputRejection(reason: .invalidUTF8, detail: "the line is not valid UTF-8"))
         }
-        let value: JSONValueLite
+        let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValueLite.self, from: Data(bytes))
+            value = try JSONValue.parse(bytes: bytes, duplicateKeys: .firstWins)
         } catch {
             return .failure(InputRejection(reason: .invalidJSON, detail: "the line is not valid JSON"))
         }
@@ -30,7 +31,7 @@ struct CorpusLine: Sendable {
         }
         guard case .string(let text) = textValue else {
             return .failure(InputRejection(
-                reason: .wrongType, detail: "\"\(textField)\" must be a string, found \(textValue.typeName)"))
+                reason: .wrongType, detail: "\"\(textField)\" must be a string, found \(textValue.kindDescription)"))
         }
         guard !text.allSatisfy(\.isWhitespace) else {
             return .failure(InputRejection(reason: .emptyText, detail: "\"\(textField)\" is empty or only whitespace"))
@@ -42,9 +43,10 @@ struct CorpusLine: Sendable {
             guard !value.isEmpty else { return .failure(InputRejection(reason: .wrongType, detail: "\"id\" is an empty string")) }
             id = value
         case .integer(let value)?: id = String(value)
+        case .number(let value)? where Int64(exactly: value) != nil: id = String(Int64(value))  // 1.0, 1e2: as JSONDecoder read them
         case let other?:
             return .failure(InputRejection(
-                reason: .wrongType, detail: "\"id\" must be a string or an integer, found \(other.typeName)"))
+                reason: .wrongType, detail: "\"id\" must be a string or an integer, found \(other.kindDescription)"))
         }
         var lang: String?
         switch object["lang"] {
@@ -56,57 +58,8 @@ struct CorpusLine: Sendable {
             }
             lang = normalised
         case let other?:
-            return .failure(InputRejection(reason: .wrongType, detail: "\"lang\" must be a string, found \(other.typeName)"))
+            return .failure(InputRejection(reason: .wrongType, detail: "\"lang\" must be a string, found \(other.kindDescription)"))
         }
         return .success(CorpusLine(id: id, text: text, lang: lang))
-    }
-}
-
-/// A JSON value with the distinctions a strict line check needs (integers apart from other numbers, booleans
-/// apart from numbers).
-enum JSONValueLite: Decodable, Hashable, Sendable {
-    case null
-    case bool(Bool)
-    case integer(Int64)
-    case number(Double)
-    case string(String)
-    case array([JSONValueLite])
-    case object([String: JSONValueLite])
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {
-            self = .integer(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValueLite].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValueLite].self))
-        }
-    }
-
-    /// The JSON type's name, for messages.
-    var typeName: String {
-        switch self {
-        case .null: "null"
-        case .bool: "a boolean"
-        case .integer, .number: "a number"
-        case .string: "a string"
-        case .array: "an array"
-        case .object: "an object"
-        }
-    }
-
-    /// The string value, if this is a string.
-    var string: String? {
-        if case .string(let value) = self { return value }
-        return nil
     }
 }

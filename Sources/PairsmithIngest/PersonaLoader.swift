@@ -1,4 +1,5 @@
 import Foundation
+import PairsmithJSON
 import PairsmithStore
 import PairsmithText
 
@@ -49,7 +50,7 @@ public struct PersonaLoader: Sendable {
         guard String(validating: bytes, as: UTF8.self) != nil else {
             return .failure(InputRejection(reason: .invalidUTF8, detail: "the line is not valid UTF-8"))
         }
-        guard let value = try? JSONDecoder().decode(JSONValueLite.self, from: Data(bytes)) else {
+        guard let value = try? JSONValue.parse(bytes: bytes, duplicateKeys: .firstWins) else {
             return .failure(InputRejection(reason: .invalidJSON, detail: "the line is not valid JSON"))
         }
         guard case .object(let object) = value else {
@@ -59,8 +60,8 @@ public struct PersonaLoader: Sendable {
             return .failure(InputRejection(
                 reason: .missingText, detail: "the object has neither a \"persona\" nor an \"input persona\" field"))
         }
-        guard let text = found.string else {
-            return .failure(InputRejection(reason: .wrongType, detail: "\"\(field)\" must be a string, found \(found.typeName)"))
+        guard let text = found.stringValue else {
+            return .failure(InputRejection(reason: .wrongType, detail: "\"\(field)\" must be a string, found \(found.kindDescription)"))
         }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else {

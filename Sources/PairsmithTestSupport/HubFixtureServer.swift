@@ -38,6 +38,10 @@ public final class HubFixtureServer: Sendable {
         public var corrupt: Set<String> = []
         /// When set, every request to the hub host (not the CDN) needs `Authorization: Bearer <token>`.
         public var requiredToken: String?
+        /// The first this-many listing requests are answered 429 with `Retry-After: listingRetryAfter`.
+        public var rateLimitedListings = 0
+        /// The `Retry-After` value of those 429 answers (delta-seconds).
+        public var listingRetryAfter = "3600"
 
         /// No faults.
         public init() {}
@@ -121,7 +125,19 @@ public final class HubFixtureServer: Sendable {
         }
         if path.hasPrefix("/cdn/") { return serveCDN(request, path: path) }
         guard authorized else { return Self.json(.unauthorized, ["error": "Invalid credentials in Authorization header"]) }
-        if path.hasPrefix("/api/models/") { return serveListing(path) }
+        if path.hasPrefix("/api/models/") {
+            let retryAfter = state.withLock { state -> String? in
+                guard state.faults.rateLimitedListings > 0 else { return nil }
+                state.faults.rateLimitedListings -= 1
+                return state.faults.listingRetryAfter
+            }
+            if let retryAfter {
+                var response = Self.json(.tooManyRequests, ["error": "rate limited"])
+                response.headers[.retryAfter] = retryAfter
+                return response
+            }
+            return serveListing(path)
+        }
         return serveResolve(request, path: path)
     }
 

@@ -1,3 +1,5 @@
+import PairsmithJSON
+
 /// What the `post_processor` adds around the ids of one sequence.
 struct PostProcessor: Sendable, Equatable {
     /// Ids placed before the sequence when special tokens are added.
@@ -14,7 +16,7 @@ struct PostProcessor: Sendable, Equatable {
     /// Reads a `post_processor` (null, `ByteLevel`, `TemplateProcessing`, or a `Sequence` of them).
     init(_ value: JSONValue?, path: String = "post_processor") throws {
         guard let value, !value.isNull else { return }
-        let fields = try JSONFields(value, path: path)
+        let fields = try JSONFieldReader(value, path: path)
         switch try fields.type() {
         case "ByteLevel":
             return  // changes offsets only
@@ -22,7 +24,7 @@ struct PostProcessor: Sendable, Equatable {
             try readTemplate(fields)
         case "Sequence":
             for (index, item) in try fields.array("processors").enumerated() {
-                let inner = try PostProcessor(item, path: "\(path).processors[\(index)]")
+                let inner = try PostProcessor(item, path: JSONFieldReader.path(fields.path("processors"), index: index))
                 if !inner.prefix.isEmpty || !inner.suffix.isEmpty {
                     if !prefix.isEmpty || !suffix.isEmpty {
                         throw TokenizerError.unsupportedOption(
@@ -37,12 +39,12 @@ struct PostProcessor: Sendable, Equatable {
     }
 
     /// Reads the `single` template and its `special_tokens` table.
-    private mutating func readTemplate(_ fields: JSONFields) throws {
+    private mutating func readTemplate(_ fields: JSONFieldReader) throws {
         let specials = try fields.object("special_tokens")
         var seenSequence = false
         for (index, item) in try fields.array("single").enumerated() {
-            let itemPath = "\(fields.path("single"))[\(index)]"
-            let piece = try JSONFields(item, path: itemPath)
+            let itemPath = JSONFieldReader.path(fields.path("single"), index: index)
+            let piece = try JSONFieldReader(item, path: itemPath)
             if !piece.isNull("Sequence") {
                 let sequence = try piece.object("Sequence")
                 guard try sequence.string("id") == "A", !seenSequence else {
@@ -55,8 +57,8 @@ struct PostProcessor: Sendable, Equatable {
                 let special = try specials.object(name)
                 var ids: [Int32] = []
                 for (k, id) in try special.array("ids").enumerated() {
-                    guard let id = JSONFields.int(id), id >= 0, id <= Int(Int32.max) else {
-                        throw TokenizerError.invalidField(path: "\(special.path("ids"))[\(k)]", expected: "a token id")
+                    guard let id = id.intValue, id >= 0, id <= Int(Int32.max) else {
+                        throw TokenizerError.invalidField(path: JSONFieldReader.path(special.path("ids"), index: k), expected: "a token id")
                     }
                     ids.append(Int32(id))
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import PairsmithJSON
 
 /// Tokenizes a JSON Lines file: `{"text": ...}` lines → `{"ids": [...]}` lines, or back with ``Mode/decode``.
 ///
@@ -70,7 +71,7 @@ public struct TokenizeJSONLines: Sendable {
     private func parse(_ line: Data, source: String, line number: Int) throws -> JSONLinesItem {
         let object: JSONValue
         do {
-            object = try JSONValue.parse(line)
+            object = try JSONValue.parse(line, duplicateKeys: .lastWins)
         } catch {
             throw JSONLinesError.invalidLine(path: source, line: number, reason: "not valid JSON (\(error))")
         }
@@ -90,7 +91,7 @@ public struct TokenizeJSONLines: Sendable {
             var ids: [Int] = []
             ids.reserveCapacity(raw.count)
             for value in raw {
-                guard let id = JSONFields.int(value) else {
+                guard let id = value.intValue else {
                     throw JSONLinesError.invalidLine(path: source, line: number, reason: "\"ids\" must hold integers only")
                 }
                 ids.append(id)
@@ -106,7 +107,7 @@ public struct TokenizeJSONLines: Sendable {
             let ids = tokenizer.encode(text, addSpecialTokens: specialTokens)
             return "{\"ids\":[" + ids.map(String.init).joined(separator: ",") + "]}"
         case .ids(let ids):
-            return "{\"text\":" + JSONString.quote(tokenizer.decode(ids, skipSpecialTokens: !specialTokens)) + "}"
+            return "{\"text\":" + JSONValue.string(tokenizer.decode(ids, skipSpecialTokens: !specialTokens)).compactText + "}"
         }
     }
 }
@@ -126,29 +127,5 @@ public enum JSONLinesError: Error, CustomStringConvertible, Equatable {
         case .unwritable(let path, let reason): "cannot write \(path): \(reason)"
         case .invalidLine(let path, let line, let reason): "\(path):\(line): \(reason)"
         }
-    }
-}
-
-/// JSON string literals.
-enum JSONString {
-    /// `text` as a quoted JSON string (non-ASCII kept as UTF-8, control characters escaped).
-    static func quote(_ text: String) -> String {
-        var result = "\""
-        result.unicodeScalars.reserveCapacity(text.utf8.count + 2)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        result += "\""
-        return result
     }
 }

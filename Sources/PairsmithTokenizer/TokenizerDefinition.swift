@@ -1,4 +1,5 @@
 import Foundation
+import PairsmithJSON
 
 /// The parts of a `tokenizer.json` this tokenizer implements, read and checked.
 struct TokenizerDefinition {
@@ -25,12 +26,20 @@ struct TokenizerDefinition {
     init(data: Data) throws {
         let parsed: JSONValue
         do {
-            parsed = try JSONValue.parse(data)
+            parsed = try JSONValue.parse(data, duplicateKeys: .keepAll)  // the vocabulary is folded last-wins below
         } catch {
             throw TokenizerError.invalidJSON(reason: error.description)
         }
         guard case .object = parsed else { throw TokenizerError.invalidJSON(reason: "the top level is not an object") }
-        let root = try JSONFields(parsed, path: "")
+        do {
+            try read(JSONFieldReader(parsed, path: ""))
+        } catch let error as JSONFieldError {
+            throw TokenizerError.invalidField(path: error.path, expected: error.expected)
+        }
+    }
+
+    /// Reads the components from the top-level object.
+    private mutating func read(_ root: JSONFieldReader) throws {
         normalizers = try Self.readNormalizer(root.member("normalizer"), path: "normalizer")
         splitsWithQwen2Regex = try Self.readPreTokenizer(root.member("pre_tokenizer"))
         try readModel(try root.object("model"))
@@ -38,7 +47,7 @@ struct TokenizerDefinition {
         postProcessor = try PostProcessor(root.member("post_processor"))
         if !root.isNull("added_tokens") {
             for (index, item) in try root.array("added_tokens").enumerated() {
-                let token = try JSONFields(item, path: "added_tokens[\(index)]")
+                let token = try JSONFieldReader(item, path: JSONFieldReader.path("added_tokens", index: index))
                 addedTokens.append(AddedToken(
                     id: try token.int("id"), content: try token.string("content"),
                     special: try token.bool("special", default: false),
@@ -52,7 +61,7 @@ struct TokenizerDefinition {
     /// Reads a `normalizer`: null, NFC/NFD/NFKC/NFKD, or a `Sequence` of them.
     private static func readNormalizer(_ value: JSONValue?, path: String) throws -> [Normalizer] {
         guard let value, !value.isNull else { return [] }
-        let fields = try JSONFields(value, path: path)
+        let fields = try JSONFieldReader(value, path: path)
         switch try fields.type() {
         case "NFC": return [.nfc]
         case "NFD": return [.nfd]
@@ -60,7 +69,7 @@ struct TokenizerDefinition {
         case "NFKD": return [.nfkd]
         case "Sequence":
             return try fields.array("normalizers").enumerated().flatMap { index, item in
-                try readNormalizer(item, path: "\(path).normalizers[\(index)]")
+                try readNormalizer(item, path: JSONFieldReader.path(fields.path("normalizers"), index: index))
             }
         case let type:
             throw TokenizerError.unsupportedComponent(component: "normalizer", type: type)
@@ -70,13 +79,13 @@ struct TokenizerDefinition {
     /// Reads the `pre_tokenizer`: the Qwen2 `Split` followed by `ByteLevel(use_regex: false)`, or that
     /// `ByteLevel` alone. Returns whether the Split is present.
     private static func readPreTokenizer(_ value: JSONValue?) throws -> Bool {
-        var steps: [JSONFields] = []
+        var steps: [JSONFieldReader] = []
         func flatten(_ value: JSONValue?, path: String) throws {
             guard let value, !value.isNull else { return }
-            let fields = try JSONFields(value, path: path)
+            let fields = try JSONFieldReader(value, path: path)
             if try fields.type() == "Sequence" {
                 for (index, item) in try fields.array("pretokenizers").enumerated() {
-                    try flatten(item, path: "\(path).pretokenizers[\(index)]")
+                    try flatten(item, path: JSONFieldReader.path(fields.path("pretokenizers"), index: index))
                 }
             } else {
                 steps.append(fields)
@@ -118,7 +127,7 @@ struct TokenizerDefinition {
     }
 
     /// Checks a `ByteLevel` component's options.
-    private static func checkByteLevel(_ fields: JSONFields, component: String) throws {
+    private static func checkByteLevel(_ fields: JSONFieldReader, component: String) throws {
         if try fields.bool("add_prefix_space", default: false) {
             throw TokenizerError.unsupportedOption(component: component, option: "ByteLevel.add_prefix_space", value: "true")
         }
@@ -130,7 +139,7 @@ struct TokenizerDefinition {
     /// Checks the `decoder`: `ByteLevel` (alone or in a `Sequence`).
     private static func checkDecoder(_ value: JSONValue?, path: String) throws {
         guard let value, !value.isNull else { throw TokenizerError.unsupportedComponent(component: "decoder", type: "null") }
-        let fields = try JSONFields(value, path: path)
+        let fields = try JSONFieldReader(value, path: path)
         switch try fields.type() {
         case "ByteLevel":
             return
@@ -139,14 +148,14 @@ struct TokenizerDefinition {
             guard decoders.count == 1 else {
                 throw TokenizerError.unsupportedOption(component: "decoder", option: "decoders", value: "\(decoders.count) decoders")
             }
-            try checkDecoder(decoders[0], path: "\(path).decoders[0]")
+            try checkDecoder(decoders[0], path: JSONFieldReader.path(fields.path("decoders"), index: 0))
         case let type:
             throw TokenizerError.unsupportedComponent(component: "decoder", type: type)
         }
     }
 
     /// Reads the `model`: BPE without dropout, prefixes, suffixes or byte fallback.
-    private mutating func readModel(_ model: JSONFields) throws {
+    private mutating func readModel(_ model: JSONFieldReader) throws {
         let type = try model.optionalString("type") ?? "BPE"
         guard type == "BPE" else { throw TokenizerError.unsupportedComponent(component: "model", type: type) }
         if !model.isNull("dropout") {
@@ -165,9 +174,9 @@ struct TokenizerDefinition {
         ignoreMerges = try model.bool("ignore_merges", default: false)
         let vocab = try model.object("vocab")
         vocabulary.reserveCapacity(vocab.members.count)
-        for (token, id) in vocab.members {
-            guard let id = JSONFields.int(id), id >= 0, id <= Int(Int32.max) else {
-                throw TokenizerError.invalidField(path: "model.vocab[\(token)]", expected: "a non-negative id")
+        for (token, id) in vocab.members.members {  // the member array itself: the hot loop of the load
+            guard let id = id.intValue, id >= 0, id <= Int(Int32.max) else {
+                throw TokenizerError.invalidField(path: vocab.keyPath(token), expected: "a non-negative id")
             }
             vocabulary[token] = id
         }

@@ -1,10 +1,10 @@
-import Foundation
+import Synchronization
 
 /// A thread-safe cache from a pre-tokenized word (its UTF-8 bytes) to its BPE ids.
 ///
 /// Split into lock-protected shards chosen by hash, so concurrent encoders rarely contend. Entries are
 /// keyed by a 64-bit hash and verified byte for byte; a full shard is emptied and refilled.
-final class WordCache: @unchecked Sendable {
+final class WordCache: Sendable {
     /// A cached word.
     private struct Entry {
         var bytes: [UInt8]
@@ -12,9 +12,8 @@ final class WordCache: @unchecked Sendable {
     }
 
     /// One lock and its table.
-    private final class Shard: @unchecked Sendable {
-        let lock = NSLock()
-        var table: [UInt64: Entry] = [:]
+    private final class Shard: Sendable {
+        let table = Mutex<[UInt64: Entry]>([:])
     }
 
     private let shards: [Shard]
@@ -44,21 +43,20 @@ final class WordCache: @unchecked Sendable {
     /// Appends the cached ids of `word` to `output` and returns true, or returns false on a miss.
     @inline(__always)
     func lookup(_ word: UnsafeBufferPointer<UInt8>, hash: UInt64, into output: inout [Int32]) -> Bool {
-        let shard = shards[Int(hash & shardMask)]
-        shard.lock.lock()
-        defer { shard.lock.unlock() }
-        guard let entry = shard.table[hash], entry.bytes.elementsEqual(word) else { return false }
-        output.append(contentsOf: entry.ids)
-        return true
+        shards[Int(hash & shardMask)].table.withLock { table in
+            guard let entry = table[hash], entry.bytes.elementsEqual(word) else { return false }
+            output.append(contentsOf: entry.ids)
+            return true
+        }
     }
 
     /// Remembers the ids of `word`.
     func insert(_ word: UnsafeBufferPointer<UInt8>, hash: UInt64, ids: ArraySlice<Int32>) {
         let entry = Entry(bytes: Array(word), ids: Array(ids))
-        let shard = shards[Int(hash & shardMask)]
-        shard.lock.lock()
-        defer { shard.lock.unlock() }
-        if shard.table.count >= capacityPerShard { shard.table.removeAll(keepingCapacity: true) }
-        shard.table[hash] = entry
+        let capacity = capacityPerShard
+        shards[Int(hash & shardMask)].table.withLock { table in
+            if table.count >= capacity { table.removeAll(keepingCapacity: true) }
+            table[hash] = entry
+        }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PairsmithEndpoints
+import PairsmithJSON
 import PairsmithTestSupport
 
 /// `pairsmith-bench chat`: chat-client throughput against the test endpoint (in a child process) with a fixed
@@ -50,7 +51,7 @@ struct ChatBenchmark: AsyncParsableCommand {
                 let total = max(level, Int(ideal * seconds))
                 let config = ChatClientConfiguration(
                     endpoints: [EndpointConfiguration(url: server.url, model: "bench", maxConcurrentRequests: level)],
-                    timeouts: ChatTimeouts(connect: .seconds(10), read: .seconds(30), total: .seconds(60)))
+                    timeouts: EndpointTimeouts(connect: .seconds(10), read: .seconds(30), total: .seconds(60)))
                 let reference = noReference ? nil : ChatReferenceClient(url: chatURL, body: referenceBody, connections: level)
                 var ours: [Round] = [], bare: [Round] = []
                 try await ChatClient.withClient(config) { client in

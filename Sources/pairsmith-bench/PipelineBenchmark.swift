@@ -115,7 +115,7 @@ struct PipelineBenchmark: AsyncParsableCommand {
         let preludeCPU = cpuSeconds() - cpuBefore
 
         var chat = RetrievalRun.chatConfiguration(for: configuration)
-        chat.timeouts = ChatTimeouts(connect: .seconds(10), read: .seconds(60), total: .seconds(120))
+        chat.timeouts = EndpointTimeouts(connect: .seconds(10), read: .seconds(60), total: .seconds(120))
         let cpu0 = cpuSeconds()
         let serverCPU0 = server.cpuSeconds() ?? 0
         let summary = try await ChatClient.withClient(chat) { client in
@@ -140,7 +140,7 @@ struct PipelineBenchmark: AsyncParsableCommand {
     static func bareClient(level: Int, latency: Double, url: String) async throws -> (rate: Double, cpuPerRequest: Double) {
         let config = ChatClientConfiguration(
             endpoints: [EndpointConfiguration(url: url, model: "test-model", maxConcurrentRequests: level)],
-            timeouts: ChatTimeouts(connect: .seconds(10), read: .seconds(60), total: .seconds(120)))
+            timeouts: EndpointTimeouts(connect: .seconds(10), read: .seconds(60), total: .seconds(120)))
         let schema = JSONSchema.object(["query": .string(minLength: 1)])
         let filler = String(repeating: "A passage of ordinary words about harbours, mills and the weather. ", count: 25)
         return try await ChatClient.withClient(config) { client in

@@ -129,13 +129,13 @@ struct EmbeddingClientTests {
     @Test("configuration mistakes are caught before any request", arguments: [0, -1])
     func invalidConfiguration(value: Int) throws {
         let time = ManualTime()
-        #expect(throws: ChatConfigurationError.self) {
+        #expect(throws: EndpointConfigurationError.self) {
             _ = try EmbeddingClient(embeddingConfiguration(["http://127.0.0.1:1/v1"], time: time, batchSize: value))
         }
-        #expect(throws: ChatConfigurationError.self) {
+        #expect(throws: EndpointConfigurationError.self) {
             _ = try EmbeddingClient(embeddingConfiguration(["http://127.0.0.1:1/v1"], time: time, dimensions: value))
         }
-        #expect(throws: ChatConfigurationError.self) {
+        #expect(throws: EndpointConfigurationError.self) {
             _ = try EmbeddingClient(embeddingConfiguration(["ftp://x/v1"], time: time))
         }
     }

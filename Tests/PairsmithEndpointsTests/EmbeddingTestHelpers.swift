@@ -1,5 +1,6 @@
 import Foundation
 @testable import PairsmithEndpoints
+import PairsmithJSON
 import PairsmithTestSupport
 
 /// An embedding client configuration over `urls` on a manual clock.
@@ -15,7 +16,7 @@ func embeddingConfiguration(
         batchSize: batchSize, encoding: encoding, dimensions: dimensions,
         retry: RetryPolicy(maxAttempts: maxAttempts, baseDelay: .milliseconds(100), maxDelay: .seconds(5)),
         health: HealthPolicy(failureThreshold: failureThreshold, coolingPeriod: coolingPeriod),
-        timeouts: ChatTimeouts(connect: .seconds(2), read: read, total: .seconds(30)),
+        timeouts: EndpointTimeouts(connect: .seconds(2), read: read, total: .seconds(30)),
         environment: time.environment(),
         onStatus: { recorder?.add($0) })
 }

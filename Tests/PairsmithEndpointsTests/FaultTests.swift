@@ -1,5 +1,6 @@
 import Foundation
 @testable import PairsmithEndpoints
+import PairsmithJSON
 import PairsmithTestSupport
 import Testing
 

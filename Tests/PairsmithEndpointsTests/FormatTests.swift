@@ -1,5 +1,6 @@
 import Foundation
 @testable import PairsmithEndpoints
+import PairsmithJSON
 import PairsmithTestSupport
 import Testing
 
@@ -82,11 +83,11 @@ struct FormatTests {
 
     @Test("invalid configurations are refused with a message")
     func invalidConfiguration() {
-        #expect(throws: ChatConfigurationError.self) { try ChatClient(ChatClientConfiguration(endpoints: [])) }
-        #expect(throws: ChatConfigurationError.self) {
+        #expect(throws: EndpointConfigurationError.self) { try ChatClient(ChatClientConfiguration(endpoints: [])) }
+        #expect(throws: EndpointConfigurationError.self) {
             try ChatClient(ChatClientConfiguration(endpoints: [EndpointConfiguration(url: "ftp://x", model: "m")]))
         }
-        #expect(throws: ChatConfigurationError.self) {
+        #expect(throws: EndpointConfigurationError.self) {
             try ChatClient(ChatClientConfiguration(endpoints: [EndpointConfiguration(url: "http://x", model: "m", maxConcurrentRequests: 0)]))
         }
     }

@@ -48,7 +48,7 @@ struct LlamaEmbeddingParityTests {
     /// Embeds passages, queries (with the instruction) and 32-dimensional passages both ways and compares.
     static func compare(port: Int, embedder: Embedder) async throws {
         let endpoint = EndpointConfiguration(url: "http://127.0.0.1:\(port)/v1", model: "parity", maxConcurrentRequests: 4)
-        let timeouts = ChatTimeouts(connect: .seconds(5), read: .seconds(120), total: .seconds(180))
+        let timeouts = EndpointTimeouts(connect: .seconds(5), read: .seconds(120), total: .seconds(180))
         var cosines: [Float] = []
         for encoding in EmbeddingEncoding.allCases {
             let config = EmbeddingClientConfiguration(

@@ -53,7 +53,7 @@ struct LlamaServerTests {
         let config = ChatClientConfiguration(
             endpoints: [EndpointConfiguration(url: "http://127.0.0.1:\(port)/v1", model: "smollm2", maxConcurrentRequests: 4)],
             retry: RetryPolicy(maxAttempts: 3),
-            timeouts: ChatTimeouts(connect: .seconds(5), read: .seconds(120), total: .seconds(180)))
+            timeouts: EndpointTimeouts(connect: .seconds(5), read: .seconds(120), total: .seconds(180)))
         let questions = ["Is the sky blue?", "Is fire cold?", "Do fish swim?", "Is ice hot?"]
         try await ChatClient.withClient(config) { client in
             let results = try await withThrowingTaskGroup(of: ChatResult<Verdict>.self) { group in

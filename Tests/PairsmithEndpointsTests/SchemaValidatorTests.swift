@@ -1,4 +1,5 @@
 import PairsmithEndpoints
+import PairsmithJSON
 import Testing
 
 @Suite("JSON values and the schema validator")

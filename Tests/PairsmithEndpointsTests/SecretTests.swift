@@ -51,10 +51,10 @@ struct SecretTests {
 
     @Test("a missing key is a configuration error naming the variable or file, not the key")
     func missing() {
-        #expect(throws: ChatConfigurationError.self) {
+        #expect(throws: EndpointConfigurationError.self) {
             _ = try APIKeySource.environment("PAIRSMITH_SURELY_UNSET_VARIABLE").resolve()
         }
-        #expect(throws: ChatConfigurationError.self) { _ = try APIKeySource.file("/nonexistent/key").resolve() }
+        #expect(throws: EndpointConfigurationError.self) { _ = try APIKeySource.file("/nonexistent/key").resolve() }
     }
 
     @Test("a wrong key surfaces the server's 401 message without retrying")

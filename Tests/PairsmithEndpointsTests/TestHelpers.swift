@@ -21,21 +21,21 @@ final class ManualTime: @unchecked Sendable {
     }
 
     /// An environment on this clock with the real wall clock and a fixed jitter draw.
-    func environment(random: Double = 0.5) -> ChatEnvironment {
-        ChatEnvironment(now: { self.now }, wallClock: { Date() }, sleep: { try await self.sleep($0) }, random: { random })
+    func environment(random: Double = 0.5) -> EndpointEnvironment {
+        EndpointEnvironment(now: { self.now }, wallClock: { Date() }, sleep: { try await self.sleep($0) }, random: { random })
     }
 }
 
 /// Collects status events and log lines for assertions.
 final class Recorder: @unchecked Sendable {
     private let lock = NSLock()
-    private var storedEvents: [ChatStatusEvent] = []
+    private var storedEvents: [EndpointStatusEvent] = []
     private var storedLines: [String] = []
 
-    var events: [ChatStatusEvent] { lock.withLock { storedEvents } }
+    var events: [EndpointStatusEvent] { lock.withLock { storedEvents } }
     var lines: [String] { lock.withLock { storedLines } }
 
-    func add(_ event: ChatStatusEvent) { lock.withLock { storedEvents.append(event) } }
+    func add(_ event: EndpointStatusEvent) { lock.withLock { storedEvents.append(event) } }
     func add(line: String) { lock.withLock { storedLines.append(line) } }
 
     /// A logger at trace level whose every line (message and metadata) lands here.
@@ -98,7 +98,7 @@ func configuration(
         },
         retry: RetryPolicy(maxAttempts: maxAttempts, baseDelay: .milliseconds(100), maxDelay: .seconds(5)),
         health: HealthPolicy(failureThreshold: failureThreshold, coolingPeriod: coolingPeriod),
-        timeouts: ChatTimeouts(connect: .seconds(2), read: read, total: .seconds(30)),
+        timeouts: EndpointTimeouts(connect: .seconds(2), read: read, total: .seconds(30)),
         environment: time.environment(),
         onStatus: { recorder?.add($0) }
     )

@@ -1,5 +1,6 @@
 import Foundation
 @testable import PairsmithEndpoints
+import PairsmithJSON
 import Testing
 
 /// The request body written field by field against the same body built as a `JSONValue` object (the way it

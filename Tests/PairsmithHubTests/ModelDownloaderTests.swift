@@ -139,6 +139,40 @@ struct ModelDownloaderTests {
         }
     }
 
+    @Test("a Retry-After beyond the cap waits the cap (60 s), through the injected sleeper")
+    func retryAfterIsCapped() async throws {
+        let repo = fixtureRepository()
+        var faults = HubFixtureServer.Faults()
+        faults.rateLimitedListings = 2
+        faults.listingRetryAfter = "86400"
+        let server = HubFixtureServer(repositories: [repo], faults: faults)
+        let waits = Mutex<[Duration]>([])
+        let listing = try await server.run { url in
+            var pull = downloader(url)
+            pull.sleep = { duration in waits.withLock { $0.append(duration) } }
+            return try await pull.listing(repository: repo.id)
+        }
+        #expect(listing.commit == repo.commit)
+        #expect(waits.withLock { $0 } == [.seconds(60), .seconds(60)])
+    }
+
+    @Test("a short Retry-After is honoured as sent")
+    func retryAfterBelowTheCap() async throws {
+        let repo = fixtureRepository()
+        var faults = HubFixtureServer.Faults()
+        faults.rateLimitedListings = 1
+        faults.listingRetryAfter = "7"
+        let server = HubFixtureServer(repositories: [repo], faults: faults)
+        let waits = Mutex<[Duration]>([])
+        _ = try await server.run { url in
+            var pull = downloader(url)
+            pull.maxRetryAfter = .seconds(30)
+            pull.sleep = { duration in waits.withLock { $0.append(duration) } }
+            return try await pull.listing(repository: repo.id)
+        }
+        #expect(waits.withLock { $0 } == [.seconds(7)])
+    }
+
     @Test("a listing with an unsafe file name is refused")
     func unsafeListing() throws {
         let json = #"{"sha": "abcdef1234567", "siblings": [{"rfilename": "../../.bashrc", "size": 3}]}"#

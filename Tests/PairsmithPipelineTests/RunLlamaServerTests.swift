@@ -44,7 +44,7 @@ struct RunLlamaServerTests {
         let configuration = try PipelineConfiguration.load(from: path)
             .overriding(chatURL: url, chatModel: "smollm2", concurrency: 2)
         var chat = RetrievalRun.chatConfiguration(for: configuration)
-        chat.timeouts = ChatTimeouts(connect: .seconds(5), read: .seconds(120), total: .seconds(180))
+        chat.timeouts = EndpointTimeouts(connect: .seconds(5), read: .seconds(120), total: .seconds(180))
         let store = try PairsmithStore(url: directory.file("run.sqlite"))
         let options = RetrievalRunOptions(corpus: workspace.appendingPathComponent("corpus.jsonl"), embeddingModel: "emb-f32-gqa")
         for round in 0..<2 {

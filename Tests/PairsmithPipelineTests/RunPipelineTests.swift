@@ -138,7 +138,7 @@ struct RunPipelineTests {
         let store = try PairsmithStore(url: directory.file("run.sqlite"))
         var chat = Self.chat(configuration)
         chat.health = HealthPolicy(failureThreshold: 1_000, coolingPeriod: .milliseconds(10))  // fail fast, no resting
-        chat.timeouts = ChatTimeouts(connect: .milliseconds(200))  // the HTTP pool retries refused connects until then
+        chat.timeouts = EndpointTimeouts(connect: .milliseconds(200))  // the HTTP pool retries refused connects until then
         let summary = try await ChatClient.withClient(chat) { client in
             try await RetrievalRun(
                 configuration: configuration, store: store, client: client, embed: try RunFixtures.embedder(),

@@ -1,5 +1,6 @@
 import Foundation
 import PairsmithEndpoints
+import PairsmithJSON
 import PairsmithStore
 
 /// An answer to a chat request: the JSON value, or why it could not be read.

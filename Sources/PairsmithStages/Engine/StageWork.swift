@@ -1,5 +1,6 @@
 import Foundation
 import PairsmithEndpoints
+import PairsmithJSON
 import PairsmithStore
 import PairsmithConfiguration
 

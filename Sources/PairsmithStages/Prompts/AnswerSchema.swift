@@ -1,5 +1,6 @@
 import Foundation
 import PairsmithEndpoints
+import PairsmithJSON
 
 /// A JSON schema file for a stage's answer. Properties marked `"x-pairsmith-enum": "NAME"` get their `enum` filled
 /// at run time (the configure schema's `character` gets the five candidates of each passage).

@@ -2,6 +2,7 @@ import Foundation
 import PairsmithEndpoints
 import PairsmithConfiguration
 import PairsmithText
+import PairsmithJSON
 
 /// A rendered request for one stage: the user message and the answer schema it must meet.
 public struct RenderedPrompt: Sendable, Hashable {

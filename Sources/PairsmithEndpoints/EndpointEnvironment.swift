@@ -1,7 +1,7 @@
 import Foundation
 
 /// The time source, sleeper and randomness the client uses; tests swap them to run without waiting.
-public struct ChatEnvironment: Sendable {
+public struct EndpointEnvironment: Sendable {
     /// Monotonic seconds since an arbitrary origin.
     public var now: @Sendable () -> Double
     /// The wall clock, used to read Retry-After dates.
@@ -23,9 +23,9 @@ public struct ChatEnvironment: Sendable {
     }
 
     /// The real clock, `Task.sleep` and the system random generator.
-    public static var system: ChatEnvironment {
+    public static var system: EndpointEnvironment {
         let origin = ContinuousClock.now
-        return ChatEnvironment(
+        return EndpointEnvironment(
             now: { seconds(ContinuousClock.now - origin) },
             wallClock: { Date() },
             sleep: { try await Task.sleep(for: $0) },

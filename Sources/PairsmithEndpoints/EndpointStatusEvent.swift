@@ -1,7 +1,7 @@
 import Foundation
 
 /// Something about the endpoints' health that a caller may want to show (see ``ChatClientConfiguration/onStatus``).
-public enum ChatStatusEvent: Sendable, Hashable, CustomStringConvertible {
+public enum EndpointStatusEvent: Sendable, Hashable, CustomStringConvertible {
     /// An endpoint failed repeatedly (or asked us to back off) and is set aside until probed again.
     case endpointSetAside(endpoint: String, seconds: Double, reason: String)
     /// A set-aside endpoint answered its probe and takes requests again.
@@ -18,7 +18,7 @@ public enum ChatStatusEvent: Sendable, Hashable, CustomStringConvertible {
         case .endpointRecovered(let endpoint):
             "endpoint \(endpoint) is back"
         case .allEndpointsDown(let wait):
-            "all chat endpoints are down; waiting \(String(format: "%.1f", wait)) s before probing again"
+            "all endpoints are down; waiting \(String(format: "%.1f", wait)) s before probing again"
         case .formatDowngraded(let endpoint, let from, let to, let message):
             "endpoint \(endpoint) rejected response_format \(from) (\(message)); using \(to) from now on"
         }

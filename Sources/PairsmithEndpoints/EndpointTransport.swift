@@ -1,0 +1,239 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// The errors both clients report for what the transport sees: a failed connection, a non-2xx status, and running
+/// out of attempts. ``ChatError`` and ``EmbeddingError`` conform with their cases of the same names.
+protocol EndpointFailure: Error, Sendable, CustomStringConvertible {
+    /// The connection failed or timed out.
+    static func transport(endpoint: String, reason: String, timedOut: Bool) -> Self
+    /// The server answered with a non-2xx status.
+    static func httpStatus(endpoint: String, status: Int, message: String) -> Self
+    /// Every allowed attempt failed with a retryable fault; `last` is the final one.
+    static func attemptsExhausted(attempts: Int, last: Self) -> Self
+}
+
+/// A client holding pooled connections that ``shutdown()`` closes.
+protocol ClosingClient: Sendable {
+    /// Closes the client's connections.
+    func shutdown() async throws
+}
+
+extension ClosingClient {
+    /// Runs `body` with this client and shuts it down afterwards, also when `body` throws.
+    func closing<R: Sendable>(after body: (Self) async throws -> R) async throws -> R {
+        do {
+            let result = try await body(self)
+            try await shutdown()
+            return result
+        } catch {
+            try? await shutdown()
+            throw error
+        }
+    }
+}
+
+extension ChatError: EndpointFailure {}
+extension EmbeddingError: EndpointFailure {}
+
+/// What the chat and embeddings clients share under their own request and reply formats: the pooled HTTP client
+/// and bearer keys, routing over the endpoints with accounting, one POST with a total deadline and a bounded body,
+/// the classification of non-2xx answers (429 with its Retry-After, retryable 408/5xx, the rest refused), and the
+/// retry loop with back-off, generic over the client's one attempt.
+final class EndpointTransport: Sendable {
+    /// The shared settings.
+    let configuration: EndpointClientConfiguration
+    /// Spreads attempts over the endpoints and keeps their health and statistics.
+    let router: EndpointRouter
+    /// What requests are for (`chat`, `embedding`), in log messages.
+    let kind: String
+    /// Where the client logs.
+    let logger: Logger
+    private let tokens: [BearerToken?]
+    private let http: HTTPClient
+    private let ownsHTTP: Bool
+
+    /// Reads each endpoint's key now and opens a connection pool (or, with `sharedConnections`, uses the
+    /// process-wide one, which needs no shutdown); `url` gives the URL requests go to, to size the pool per host.
+    init(
+        _ configuration: EndpointClientConfiguration, kind: String, url: (EndpointConfiguration) -> String,
+        sharedConnections: Bool = false, logger: Logger
+    ) throws {
+        self.configuration = configuration
+        self.kind = kind
+        self.logger = logger
+        tokens = try configuration.endpoints.map { try $0.apiKey.resolve() }
+        http = sharedConnections
+            ? HTTPClient.shared
+            : HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: Self.httpConfiguration(for: configuration, url: url))
+        ownsHTTP = !sharedConnections
+        router = EndpointRouter(
+            endpoints: configuration.endpoints, health: configuration.health, now: configuration.environment.now,
+            onStatus: configuration.onStatus, kind: kind, logger: logger)
+    }
+
+    /// The AsyncHTTPClient settings: pooled keep-alive connections, and per host (a host and port) as many as the
+    /// endpoints there may have requests in flight, so the pool never queues a request the router let through
+    /// (AsyncHTTPClient's default of 8 would cap the throughput).
+    static func httpConfiguration(
+        for configuration: EndpointClientConfiguration, url: (EndpointConfiguration) -> String
+    ) -> HTTPClient.Configuration {
+        var http = HTTPClient.Configuration()
+        http.timeout = .init(
+            connect: .nanoseconds(Int64(seconds(configuration.timeouts.connect) * 1e9)),
+            read: .nanoseconds(Int64(seconds(configuration.timeouts.read) * 1e9)))
+        var perHost: [String: Int] = [:]
+        for endpoint in configuration.endpoints { perHost[hostKey(url(endpoint)), default: 0] += endpoint.maxConcurrentRequests }
+        http.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, perHost.values.max() ?? 8))
+        http.decompression = .disabled
+        return http
+    }
+
+    /// `scheme://host:port` of `url`: the key AsyncHTTPClient pools connections under.
+    static func hostKey(_ url: String) -> String {
+        guard let parsed = URL(string: url) else { return url }
+        return "\(parsed.scheme ?? "")://\(parsed.host ?? ""):\(parsed.port ?? (parsed.scheme == "https" ? 443 : 80))"
+    }
+
+    /// The text of a transport failure, for both clients' errors.
+    static func describeTransportFailure(endpoint: String, reason: String, timedOut: Bool) -> String {
+        "\(endpoint): \(timedOut ? "timed out" : "connection failed"): \(reason)"
+    }
+
+    /// The text of a non-2xx answer, for both clients' errors.
+    static func describeStatus(endpoint: String, status: Int, message: String) -> String {
+        "\(endpoint): HTTP \(status): \(message)"
+    }
+
+    /// Closes the pooled connections (not the shared ones).
+    func shutdown() async throws { if ownsHTTP { try await http.shutdown() } }
+
+    // MARK: Attempts
+
+    /// How one attempt ended.
+    enum Attempt<Success, Failure: EndpointFailure> {
+        /// Done: the value and how the endpoint did.
+        case success(Success, EndpointRouter.Outcome)
+        /// The request cannot succeed (a refused request, a bad answer); thrown as is.
+        case fatal(Failure, EndpointRouter.Outcome)
+        /// A transient fault: try again (on this endpoint or another) unless the attempts are spent.
+        case retryable(Failure, EndpointRouter.Outcome)
+        /// The endpoint asks for another form of the request (a format fallback): send again, spending no attempt.
+        case again(EndpointRouter.Outcome)
+        /// The caller's task was cancelled.
+        case cancelled
+    }
+
+    /// Runs `attempt` on a slot from the router until it succeeds, fails for good, or has failed retryably
+    /// `retry.maxAttempts` times (then throws `attemptsExhausted`); backs off between attempts unless the endpoint
+    /// rests (a 429 or set aside: the next acquire waits or goes elsewhere). Returns the value and the attempts spent.
+    func send<Success, Failure: EndpointFailure>(
+        _ attempt: (EndpointRouter.Lease) async -> Attempt<Success, Failure>
+    ) async throws -> (value: Success, attempts: Int) {
+        var failures = 0
+        var attempts = 0
+        while true {
+            let lease = try await acquire(isRetry: attempts > 0)
+            attempts += 1
+            switch await attempt(lease) {
+            case .success(let value, let outcome):
+                await router.finish(lease, outcome: outcome)
+                return (value, attempts)
+            case .fatal(let error, let outcome):
+                await router.finish(lease, outcome: outcome)
+                throw error
+            case .again(let outcome):
+                await router.finish(lease, outcome: outcome)
+                attempts -= 1  // a fallback spends no attempt
+            case .cancelled:
+                await router.finish(lease, outcome: .cancelled)
+                throw CancellationError()
+            case .retryable(let error, let outcome):
+                let resting = await router.finish(lease, outcome: outcome)
+                failures += 1
+                logger.debug("\(kind) attempt failed; retrying",
+                             metadata: ["endpoint": "\(configuration.endpoints[lease.index].name)", "error": "\(error)",
+                                        "attempt": "\(failures)"])
+                guard failures < configuration.retry.maxAttempts else {
+                    throw Failure.attemptsExhausted(attempts: failures, last: error)
+                }
+                if resting { continue }
+                try await configuration.environment.sleep(
+                    configuration.retry.backoff(retry: failures, random: configuration.environment.random()))
+            }
+        }
+    }
+
+    /// A slot on one of the endpoints; sleeps (without spending attempts) while every endpoint rests.
+    private func acquire(isRetry: Bool) async throws -> EndpointRouter.Lease {
+        while true {
+            try Task.checkCancellation()
+            switch try await router.acquire(isRetry: isRetry) {
+            case .lease(let lease):
+                return lease
+            case .allDown(let until, _):
+                let wait = max(0, until - configuration.environment.now())
+                try await configuration.environment.sleep(.seconds(wait))
+            }
+        }
+    }
+
+    // MARK: One POST
+
+    /// `Content-Type` and `Accept` for JSON.
+    static let jsonHeaders = HTTPHeaders([("Content-Type", "application/json"), ("Accept", "application/json")])
+
+    /// How one POST came back.
+    enum Posted<Success, Failure: EndpointFailure> {
+        /// A 2xx reply: its body (at most `maxResponseBytes`) and the time from sending to its last byte.
+        case reply(ByteBuffer, latency: Duration)
+        /// A non-2xx status that retrying will not fix (4xx other than 408 and 429), with the server's message: the
+        /// client decides between a fallback and ``Attempt/fatal(_:_:)``.
+        case refused(Failure, status: Int, message: String)
+        /// The attempt ends here: a transport failure, a 429, a 408 or 5xx (retryable), or cancellation.
+        case ended(Attempt<Success, Failure>)
+    }
+
+    /// POSTs `body` to `url` for the endpoint of `lease` (with its bearer key, JSON content headers) within the total
+    /// deadline, and classifies what came back.
+    func post<Success, Failure: EndpointFailure>(
+        _ body: ByteBuffer, to url: String, on lease: EndpointRouter.Lease, headers: HTTPHeaders = jsonHeaders
+    ) async -> Posted<Success, Failure> {
+        let name = configuration.endpoints[lease.index].name
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers = headers
+        if let token = tokens[lease.index] { request.headers.add(name: "Authorization", value: token.headerValue) }
+        request.body = .bytes(body)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let response: HTTPClientResponse
+        let reply: ByteBuffer
+        do {
+            let deadline = NIODeadline.now() + .nanoseconds(Int64(seconds(configuration.timeouts.total) * 1e9))
+            response = try await http.execute(request, deadline: deadline, logger: nil)
+            reply = try await response.body.collect(upTo: configuration.maxResponseBytes)
+        } catch {
+            if Task.isCancelled || error is CancellationError || (error as? HTTPClientError) == .cancelled { return .ended(.cancelled) }
+            let timedOut = [HTTPClientError.connectTimeout, .readTimeout, .deadlineExceeded].contains { (error as? HTTPClientError) == $0 }
+            let reason = String(describing: error)
+            return .ended(.retryable(.transport(endpoint: name, reason: reason, timedOut: timedOut), .transport(timedOut: timedOut, reason: reason)))
+        }
+        let latency = clock.now - start
+        let status = Int(response.status.code)
+        guard (200..<300).contains(status) else {
+            let message = WireFormat.errorMessage(from: Array(reply.readableBytesView))
+            let error = Failure.httpStatus(endpoint: name, status: status, message: message)
+            if status == 429 {
+                let retryAfter = WireFormat.retryAfter(response.headers.first(name: "Retry-After"), now: configuration.environment.wallClock())
+                let wait = min(retryAfter ?? 0, seconds(configuration.retry.maxRetryAfter))
+                return .ended(.retryable(error, .rateLimited(seconds: wait)))
+            }
+            if status == 408 || status >= 500 { return .ended(.retryable(error, .serverError(reason: "HTTP \(status): \(message)"))) }
+            return .refused(error, status: status, message: message)
+        }
+        return .reply(reply, latency: latency)
+    }
+}
