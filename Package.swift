@@ -42,13 +42,13 @@ let package = Package(
         .target(name: "PairsmithBLAS", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
         .target(
             name: "PairsmithEngine",
-            dependencies: ["PairsmithJSON", "PairsmithTokenizer", "PairsmithBLAS"],
+            dependencies: ["PairsmithJSON", "PairsmithText", "PairsmithTokenizer", "PairsmithBLAS"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "PairsmithEndpoints",
             dependencies: [
-                "PairsmithJSON",
+                "PairsmithJSON", "PairsmithText",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -104,7 +104,6 @@ let package = Package(
             name: "PairsmithSelection",
             dependencies: [
                 "PairsmithConfiguration", "PairsmithMatching", "PairsmithText", "PairsmithStore", "PairsmithBLAS",
-                "PairsmithEngine",
             ],
             swiftSettings: swiftSettings
         ),

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import PairsmithText
 
 /// An OpenAI-compatible `/v1/embeddings` client (vLLM, TEI, llama.cpp): batches texts into `input` lists, spreads
 /// the batches over several endpoints (fewest in flight first), retries like ``ChatClient``, checks every answer,
@@ -53,7 +54,7 @@ public final class EmbeddingClient: ClosingClient, Sendable {
     /// The query form of `text` (`Instruct: {instruction}\nQuery:{text}`), as the local engine writes it; servers
     /// add no instruction themselves.
     public static func query(_ text: String, instruction: String) -> String {
-        "Instruct: \(instruction)\nQuery:\(text)"
+        QueryInstruction.format(text, instruction: instruction)
     }
 
     // MARK: Embedding

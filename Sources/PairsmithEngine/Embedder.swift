@@ -1,5 +1,6 @@
 import Foundation
 import PairsmithTokenizer
+import PairsmithText
 
 /// Text embeddings with a local Qwen3-Embedding model: last-token pooling, L2 normalisation, MRL dimensions.
 ///
@@ -54,7 +55,7 @@ public final class Embedder: Sendable {
 
     /// The query prompt: `Instruct: {instruction}\nQuery:{text}` (no space after the colon).
     public static func query(_ text: String, instruction: String) -> String {
-        "Instruct: \(instruction)\nQuery:\(text)"
+        QueryInstruction.format(text, instruction: instruction)
     }
 
     /// The ids fed to the model for `text` (formatted as a query when `instruction` is given), ending in `<|endoftext|>`.

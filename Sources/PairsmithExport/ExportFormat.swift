@@ -1,5 +1,6 @@
 import PairsmithJSON
 import PairsmithStore
+import PairsmithText
 
 /// The training-data layouts `pairsmith export` writes, one JSON object per line.
 public enum ExportFormat: Sendable, Hashable, CaseIterable, CustomStringConvertible {
@@ -79,7 +80,7 @@ public enum ExportFormat: Sendable, Hashable, CaseIterable, CustomStringConverti
             // {"query": "Instruct: …\nQuery:…", "response": passage, "rejected_response": [negatives]}; the key is
             // left out when there are no negatives (in-batch negatives only).
             var members: [(String, JSONValue)] = [
-                ("query", .string(Self.instructedQuery(pair.query, instruction: instruction))),
+                ("query", .string(QueryInstruction.format(pair.query, instruction: instruction))),
                 ("response", .string(pair.passage)),
             ]
             if !negatives.isEmpty { members.append(("rejected_response", .strings(negatives))) }
@@ -91,7 +92,7 @@ public enum ExportFormat: Sendable, Hashable, CaseIterable, CustomStringConverti
             // of message lists, exactly one positive; `negative_messages` may be left out (in-batch negatives).
             // The Qwen3 instruction stays in the anchor's user content, as the model was trained with it.
             var members: [(String, JSONValue)] = [
-                ("messages", .array([Self.userMessage(Self.instructedQuery(pair.query, instruction: instruction))])),
+                ("messages", .array([Self.userMessage(QueryInstruction.format(pair.query, instruction: instruction))])),
                 ("positive_messages", .array([.array([Self.userMessage(pair.passage)])])),
             ]
             if !negatives.isEmpty {
@@ -109,11 +110,6 @@ public enum ExportFormat: Sendable, Hashable, CaseIterable, CustomStringConverti
         case .msSwift: ["query", "response"]
         case .msSwiftMessages: ["messages", "positive_messages"]
         }
-    }
-
-    /// The Qwen3-Embedding query prompt: `Instruct: {instruction}\nQuery:{query}` (no space after the colon).
-    public static func instructedQuery(_ query: String, instruction: String) -> String {
-        "Instruct: \(instruction)\nQuery:\(query)"
     }
 
     private static func userMessage(_ content: String) -> JSONValue {

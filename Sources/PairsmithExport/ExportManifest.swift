@@ -1,6 +1,7 @@
 import PairsmithJSON
 import PairsmithStore
 import PairsmithConfiguration
+import PairsmithText
 
 /// Counts gathered while rows are written, for the manifest.
 struct ExportCounts: Sendable, Hashable {
@@ -135,7 +136,7 @@ enum ExportManifest {
                 "instruction",
                 .object([
                     ("text", facts.queryInstruction.map { .string($0) } ?? .null),
-                    ("query_prompt", facts.queryInstruction.map { .string(ExportFormat.instructedQuery("", instruction: $0)) } ?? .null),
+                    ("query_prompt", facts.queryInstruction.map { .string(QueryInstruction.prefix(instruction: $0)) } ?? .null),
                 ])
             ),
             (

@@ -1,5 +1,4 @@
 import Foundation
-import PairsmithEngine
 import PairsmithStore
 import PairsmithMatching
 import PairsmithText
@@ -38,7 +37,7 @@ public struct ScoreStage: Sendable {
     }
 
     /// The text embedded for a query: `Instruct: {instruction}\nQuery:{query}`.
-    public func instructed(_ query: String) -> String { Embedder.query(query, instruction: instruction) }
+    public func instructed(_ query: String) -> String { QueryInstruction.format(query, instruction: instruction) }
 
     /// Scores every pair of `run` that needs it; `onBatch` is told after each committed batch.
     public func scoreAll(run: String, onBatch: @Sendable (ScoreReport) -> Void = { _ in }) async throws -> ScoreReport {
