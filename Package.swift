@@ -35,9 +35,10 @@ let package = Package(
 
         .target(name: "PairsmithTokenizer", swiftSettings: swiftSettings),
         .target(name: "PairsmithBLAS", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
+        .target(name: "PairsmithDNNL", dependencies: ["CDNNL"], swiftSettings: swiftSettings),
         .target(
             name: "PairsmithEngine",
-            dependencies: ["PairsmithTokenizer", "PairsmithBLAS"],
+            dependencies: ["PairsmithTokenizer", "PairsmithBLAS", "PairsmithDNNL"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -89,7 +90,7 @@ let package = Package(
             name: "pairsmith-bench",
             dependencies: [
                 "PairsmithBLAS", "PairsmithTokenizer", "PairsmithEngine", "PairsmithEndpoints", "PairsmithTestSupport",
-                "PairsmithPipeline", "PairsmithStore",
+                "PairsmithPipeline", "PairsmithStore", "PairsmithDNNL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),  // the chat benchmark's bare reference client
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -105,6 +106,7 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),  // oneDNN 2.x: no pkg-config file
         .target(
             name: "PairsmithTestSupport",
             dependencies: [
@@ -122,6 +124,7 @@ let package = Package(
 
         .testTarget(name: "PairsmithTokenizerTests", dependencies: ["PairsmithTokenizer", "PairsmithTestSupport"]),
         .testTarget(name: "PairsmithBLASTests", dependencies: ["PairsmithBLAS"]),
+        .testTarget(name: "PairsmithDNNLTests", dependencies: ["PairsmithDNNL", "PairsmithTestSupport"]),
         .testTarget(name: "PairsmithHubTests", dependencies: ["PairsmithHub", "PairsmithTestSupport"]),
         .testTarget(name: "PairsmithEngineTests", dependencies: ["PairsmithEngine", "PairsmithTestSupport"]),
         .testTarget(
