@@ -34,10 +34,13 @@ extension PairsmithCommand {
         var dimensions: Int?
         @Option(help: "Most tokens per text, <|endoftext|> included (longer texts are truncated).")
         var maxLength = 8192
+        @Option(help: "Local model arithmetic: auto (bf16 where this CPU runs it on AMX, else fp32), bf16 or fp32.")
+        var precision: Precision = .auto
 
         func validate() throws {
             if url.isEmpty, model == nil { throw ValidationError("give a local model folder with --model DIR or a server with --url URL") }
             if url.isEmpty, apiKeyEnv != nil { throw ValidationError("--api-key-env needs --url") }
+            if !url.isEmpty, precision != .auto { throw ValidationError("--precision applies to a local --model, not to --url servers") }
             if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
             if concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
         }
@@ -53,7 +56,8 @@ extension PairsmithCommand {
             }
             guard let model else { throw ValidationError("give a local model folder with --model DIR") }
             BLAS.reexecWithBetterCoreIfNeeded()  // OpenBLAS 0.3.21 runs SSE3 kernels on recent Xeons
-            let embedder = try Embedder(folder: URL(fileURLWithPath: model), maxLength: maxLength)
+            let embedder = try Embedder(folder: URL(fileURLWithPath: model), maxLength: maxLength, precision: precision)
+            printError(precisionLine(requested: precision, model: embedder.model))
             _ = try await JSONLJobs.embed(embedder: embedder, input: URL(fileURLWithPath: input),
                                           output: URL(fileURLWithPath: output), instruction: instruction,
                                           dimensions: dimensions)

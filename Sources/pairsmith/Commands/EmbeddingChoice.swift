@@ -14,14 +14,29 @@ final class EmbeddingChoice: Sendable {
 
     private let backend: Backend
     private let instruction: String?
-    /// The model's name: the key its vectors are stored under (the folder path, or the served model name).
+    /// The model's name: the key its vectors and scores are stored under (the folder path, with `#bf16` appended
+    /// when the local engine computes in bf16, so the two precisions never mix; or the served model name).
     let name: String
 
-    /// A local engine on `folder`.
-    init(folder: URL) throws {
-        backend = .local(try Embedder(folder: folder))
-        name = folder.standardizedFileURL.path
+    /// A local engine on `folder` in `precision`.
+    init(folder: URL, precision: Precision = .fp32) throws {
+        let embedder = try Embedder(folder: folder, precision: precision)
+        backend = .local(embedder)
+        name = Self.key(folder: folder, precision: embedder.model.precision)
         instruction = nil
+    }
+
+    /// The key vectors and scores of a local model are stored under: the folder path for fp32 (as databases
+    /// written before precisions were recorded have it), `<path>#bf16` for bf16.
+    static func key(folder: URL, precision: ComputePrecision) -> String {
+        let path = folder.standardizedFileURL.path
+        return precision == .fp32 ? path : "\(path)#\(precision.rawValue)"
+    }
+
+    /// The local model, when the engine is local.
+    var localModel: QwenModel? {
+        if case .local(let embedder) = backend { return embedder.model }
+        return nil
     }
 
     /// A remote client on `urls` (batches go to the endpoint with the fewest in flight) serving `model`; it lives
@@ -43,7 +58,9 @@ final class EmbeddingChoice: Sendable {
     /// For `pairsmith run`: the `--embedding-url` servers (serving `--embedding-model` or the pipeline's
     /// `embedding.model` name; key from `apiKeyEnvironment`), else the local folder `--embedding-model`, else the
     /// pipeline's `embedding.model` when it is a folder.
-    convenience init(model: String?, urls: [String], apiKeyEnvironment: String?, pipeline configuration: PipelineConfiguration) throws {
+    /// A local engine computes in `precision`.
+    convenience init(model: String?, urls: [String], apiKeyEnvironment: String?, pipeline configuration: PipelineConfiguration,
+                     precision: Precision = .fp32) throws {
         if !urls.isEmpty {
             try self.init(urls: urls, model: model ?? configuration.embedding.model, apiKeyEnvironment: apiKeyEnvironment,
                           batchSize: max(1, configuration.embedding.batchSize))
@@ -53,7 +70,7 @@ final class EmbeddingChoice: Sendable {
             throw ValidationError("--embedding-api-key-env goes with --embedding-url (the local engine needs no key)")
         }
         if let model {
-            try self.init(folder: URL(fileURLWithPath: model))
+            try self.init(folder: URL(fileURLWithPath: model), precision: precision)
             return
         }
         let named = URL(fileURLWithPath: configuration.embedding.model, relativeTo: configuration.file.deletingLastPathComponent())
@@ -64,7 +81,7 @@ final class EmbeddingChoice: Sendable {
                     + "Qwen3 embedding model folder with --embedding-model DIR (see `pairsmith models pull`) or a "
                     + "/v1/embeddings server with --embedding-url URL")
         }
-        try self.init(folder: named)
+        try self.init(folder: named, precision: precision)
     }
 
     /// L2-normalised embeddings of `texts`, in order (queries carry their instruction already).

@@ -23,10 +23,13 @@ extension PairsmithCommand {
         var instruction: String?
         @Option(help: "Most tokens per prompt (the document's tail is cut to fit).")
         var maxLength = 8192
+        @Option(help: "Model arithmetic: auto (bf16 where this CPU runs it on AMX, else fp32), bf16 or fp32.")
+        var precision: Precision = .auto
 
         func run() async throws {
             BLAS.reexecWithBetterCoreIfNeeded()  // OpenBLAS 0.3.21 runs SSE3 kernels on recent Xeons
-            let reranker = try Reranker(folder: URL(fileURLWithPath: model), maxLength: maxLength)
+            let reranker = try Reranker(folder: URL(fileURLWithPath: model), maxLength: maxLength, precision: precision)
+            printError(precisionLine(requested: precision, model: reranker.model))
             _ = try await JSONLJobs.rerank(reranker: reranker, input: URL(fileURLWithPath: input),
                                            output: URL(fileURLWithPath: output), instruction: instruction)
         }

@@ -62,9 +62,15 @@ extension PairsmithCommand {
             guard let corpus, let db else { throw ValidationError("give --corpus and --db") }
             let configuration = try PipelineConfiguration.load(from: URL(fileURLWithPath: pipeline))
                 .overriding(chatURL: chatURL, chatModel: chatModel, concurrency: concurrency)
-            let embedder = try EmbeddingChoice(
-                model: embeddingModel, urls: embeddingURL, apiKeyEnvironment: embeddingAPIKeyEnv, pipeline: configuration)
             let store = try PairsmithStore(path: db)
+            let precision = try await Self.precision(store: store, run: configuration.name, pipeline: configuration)
+            let embedder = try EmbeddingChoice(
+                model: embeddingModel, urls: embeddingURL, apiKeyEnvironment: embeddingAPIKeyEnv, pipeline: configuration,
+                precision: precision)
+            if let model = embedder.localModel {  // recorded with the run: a resumed run keeps it
+                try await store.recordPrecision(run: configuration.name, precision: model.precision.rawValue)
+                Self.printError(precisionLine(requested: precision, model: model))
+            }
             let display = RunProgressDisplay()
             let options = RetrievalRunOptions(
                 corpus: URL(fileURLWithPath: corpus), personas: personas.map { URL(fileURLWithPath: $0) }, limit: limit,
@@ -91,6 +97,22 @@ extension PairsmithCommand {
             print("pairs: \(summary.pairs) in \(db) (run \(summary.run)); see `pairsmith status --db \(db)`")
             if summary.interrupted { throw ExitCode(130) }
             if !summary.isComplete { throw ExitCode(1) }
+        }
+
+        /// The local engine's precision for `run`: the one recorded with it; fp32 for a run stored before precisions
+        /// were recorded (its vectors and scores are fp32); else the pipeline's `embedding.precision`.
+        static func precision(store: PairsmithStore, run: String, pipeline configuration: PipelineConfiguration) async throws -> Precision {
+            if let recorded = try await store.recordedPrecision(run: run) {
+                guard let precision = Precision(rawValue: recorded) else {
+                    throw ValidationError("the database records precision \"\(recorded)\" for run \(run), which this pairsmith does not know")
+                }
+                if configuration.embedding.precision != "auto" && configuration.embedding.precision != recorded {
+                    printError("run \(run) was scored in \(recorded): resuming in \(recorded), not \(configuration.embedding.precision)")
+                }
+                return precision
+            }
+            if try await store.run(run) != nil { return .fp32 }
+            return Precision(rawValue: configuration.embedding.precision) ?? .auto
         }
 
         private func runPipeline(
