@@ -40,9 +40,10 @@ let package = Package(
         .target(name: "PairsmithJSON", swiftSettings: swiftSettings),
         .target(name: "PairsmithTokenizer", dependencies: ["PairsmithJSON"], swiftSettings: swiftSettings),
         .target(name: "PairsmithBLAS", dependencies: ["COpenBLAS"], swiftSettings: swiftSettings),
+        .target(name: "PairsmithDNNL", dependencies: ["CDNNL"], swiftSettings: swiftSettings),
         .target(
             name: "PairsmithEngine",
-            dependencies: ["PairsmithJSON", "PairsmithText", "PairsmithTokenizer", "PairsmithBLAS"],
+            dependencies: ["PairsmithJSON", "PairsmithText", "PairsmithTokenizer", "PairsmithBLAS", "PairsmithDNNL"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -146,7 +147,7 @@ let package = Package(
             dependencies: [
                 "PairsmithBLAS", "PairsmithTokenizer", "PairsmithEngine", "PairsmithEndpoints", "PairsmithTestSupport",
                 "PairsmithPipeline", "PairsmithStore", "PairsmithConfiguration", "PairsmithExport", "PairsmithIngest",
-                "PairsmithMatching", "PairsmithSelection", "PairsmithStages", "PairsmithText", "PairsmithJSON",
+                "PairsmithMatching", "PairsmithSelection", "PairsmithStages", "PairsmithText", "PairsmithJSON", "PairsmithDNNL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),  // the chat benchmark's bare reference client
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -162,6 +163,7 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),  // oneDNN 2.x: no pkg-config file
         .target(
             name: "PairsmithTestSupport",
             dependencies: [
@@ -180,6 +182,7 @@ let package = Package(
         .testTarget(name: "PairsmithJSONTests", dependencies: ["PairsmithJSON", "PairsmithTestSupport"]),
         .testTarget(name: "PairsmithTokenizerTests", dependencies: ["PairsmithTokenizer", "PairsmithTestSupport"]),
         .testTarget(name: "PairsmithBLASTests", dependencies: ["PairsmithBLAS"]),
+        .testTarget(name: "PairsmithDNNLTests", dependencies: ["PairsmithDNNL", "PairsmithTestSupport"]),
         .testTarget(
             name: "PairsmithHubTests",
             dependencies: ["PairsmithHub", "PairsmithTestSupport", .product(name: "Crypto", package: "swift-crypto")]

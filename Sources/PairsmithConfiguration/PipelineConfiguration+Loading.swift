@@ -121,11 +121,19 @@ extension PipelineConfiguration {
     }
 
     private static func parseEmbedding(_ node: ConfigNode) throws -> EmbeddingSettings {
-        let fields = try node.mapping(allowed: ["model", "query_instruction", "batch_size"])
+        let fields = try node.mapping(allowed: ["model", "query_instruction", "batch_size", "precision"])
+        var precision = "auto"
+        if let field = fields.optional("precision") {
+            precision = try field.string()
+            guard EmbeddingSettings.precisions.contains(precision) else {
+                throw field.error("precision must be one of \(EmbeddingSettings.precisions.joined(separator: ", ")), not \"\(precision)\"")
+            }
+        }
         return EmbeddingSettings(
             model: try fields.required("model").string(),
             queryInstruction: try fields.required("query_instruction").string(),
-            batchSize: try fields.optional("batch_size")?.integer(in: 1...4_096) ?? 16)
+            batchSize: try fields.optional("batch_size")?.integer(in: 1...4_096) ?? 16,
+            precision: precision)
     }
 
     private static func parseQuery(_ node: ConfigNode) throws -> QueryPlanSettings {

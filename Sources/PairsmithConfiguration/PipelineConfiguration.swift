@@ -114,12 +114,18 @@ public struct PipelineConfiguration: Sendable, Hashable {
         public var queryInstruction: String
         /// Texts embedded per batch.
         public var batchSize: Int
+        /// The local engine's arithmetic: `auto` (bf16 where the CPU runs it on AMX, else fp32), `bf16` or `fp32`.
+        public var precision: String
+
+        /// The values `precision` takes.
+        public static let precisions = ["auto", "bf16", "fp32"]
 
         /// Creates the settings.
-        public init(model: String, queryInstruction: String, batchSize: Int) {
+        public init(model: String, queryInstruction: String, batchSize: Int, precision: String = "auto") {
             self.model = model
             self.queryInstruction = queryInstruction
             self.batchSize = batchSize
+            self.precision = precision
         }
     }
 

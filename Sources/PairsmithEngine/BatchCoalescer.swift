@@ -2,9 +2,10 @@ import Foundation
 
 /// Runs forward passes for concurrent callers, merging the sequences of callers that wait at the same time.
 ///
-/// The first caller to arrive while the model is idle becomes the leader: it runs every pending request in one
-/// packed forward call (longest first, by token budget), hands each caller its rows, and repeats until nobody
-/// waits. A caller with invalid input gets its own error without failing the others.
+/// The first caller to arrive while the model is idle starts a drain on the engine thread (``EngineThread``): it
+/// runs every pending request in one packed forward call (longest first, by token budget), hands each caller its
+/// rows, and repeats until nobody waits. Callers suspend meanwhile; none blocks a cooperative-pool thread.
+/// A caller with invalid input gets its own error without failing the others.
 final class BatchCoalescer: @unchecked Sendable {
     private struct Request {
         let sequences: [[Int]]
@@ -27,7 +28,7 @@ final class BatchCoalescer: @unchecked Sendable {
             let lead = !draining
             draining = true
             lock.unlock()
-            if lead { drain() }
+            if lead { EngineThread.shared.submit { self.drain() } }
         }
         return try result.get()
     }
@@ -54,7 +55,7 @@ final class BatchCoalescer: @unchecked Sendable {
             }
             let merged = accepted.flatMap(\.sequences)
             do throws(EngineError) {
-                let states = merged.isEmpty ? [] : try model.forward(sequences: merged)
+                let states = merged.isEmpty ? [] : try model.forward(sequences: merged)  // on the engine thread already
                 var start = 0
                 for request in accepted {
                     let end = start + request.sequences.count

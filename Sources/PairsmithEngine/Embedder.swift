@@ -26,10 +26,11 @@ public final class Embedder: Sendable {
     public let endOfTextID: Int
     private let coalescer: BatchCoalescer
 
-    /// Loads the model folder (`config.json`, `tokenizer.json`, safetensors).
-    public convenience init(folder: URL, maxLength: Int = 8192, tokenBudget: Int = 2048) throws(EngineError) {
+    /// Loads the model folder (`config.json`, `tokenizer.json`, safetensors) in `precision`.
+    public convenience init(folder: URL, maxLength: Int = 8192, tokenBudget: Int = 2048, precision: Precision = .fp32) throws(EngineError) {
         let tokenizer = try Tokenizer.load(folder: folder)
-        try self.init(model: QwenModel(folder: folder, tokenBudget: tokenBudget), tokenizer: tokenizer, maxLength: maxLength)
+        try self.init(model: QwenModel(folder: folder, tokenBudget: tokenBudget, precision: precision), tokenizer: tokenizer,
+                      maxLength: maxLength)
     }
 
     /// Wraps a loaded model and tokenizer; `maxLength` is capped at `max_position_embeddings`.

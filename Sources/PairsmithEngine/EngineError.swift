@@ -34,6 +34,8 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
     case missingToken(token: String, path: String)
     /// The tokenizer could not be loaded.
     case tokenizer(path: String, reason: String)
+    /// The compute library (oneDNN) refused or failed an operation.
+    case compute(reason: String)
 
     public var description: String {
         switch self {
@@ -69,6 +71,8 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
             "\(path): the tokenizer has no token '\(token)', which the engine needs"
         case .tokenizer(let path, let reason):
             "\(path): cannot load the tokenizer: \(reason)"
+        case .compute(let reason):
+            "compute failed: \(reason) (try --precision fp32)"
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PairsmithBLAS
+import PairsmithDNNL
 
 /// One packed forward pass over a batch of sequences, with its own scratch buffers.
 struct ForwardPass {
@@ -10,7 +11,7 @@ struct ForwardPass {
     static let attentionBlock = 128
 
     /// Runs all layers; returns the final-normed last-token state of each sequence.
-    func run() -> [[Float]] {
+    func run() throws(EngineError) -> [[Float]] {
         let c = model.config, w = model.weights
         let h = c.hiddenSize, d = c.headDim, nH = c.headCount, nKV = c.kvHeadCount
         let qkvWidth = c.qkvWidth, attnWidth = c.attentionWidth, inter = c.intermediateSize
@@ -33,6 +34,25 @@ struct ForwardPass {
         let activation = FloatBuffer(count: total * inter)
         let scores = (0..<Self.workers).map { _ in FloatBuffer(count: Swift.min(Self.attentionBlock, longest) * longest) }
         let headScratch = FloatBuffer(count: d)
+        // bf16 copies of the linear layers' inputs (bf16 precision only).
+        let narrowCount = w.precision == .bf16 ? total * Swift.max(h, attnWidth, inter) : 1
+        let narrow = UnsafeMutablePointer<UInt16>.allocate(capacity: narrowCount)
+        defer { narrow.deallocate() }
+        func linear(_ x: UnsafeMutablePointer<Float>, _ weights: LinearWeights, into y: UnsafeMutablePointer<Float>,
+                    rows: Int, inFeatures: Int, outFeatures: Int, accumulate: Bool = false) throws(EngineError) {
+            switch weights {
+            case .fp32(let buffer):
+                BLAS.linear(x, buffer.pointer, into: y, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures,
+                            accumulate: accumulate)
+            case .bf16(let matmul):
+                DNNL.convertToBF16(x, into: narrow, count: rows * inFeatures)
+                do throws(DNNLError) {
+                    try matmul.apply(narrow, into: y, rows: rows, accumulate: accumulate)
+                } catch {
+                    throw .compute(reason: "bf16 matmul \(rows)×\(inFeatures)·\(inFeatures)×\(outFeatures): \(error)")
+                }
+            }
+        }
         let positions = UnsafeMutablePointer<Int32>.allocate(capacity: total)
         defer { positions.deallocate() }
         for (offset, length) in zip(offsets, lengths) {
@@ -50,7 +70,7 @@ struct ForwardPass {
         for (index, layer) in w.layers.enumerated() {
             let last = index == w.layers.count - 1
             Kernels.rmsNorm(hidden.pointer, weight: layer.inputNorm.pointer, into: normed.pointer, rows: total, width: h, eps: eps)
-            BLAS.linear(normed.pointer, layer.qkv.pointer, into: qkv.pointer, rows: total, inFeatures: h, outFeatures: qkvWidth)
+            try linear(normed.pointer, layer.qkv, into: qkv.pointer, rows: total, inFeatures: h, outFeatures: qkvWidth)
             Kernels.normAndRotate(qkv.pointer, rowStride: qkvWidth, rows: total, heads: nH, d: d, weight: layer.qNorm.pointer,
                                   eps: eps, positions: positions, cos: cosTable.pointer, sin: sinTable.pointer,
                                   scratch: headScratch.pointer)
@@ -60,12 +80,12 @@ struct ForwardPass {
             if !last {
                 let jobs = zip(offsets, lengths).map { AttentionJob(offset: $0, queryRows: 0..<$1, outRowBase: $0) }
                 attendAll(jobs, qkv: qkv.pointer, into: attention.pointer, outStride: attnWidth, scores: scores, scale: scale)
-                BLAS.linear(attention.pointer, layer.output.pointer, into: hidden.pointer,
+                try linear(attention.pointer, layer.output, into: hidden.pointer,
                             rows: total, inFeatures: attnWidth, outFeatures: h, accumulate: true)
                 Kernels.rmsNorm(hidden.pointer, weight: layer.postNorm.pointer, into: normed.pointer, rows: total, width: h, eps: eps)
-                BLAS.linear(normed.pointer, layer.gateUp.pointer, into: gateUp.pointer, rows: total, inFeatures: h, outFeatures: 2 * inter)
+                try linear(normed.pointer, layer.gateUp, into: gateUp.pointer, rows: total, inFeatures: h, outFeatures: 2 * inter)
                 Kernels.swiGLU(gateUp.pointer, into: activation.pointer, rows: total, intermediate: inter)
-                BLAS.linear(activation.pointer, layer.down.pointer, into: hidden.pointer,
+                try linear(activation.pointer, layer.down, into: hidden.pointer,
                             rows: total, inFeatures: inter, outFeatures: h, accumulate: true)
             } else {
                 // Last layer: only the last token of each sequence is pooled, so only its row goes on.
@@ -75,13 +95,13 @@ struct ForwardPass {
                 }
                 attendAll(jobs, qkv: qkv.pointer, into: attention.pointer, outStride: attnWidth, scores: scores, scale: scale)
                 for slot in 0..<n { (normed.pointer + slot * h).update(from: hidden.pointer + lastRows[slot] * h, count: h) }
-                BLAS.linear(attention.pointer, layer.output.pointer, into: normed.pointer,
+                try linear(attention.pointer, layer.output, into: normed.pointer,
                             rows: n, inFeatures: attnWidth, outFeatures: h, accumulate: true)
                 // `normed[0..<n]` now holds the residual stream of the last rows; reuse `hidden` for the norm.
                 Kernels.rmsNorm(normed.pointer, weight: layer.postNorm.pointer, into: hidden.pointer, rows: n, width: h, eps: eps)
-                BLAS.linear(hidden.pointer, layer.gateUp.pointer, into: gateUp.pointer, rows: n, inFeatures: h, outFeatures: 2 * inter)
+                try linear(hidden.pointer, layer.gateUp, into: gateUp.pointer, rows: n, inFeatures: h, outFeatures: 2 * inter)
                 Kernels.swiGLU(gateUp.pointer, into: activation.pointer, rows: n, intermediate: inter)
-                BLAS.linear(activation.pointer, layer.down.pointer, into: normed.pointer,
+                try linear(activation.pointer, layer.down, into: normed.pointer,
                             rows: n, inFeatures: inter, outFeatures: h, accumulate: true)
                 Kernels.rmsNorm(normed.pointer, weight: w.finalNorm.pointer, into: hidden.pointer, rows: n, width: h, eps: eps)
                 return (0..<n).map { Array(UnsafeBufferPointer(start: hidden.pointer + $0 * h, count: h)) }

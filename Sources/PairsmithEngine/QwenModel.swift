@@ -5,8 +5,9 @@ import PairsmithBLAS
 ///
 /// Sequences are packed: the tokens of many texts are concatenated into one `[ΣT, H]` matrix, so each linear
 /// layer is one sgemm with no padding; attention runs per text with a causal mask and positions 0..<len.
-/// Batches are formed longest first under a token budget. Calls are serialised (one forward pass at a time
-/// uses all BLAS threads), so the model is safe to share between tasks.
+/// Batches are formed longest first under a token budget. Every pass runs on the process's one engine thread
+/// (``EngineThread``), one at a time, so the model is safe to share between tasks. The linear layers run in
+/// fp32 on OpenBLAS or in bf16 on oneDNN (``precision``).
 public final class QwenModel: Sendable {
     /// The model's hyper-parameters.
     public let config: ModelConfig
@@ -14,20 +15,23 @@ public final class QwenModel: Sendable {
     public let folder: URL
     /// The most tokens packed into one forward batch (a longer single sequence gets a batch of its own).
     public let tokenBudget: Int
+    /// The arithmetic the linear layers run in (what `Precision.auto` resolved to, or the explicit choice).
+    public let precision: ComputePrecision
     let weights: ModelWeights
-    private let lock = NSLock()
 
     /// Loads and verifies the checkpoint in `folder`; `tokenBudget` bounds the tokens of one packed batch.
-    public convenience init(folder: URL, tokenBudget: Int = 2048) throws(EngineError) {
-        try self.init(checkpoint: Checkpoint(folder: folder), tokenBudget: tokenBudget)
+    public convenience init(folder: URL, tokenBudget: Int = 2048, precision: Precision = .fp32) throws(EngineError) {
+        try self.init(checkpoint: Checkpoint(folder: folder), tokenBudget: tokenBudget, precision: precision)
     }
 
-    /// Builds the model from an opened checkpoint (widens the linear weights to fp32).
-    public init(checkpoint: Checkpoint, tokenBudget: Int = 2048) throws(EngineError) {
+    /// Builds the model from an opened checkpoint (fp32: widens the linear weights; bf16: keeps them in bf16).
+    public init(checkpoint: Checkpoint, tokenBudget: Int = 2048, precision: Precision = .fp32) throws(EngineError) {
         config = checkpoint.config
         folder = checkpoint.folder
         self.tokenBudget = Swift.max(1, tokenBudget)
-        weights = try ModelWeights(checkpoint)
+        let resolved = precision.resolved()
+        self.precision = resolved
+        weights = try ModelWeights(checkpoint, precision: resolved, referenceRows: Swift.min(Swift.max(1, tokenBudget), 512))
     }
 
     /// The final-normed hidden state of the last token of each sequence, in input order (`[H]` each).
@@ -35,14 +39,14 @@ public final class QwenModel: Sendable {
     /// Ids must be in `0..<vocab_size`; sequences must be non-empty and no longer than `max_position_embeddings`.
     public func forward(sequences: [[Int]]) throws(EngineError) -> [[Float]] {
         try validate(sequences)
-        var results = [[Float]](repeating: [], count: sequences.count)
-        lock.lock()
-        defer { lock.unlock() }
-        for batch in Self.batches(lengths: sequences.map(\.count), budget: tokenBudget) {
-            let states = ForwardPass(model: self, sequences: batch.map { sequences[$0] }).run()
-            for (slot, index) in batch.enumerated() { results[index] = states[slot] }
+        return try EngineThread.shared.perform { () throws(EngineError) -> [[Float]] in
+            var results = [[Float]](repeating: [], count: sequences.count)
+            for batch in Self.batches(lengths: sequences.map(\.count), budget: self.tokenBudget) {
+                let states = try ForwardPass(model: self, sequences: batch.map { sequences[$0] }).run()
+                for (slot, index) in batch.enumerated() { results[index] = states[slot] }
+            }
+            return results
         }
-        return results
     }
 
     /// Checks that every sequence is non-empty, fits the context and holds only ids with an embedding row.

@@ -14,14 +14,29 @@ public final class EmbeddingBackend: Sendable {
 
     private let backend: Backend
     private let instruction: String?
-    /// The model's name: the key its vectors are stored under (the folder path, or the served model name).
+    /// The model's name: the key its vectors and scores are stored under (the folder path, with `#bf16` appended
+    /// when the local engine computes in bf16, so the two precisions never mix; or the served model name).
     public let name: String
 
-    /// A local engine on `folder`.
-    public init(folder: URL) throws {
-        backend = .local(try Embedder(folder: folder))
-        name = folder.standardizedFileURL.path
+    /// A local engine on `folder` in `precision`.
+    public init(folder: URL, precision: Precision = .fp32) throws {
+        let embedder = try Embedder(folder: folder, precision: precision)
+        backend = .local(embedder)
+        name = Self.key(folder: folder, precision: embedder.model.precision)
         instruction = nil
+    }
+
+    /// The key vectors and scores of a local model are stored under: the folder path for fp32 (as databases
+    /// written before precisions were recorded have it), `<path>#bf16` for bf16.
+    public static func key(folder: URL, precision: ComputePrecision) -> String {
+        let path = folder.standardizedFileURL.path
+        return precision == .fp32 ? path : "\(path)#\(precision.rawValue)"
+    }
+
+    /// The local model, when the engine is local.
+    public var localModel: QwenModel? {
+        if case .local(let embedder) = backend { return embedder.model }
+        return nil
     }
 
     /// A remote client on `urls` (batches go to the endpoint with the fewest in flight) serving `model`; it lives
@@ -44,9 +59,10 @@ public final class EmbeddingBackend: Sendable {
 
     /// For `pairsmith run`: the `urls` servers (serving `model` or the pipeline's `embedding.model` name; key from
     /// `apiKeyEnvironment`), else the local folder `model`, else the pipeline's `embedding.model` when it is a folder.
+    /// A local engine computes in `precision`.
     public convenience init(
         model: String?, urls: [String], apiKeyEnvironment: String?, pipeline configuration: PipelineConfiguration,
-        logger: Logger = Logger(label: "pairsmith.embeddings")
+        precision: Precision = .fp32, logger: Logger = Logger(label: "pairsmith.embeddings")
     ) throws {
         if !urls.isEmpty {
             try self.init(
@@ -56,7 +72,7 @@ public final class EmbeddingBackend: Sendable {
         }
         if apiKeyEnvironment != nil { throw EmbeddingBackendError.keyWithoutServer }
         if let model {
-            try self.init(folder: URL(fileURLWithPath: model))
+            try self.init(folder: URL(fileURLWithPath: model), precision: precision)
             return
         }
         let named = URL(fileURLWithPath: configuration.embedding.model, relativeTo: configuration.file.deletingLastPathComponent())
@@ -64,7 +80,7 @@ public final class EmbeddingBackend: Sendable {
         guard FileManager.default.fileExists(atPath: named.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw EmbeddingBackendError.noModelFolder(named: configuration.embedding.model)
         }
-        try self.init(folder: named)
+        try self.init(folder: named, precision: precision)
     }
 
     /// L2-normalised embeddings of `texts`, in order (queries carry their instruction already, unless the backend

@@ -5,6 +5,7 @@ import PairsmithEndpoints
 import PairsmithSelection
 import PairsmithStages
 import PairsmithStore
+import PairsmithEngine
 
 /// One `pairsmith run` as a library call: the LLM stages over the corpus (``RetrievalRun``), then — when they
 /// settled every unit and stored pairs — the selection stages (score → dedup → select → hard negatives).
@@ -50,6 +51,9 @@ public struct PipelineRun: Sendable {
     /// Throws for bad inputs or a database that cannot be written, never for a bad answer or a failing endpoint.
     public func execute() async throws -> PipelineRunOutcome {
         let embedder = self.embedder
+        if let model = embedder.localModel {  // recorded with the run: a resumed run keeps it
+            try await store.recordPrecision(run: configuration.name, precision: model.precision.rawValue)
+        }
         let summary: RunSummary
         do {
             summary = try await ChatClient.withClient(RetrievalRun.chatConfiguration(for: configuration), logger: logger) {

@@ -16,6 +16,12 @@ enum Schema {
             // id order and stops at the LIMIT instead of sorting every pending unit of the stage on each claim.
             try db.execute(sql: "CREATE INDEX units_claim_order ON units (run, stage, state, id, available_at)")
         }
+        migrator.registerMigration("v4-run-precision") { db in
+            // The local engine's arithmetic per run (bf16 or fp32). Its vectors and scores are stored under a model
+            // key that names it too (`<folder>` for fp32, `<folder>#bf16`), so a run never mixes the two; a run
+            // without a row here was written before precisions were recorded and is fp32.
+            try db.execute(sql: "CREATE TABLE run_precisions (run TEXT PRIMARY KEY NOT NULL, precision TEXT NOT NULL, recorded_at DATETIME NOT NULL)")
+        }
         return migrator
     }
 

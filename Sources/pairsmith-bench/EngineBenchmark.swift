@@ -1,38 +1,43 @@
 import ArgumentParser
 import Foundation
 import PairsmithBLAS
+import PairsmithDNNL
 import PairsmithEngine
 import PairsmithTestSupport
 import PairsmithTokenizer
 
-/// `pairsmith-bench engine`: embedding throughput of a Qwen3-Embedding-0.6B-shaped model against the sgemm ceiling.
+/// `pairsmith-bench engine`: embedding throughput of a Qwen3-Embedding-0.6B-shaped model in fp32 and bf16, against
+/// the sgemm and oneDNN bf16 matmul ceilings and PyTorch fp32 and bf16, all measured in the same run.
 ///
 /// The checkpoint has the real shape (H 1024, L 28, nH 16, nKV 8, d 128, I 3072, V 151669) with random BF16
 /// weights; it is generated once by `scripts/reference/engine_make_checkpoint.py --bench` and never committed.
-/// The ceiling is measured in the same run: sgemm GFLOP/s at the layer shapes (rows = the token budget),
-/// FLOP-weighted, divided by the workload's FLOP per token (linear layers + causal attention).
+/// A ceiling is the matmul GFLOP/s at the layer shapes (rows = the token budget), FLOP-weighted, divided by the
+/// workload's FLOP per token (linear layers + causal attention).
 struct EngineBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "engine",
-        abstract: "Qwen3-Embedding-0.6B-shaped embedding throughput vs. the sgemm ceiling (and transformers fp32).")
+        abstract: "Qwen3-Embedding-0.6B-shaped embedding throughput, fp32 and bf16, vs. matmul ceilings and PyTorch.")
 
     @Option(help: "The benchmark checkpoint folder (generated there if absent).")
     var checkpoint = FileManager.default.homeDirectoryForCurrentUser
         .appendingPathComponent(".cache/pairsmith/bench/qwen3-embedding-0.6b-shape").path
 
     @Option(help: "Number of passages (token lengths uniform in 30…500, fixed seed).")
-    var passages = 32
+    var passages = 40
 
     @Option(help: "Tokens per packed forward batch.")
     var tokenBudget = 2048
 
-    @Option(help: "Seconds per sgemm shape for the ceiling.")
+    @Option(help: "Seconds per matmul shape for the ceilings.")
     var sgemmSeconds = 1.5
 
-    @Option(help: "Paired rounds (one packed batch, then the sgemm ceiling) after the main run.")
-    var rounds = 4
+    @Option(help: "Paired rounds (one packed batch, then its ceiling) after each main run.")
+    var rounds = 3
 
-    @Flag(help: "Also time transformers fp32 (batch 8) on the same texts, in this run.")
+    @Option(help: "Precisions to time, comma-separated (bf16 runs first so its peak RSS is its own).")
+    var precisions = "bf16,fp32"
+
+    @Flag(help: "Also time transformers fp32 and bf16 (batch 8, 2 threads, left padding) on the same texts, in this run.")
     var reference = false
 
     func run() async throws {
@@ -40,16 +45,23 @@ struct EngineBenchmark: AsyncParsableCommand {
         let folder = URL(fileURLWithPath: checkpoint)
         try ensureCheckpoint(folder)
         print("OpenBLAS: \(BLAS.configuration) (core \(BLAS.coreName), \(BLAS.threadCount) threads)")
+        print("oneDNN: \(ComputePrecision.dispatchReport), \(DNNL.threadCount) OpenMP threads; auto → \(Precision.auto.resolved())")
+        var chosen: [ComputePrecision] = []
+        for name in precisions.split(separator: ",") {
+            guard let precision = ComputePrecision(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--precisions takes fp32 and/or bf16, got \(name)")
+            }
+            chosen.append(precision)
+        }
 
-        let clock = ContinuousClock()
-        let loadStart = clock.now
-        let embedder = try Embedder(folder: folder, tokenBudget: tokenBudget)
-        let loadSeconds = (clock.now - loadStart) / .seconds(1)
-        let config = embedder.model.config
-        print(String(format: "load: %.2f s (RSS after load %.0f MiB)", loadSeconds, Self.residentMiB(peak: false)))
-
-        let texts = try Self.passages(count: passages, tokenizer: Tokenizer(contentsOf: folder.appendingPathComponent("tokenizer.json")))
-        let sequences = texts.map { embedder.tokens(for: $0) }
+        let tokenizer = try Tokenizer(contentsOf: folder.appendingPathComponent("tokenizer.json"))
+        let texts = Self.passages(count: passages, tokenizer: tokenizer)
+        let config = try Checkpoint(folder: folder).config
+        let sequences = texts.map { text -> [Int] in
+            var ids = tokenizer.encode(text, addSpecialTokens: true)
+            if let eos = tokenizer.id(forToken: Embedder.endOfText), ids.last != eos { ids.append(eos) }
+            return ids
+        }
         let tokens = sequences.reduce(0) { $0 + $1.count }
         let flops = sequences.reduce(0.0) { total, ids in
             let t = Double(ids.count)
@@ -57,29 +69,62 @@ struct EngineBenchmark: AsyncParsableCommand {
             return total + t * config.flopsPerToken(context: (t + 1) / 2)
         }
         let flopsPerToken = flops / Double(tokens)
+        print(String(format: "workload: %d passages, %d tokens, %.3f GFLOP/token (linear %.3f + attention)",
+                     texts.count, tokens, flopsPerToken / 1e9, config.flopsPerToken(context: 0) / 1e9))
 
-        // The ceiling at the layer shapes, FLOP-weighted; measured before and after the engine run, the better kept
-        // (the machine is shared: a ceiling taken while others run would flatter the engine).
-        let before = measureSgemm(config, label: "before")
+        var rates: [ComputePrecision: Double] = [:]
+        for precision in chosen {
+            rates[precision] = try await measureEngine(precision, folder: folder, texts: texts, sequences: sequences,
+                                                       config: config, flopsPerToken: flopsPerToken)
+        }
+        print(String(format: "peak RSS (whole run): %.0f MiB", Self.residentMiB(peak: true)))
+        if let bf16 = rates[.bf16], let fp32 = rates[.fp32] {
+            print(String(format: "ours bf16 / ours fp32 = %.2f×", bf16 / fp32))
+        }
 
-        _ = try await embedder.embed(Array(texts.prefix(2)))  // warm-up (page-in, thread pool)
+        if reference {
+            for (dtype, precision) in [("float32", ComputePrecision.fp32), ("bfloat16", .bf16)] {
+                let referenceRate = try Self.transformersSpeed(folder: folder, texts: texts, dtype: dtype)
+                var line = String(format: "transformers %@ (batch 8, 2 threads, same texts): %.1f tokens/s", dtype, referenceRate)
+                if let ours = rates[precision] {
+                    line += String(format: " → ours %@ / transformers %@ = %.2f×", precision.rawValue, dtype, ours / referenceRate)
+                }
+                if let bf16 = rates[.bf16] { line += String(format: "; ours bf16 / this = %.2f×", bf16 / referenceRate) }
+                print(line)
+            }
+        }
+    }
+
+    /// Loads the model in `precision`, times the workload, prints the figures against that precision's ceiling
+    /// (measured before and after, the better kept) and paired rounds; returns tokens/s.
+    private func measureEngine(
+        _ precision: ComputePrecision, folder: URL, texts: [String], sequences: [[Int]], config: ModelConfig,
+        flopsPerToken: Double
+    ) async throws -> Double {
+        let tokens = sequences.reduce(0) { $0 + $1.count }
+        let clock = ContinuousClock()
+        let loadStart = clock.now
+        let embedder = try Embedder(folder: folder, tokenBudget: tokenBudget, precision: precision == .bf16 ? .bf16 : .fp32)
+        let loadSeconds = (clock.now - loadStart) / .seconds(1)
+        print(String(format: "[%@] load: %.2f s (RSS after load %.0f MiB)", precision.rawValue, loadSeconds, Self.residentMiB(peak: false)))
+        let label = precision == .bf16 ? "oneDNN bf16" : "sgemm"
+        let before = measureCeiling(precision, config, label: "\(label) before")
+
+        _ = try await embedder.embed(Array(texts.prefix(2)))  // warm-up (page-in, thread pool, primitives)
         let start = clock.now
         let vectors = try await embedder.embed(texts)
         let seconds = (clock.now - start) / .seconds(1)
         precondition(vectors.count == texts.count)
         let tokensPerSecond = Double(tokens) / seconds
 
-        let after = measureSgemm(config, label: "after")
-        let sgemmGFLOPS = Swift.max(before, after)
-        let ceiling = sgemmGFLOPS / (flopsPerToken / 1e9)
-
-        print(String(format: "workload: %d passages, %d tokens, %.3f GFLOP/token (linear %.3f + attention)",
-                     texts.count, tokens, flopsPerToken / 1e9, config.flopsPerToken(context: 0) / 1e9))
-        print(String(format: "engine: %.1f tokens/s (%.1f s), %.1f GFLOP/s achieved", tokensPerSecond, seconds,
-                     tokensPerSecond * flopsPerToken / 1e9))
-        print(String(format: "ceiling: sgemm %.1f GFLOP/s ÷ %.3f GFLOP/token = %.1f tokens/s → engine at %.0f%% of the ceiling",
-                     sgemmGFLOPS, flopsPerToken / 1e9, ceiling, 100 * tokensPerSecond / ceiling))
-        print(String(format: "peak RSS: %.0f MiB", Self.residentMiB(peak: true)))
+        let after = measureCeiling(precision, config, label: "\(label) after")
+        let gflops = Swift.max(before, after)
+        let ceiling = gflops / (flopsPerToken / 1e9)
+        print(String(format: "[%@] engine: %.1f tokens/s (%.1f s), %.1f GFLOP/s achieved", precision.rawValue, tokensPerSecond,
+                     seconds, tokensPerSecond * flopsPerToken / 1e9))
+        print(String(format: "[%@] ceiling: %@ %.1f GFLOP/s ÷ %.3f GFLOP/token = %.1f tokens/s → engine at %.0f%% of the ceiling",
+                     precision.rawValue, label, gflops, flopsPerToken / 1e9, ceiling, 100 * tokensPerSecond / ceiling))
+        print(String(format: "[%@] peak RSS so far: %.0f MiB", precision.rawValue, Self.residentMiB(peak: true)))
 
         // Paired rounds: one packed batch of passages, then the ceiling right after it, so both see the same
         // machine load; the median ratio is the figure to trust on a shared machine.
@@ -90,34 +135,32 @@ struct EngineBenchmark: AsyncParsableCommand {
             let roundStart = clock.now
             _ = try await embedder.embed(chunk.map(\.0))
             let roundSeconds = (clock.now - roundStart) / .seconds(1)
-            let roundSgemm = measureSgemm(config, label: "round \(round + 1)", seconds: 0.5)
+            let roundGFLOPS = measureCeiling(precision, config, label: "\(label) round \(round + 1)", seconds: 0.5)
             let rate = Double(roundTokens) / roundSeconds
-            let roundCeiling = roundSgemm / (roundFlops / Double(roundTokens) / 1e9)
+            let roundCeiling = roundGFLOPS / (roundFlops / Double(roundTokens) / 1e9)
             ratios.append(rate / roundCeiling)
-            print(String(format: "round %d: %d tokens, %.1f tokens/s, ceiling %.1f tokens/s → %.0f%%",
-                         round + 1, roundTokens, rate, roundCeiling, 100 * rate / roundCeiling))
+            print(String(format: "[%@] round %d: %d tokens, %.1f tokens/s, ceiling %.1f tokens/s → %.0f%%",
+                         precision.rawValue, round + 1, roundTokens, rate, roundCeiling, 100 * rate / roundCeiling))
         }
         if !ratios.isEmpty {
             let sorted = ratios.sorted()
-            print(String(format: "paired rounds: median engine/ceiling = %.0f%% (min %.0f%%, max %.0f%%)",
-                         100 * sorted[sorted.count / 2], 100 * sorted[0], 100 * sorted[sorted.count - 1]))
+            print(String(format: "[%@] paired rounds: median engine/ceiling = %.0f%% (min %.0f%%, max %.0f%%)",
+                         precision.rawValue, 100 * sorted[sorted.count / 2], 100 * sorted[0], 100 * sorted[sorted.count - 1]))
         }
-
-        if reference {
-            let referenceRate = try Self.transformersSpeed(folder: folder, texts: texts)
-            print(String(format: "transformers fp32 (batch 8, same texts): %.1f tokens/s → engine/transformers = %.2f×",
-                         referenceRate, tokensPerSecond / referenceRate))
-        }
+        return tokensPerSecond
     }
 
-    /// FLOP-weighted sgemm GFLOP/s over the model's four layer shapes at `tokenBudget` rows.
-    private func measureSgemm(_ config: ModelConfig, label: String, seconds: Double? = nil) -> Double {
+    /// The ceiling of `precision`: sgemm (fp32) or oneDNN bf16 matmul (bf16) over the layer shapes.
+    private func measureCeiling(_ precision: ComputePrecision, _ config: ModelConfig, label: String, seconds: Double? = nil) -> Double {
         let h = config.hiddenSize, i = config.intermediateSize
         let shapes = [(h, config.qkvWidth), (config.attentionWidth, h), (h, 2 * i), (i, h)]
         var weightedTime = 0.0, totalWork = 0.0
-        var line = "sgemm (\(label)) rows \(tokenBudget):"
+        var line = "\(label) rows \(tokenBudget):"
         for (inFeatures, outFeatures) in shapes {
-            let gflops = SgemmBenchmark.measure(rows: tokenBudget, inFeatures: inFeatures, outFeatures: outFeatures, seconds: seconds ?? sgemmSeconds)
+            let time = seconds ?? sgemmSeconds
+            let gflops = precision == .bf16
+                ? Self.measureBF16(rows: tokenBudget, inFeatures: inFeatures, outFeatures: outFeatures, seconds: time)
+                : SgemmBenchmark.measure(rows: tokenBudget, inFeatures: inFeatures, outFeatures: outFeatures, seconds: time)
             let work = Double(inFeatures * outFeatures)
             weightedTime += work / gflops
             totalWork += work
@@ -125,6 +168,31 @@ struct EngineBenchmark: AsyncParsableCommand {
         }
         print(line + String(format: "  → %.1f GFLOP/s", totalWork / weightedTime))
         return totalWork / weightedTime
+    }
+
+    /// GFLOP/s of oneDNN's bf16×bf16→f32 matmul at one shape (weights reordered once, input already bf16).
+    static func measureBF16(rows: Int, inFeatures: Int, outFeatures: Int, seconds: Double) -> Double {
+        let x = [UInt16](repeating: 0x3F00, count: rows * inFeatures)  // 0.5
+        let w = [UInt16](repeating: 0x3E80, count: inFeatures * outFeatures)  // 0.25
+        var y = [Float](repeating: 0, count: rows * outFeatures)
+        do {
+            let matmul = try w.withUnsafeBufferPointer { try BF16Matmul(weights: $0.baseAddress!, outFeatures: outFeatures,
+                                                                         inFeatures: inFeatures, referenceRows: rows) }
+            let clock = ContinuousClock()
+            var iterations = 0
+            let start = clock.now
+            while (clock.now - start) < .seconds(seconds) || iterations < 2 {
+                try x.withUnsafeBufferPointer { xp in
+                    try y.withUnsafeMutableBufferPointer { try matmul.apply(xp.baseAddress!, into: $0.baseAddress!, rows: rows) }
+                }
+                iterations += 1
+            }
+            let elapsed = (clock.now - start) / .seconds(1)
+            return 2 * Double(rows * inFeatures * outFeatures) * Double(iterations) / elapsed / 1e9
+        } catch {
+            print("oneDNN bf16 matmul failed: \(error)")
+            return .nan
+        }
     }
 
     private func ensureCheckpoint(_ folder: URL) throws {
@@ -190,20 +258,21 @@ struct EngineBenchmark: AsyncParsableCommand {
         return .nan
     }
 
-    /// tokens/s of transformers fp32 with batches of 8 (left padding) on `texts`, via engine_reference.py speed.
-    static func transformersSpeed(folder: URL, texts: [String]) throws -> Double {
-        let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/reference/engine_reference.py")
+    /// tokens/s of transformers in `dtype` (float32 or bfloat16), batches of 8, 2 threads, left padding, on `texts`.
+    static func transformersSpeed(folder: URL, texts: [String], dtype: String) throws -> Double {
+        let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/reference/engine_speed.py")
         var input = Data()
         for text in texts {
             input += try JSONSerialization.data(withJSONObject: ["text": text])
             input += Data("\n".utf8)
         }
         let result = try ProcessRunner.run(try TestEnvironment.requirePython(),
-                                           [script.path, "speed", "--model", folder.path, "--batch", "8"], stdin: input)
+                                           [script.path, "--model", folder.path, "--dtype", dtype, "--batch", "8", "--threads", "2"],
+                                           stdin: input)
         guard result.status == 0,
               let object = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any],
               let rate = object["tokens_per_second"] as? Double else {
-            throw ValidationError("engine_reference.py speed failed (\(result.status)): \(result.stderr)")
+            throw ValidationError("engine_speed.py --dtype \(dtype) failed (\(result.status)): \(result.stderr)")
         }
         return rate
     }

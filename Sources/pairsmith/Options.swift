@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PairsmithEngine
 import PairsmithStore
 import Synchronization
 
@@ -37,10 +38,13 @@ struct JSONLinesOptions: ParsableArguments {
     var outputURL: URL { URL(fileURLWithPath: output) }
 }
 
-/// `--max-length N`: how the local engine runs a model (embed, rerank).
+/// `--max-length N --precision P`: how the local engine runs a model (embed, rerank).
 struct EngineOptions: ParsableArguments {
     @Option(help: "Most tokens per text or prompt, <|endoftext|> included (longer ones are cut to fit).")
     var maxLength = 8192
+
+    @Option(help: "Local model arithmetic: auto (bf16 where this CPU runs it on AMX, else fp32), bf16 or fp32.")
+    var precision: Precision = .auto
 }
 
 /// `--log-level LEVEL`: how much the libraries log on stderr; the logging system is set up once per process.

@@ -79,6 +79,7 @@ struct EmbedCommandTests {
         let result = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, [
             "embed", "--model", folder.path, "--input", directory.file("in.jsonl").path,
             "--output", directory.file("out.jsonl").path, "--instruction", instruction, "--dimensions", String(dims),
+            "--precision", "fp32",
         ])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let lines = try outputLines(directory.file("out.jsonl"))
@@ -104,7 +105,7 @@ struct EmbedCommandTests {
         try jsonl(cases.map { ["query": $0.query, "document": $0.document] }).write(to: directory.file("in.jsonl"))
         let result = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, [
             "rerank", "--model", folder.path, "--input", directory.file("in.jsonl").path,
-            "--output", directory.file("out.jsonl").path,
+            "--output", directory.file("out.jsonl").path, "--precision", "fp32",
         ])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let lines = try outputLines(directory.file("out.jsonl"))
@@ -112,6 +113,71 @@ struct EmbedCommandTests {
         for (line, item) in zip(lines, cases) {
             let score = try #require(line["score"] as? Double)
             #expect(abs(score - item.score) <= 1e-4)
+        }
+    }
+
+    @Test("embed and rerank --precision bf16: within 3e-3 of transformers fp32, the choice printed on stderr")
+    func bf16() throws {
+        let folder = try Self.suite.get().appendingPathComponent("emb-f32-gqa")
+        let reference = try JSONDecoder().decode(EmbeddingReference.self,
+                                                 from: Data(contentsOf: folder.appendingPathComponent("reference.json")))
+        let cases = reference.cases.filter { $0.instruction == nil && $0.max_length == 8192 }
+        let directory = try TemporaryDirectory(prefix: "cli-embed-bf16")
+        defer { directory.remove() }
+        try jsonl(cases.map { ["text": $0.text] }).write(to: directory.file("in.jsonl"))
+        let result = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, [
+            "embed", "--model", folder.path, "--input", directory.file("in.jsonl").path,
+            "--output", directory.file("out.jsonl").path, "--precision", "bf16",
+        ])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains("precision: bf16"), "stderr: \(result.stderr)")
+        let lines = try outputLines(directory.file("out.jsonl"))
+        #expect(lines.count == cases.count)
+        for (line, item) in zip(lines, cases) {
+            let vector = try #require(line["embedding"] as? [Double])
+            let expected = try #require(item.embeddings[String(reference.hidden)])
+            let delta = zip(vector, expected).map { abs($0 - $1) }.max() ?? 1
+            #expect(delta <= 3e-3, "max |Δ| \(delta)")
+        }
+
+        let rerankFolder = try Self.suite.get().appendingPathComponent("rerank-bf16")
+        let rerankReference = try JSONDecoder().decode(RerankReference.self,
+                                                       from: Data(contentsOf: rerankFolder.appendingPathComponent("reference.json")))
+        let instruction = "Given a web search query, retrieve relevant passages that answer the query"
+        let pairs = rerankReference.cases.filter { $0.instruction == instruction && $0.max_length == 8192 }
+        try jsonl(pairs.map { ["query": $0.query, "document": $0.document] }).write(to: directory.file("pairs.jsonl"))
+        let scored = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, [
+            "rerank", "--model", rerankFolder.path, "--input", directory.file("pairs.jsonl").path,
+            "--output", directory.file("scores.jsonl").path, "--precision", "bf16",
+        ])
+        #expect(scored.status == 0, "stderr: \(scored.stderr)")
+        #expect(scored.stderr.contains("precision: bf16"), "stderr: \(scored.stderr)")
+        for (line, item) in zip(try outputLines(directory.file("scores.jsonl")), pairs) {
+            #expect(abs(try #require(line["score"] as? Double) - item.score) <= 3e-3)
+        }
+    }
+
+    @Test("embed --precision auto under ONEDNN_MAX_CPU_ISA=AVX512_CORE falls back to fp32 and matches within 1e-4")
+    func autoFallback() throws {
+        let folder = try Self.suite.get().appendingPathComponent("emb-f32-gqa")
+        let reference = try JSONDecoder().decode(EmbeddingReference.self,
+                                                 from: Data(contentsOf: folder.appendingPathComponent("reference.json")))
+        let cases = reference.cases.filter { $0.instruction == nil && $0.max_length == 8192 }
+        let directory = try TemporaryDirectory(prefix: "cli-embed-auto")
+        defer { directory.remove() }
+        try jsonl(cases.map { ["text": $0.text] }).write(to: directory.file("in.jsonl"))
+        for isa in ["AVX512_CORE", "AVX512_CORE_BF16"] {
+            let result = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, [
+                "embed", "--model", folder.path, "--input", directory.file("in.jsonl").path,
+                "--output", directory.file("out.jsonl").path, "--precision", "auto",
+            ], environment: ["ONEDNN_MAX_CPU_ISA": isa])
+            #expect(result.status == 0, "stderr: \(result.stderr)")
+            #expect(result.stderr.contains("precision: fp32 (auto"), "\(isa): stderr: \(result.stderr)")
+            for (line, item) in zip(try outputLines(directory.file("out.jsonl")), cases) {
+                let vector = try #require(line["embedding"] as? [Double])
+                let expected = try #require(item.embeddings[String(reference.hidden)])
+                #expect((zip(vector, expected).map { abs($0 - $1) }.max() ?? 1) <= 1e-4)
+            }
         }
     }
 

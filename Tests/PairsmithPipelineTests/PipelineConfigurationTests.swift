@@ -69,6 +69,23 @@ struct PipelineConfigurationTests {
         }
     }
 
+    @Test("embedding.precision: auto unless given; auto, bf16 and fp32 accepted, anything else refused with the field")
+    func embeddingPrecision() throws {
+        let original = try String(contentsOf: Self.shipped, encoding: .utf8)
+        let file = Self.shipped.deletingLastPathComponent().appendingPathComponent("precision.yaml")
+        #expect(try PipelineConfiguration.parse(yaml: original, file: file).embedding.precision == "auto")
+        let anchor = "  query_instruction:"
+        #expect(original.contains(anchor))
+        for value in ["auto", "bf16", "fp32"] {
+            let yaml = original.replacingOccurrences(of: anchor, with: "  precision: \(value)\n" + anchor)
+            #expect(try PipelineConfiguration.parse(yaml: yaml, file: file).embedding.precision == value)
+        }
+        let broken = original.replacingOccurrences(of: anchor, with: "  precision: int4\n" + anchor)
+        let error = try #require(throws: ConfigurationError.self) { try PipelineConfiguration.parse(yaml: broken, file: file) }
+        #expect(error.field == "embedding.precision")
+        #expect(error.message.contains("auto, bf16, fp32"), "message was: \(error.message)")
+    }
+
     @Test("missing sections and cross-lingual shares without targets are refused")
     func missingParts() throws {
         let original = try String(contentsOf: Self.shipped, encoding: .utf8)

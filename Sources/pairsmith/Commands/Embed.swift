@@ -36,6 +36,9 @@ extension PairsmithCommand {
         func validate() throws {
             if url.isEmpty, model == nil { throw ValidationError("give a local model folder with --model DIR or a server with --url URL") }
             if url.isEmpty, apiKeyEnv != nil { throw ValidationError("--api-key-env needs --url") }
+            if !url.isEmpty, engine.precision != .auto {
+                throw ValidationError("--precision applies to a local --model, not to --url servers")
+            }
             if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
             if concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
         }
@@ -51,7 +54,8 @@ extension PairsmithCommand {
             }
             guard let model else { throw ValidationError("give a local model folder with --model DIR") }
             BLAS.reexecWithBetterCoreIfNeeded()  // OpenBLAS 0.3.21 runs SSE3 kernels on recent Xeons
-            let embedder = try Embedder(folder: URL(fileURLWithPath: model), maxLength: engine.maxLength)
+            let embedder = try Embedder(folder: URL(fileURLWithPath: model), maxLength: engine.maxLength, precision: engine.precision)
+            printError(precisionLine(requested: engine.precision, model: embedder.model))
             _ = try await JSONLJobs.embed(
                 embedder: embedder, input: files.inputURL, output: files.outputURL, instruction: instruction,
                 dimensions: dimensions)

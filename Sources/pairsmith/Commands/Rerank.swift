@@ -22,7 +22,8 @@ extension PairsmithCommand {
 
         func run() async throws {
             BLAS.reexecWithBetterCoreIfNeeded()  // OpenBLAS 0.3.21 runs SSE3 kernels on recent Xeons
-            let reranker = try Reranker(folder: URL(fileURLWithPath: model), maxLength: engine.maxLength)
+            let reranker = try Reranker(folder: URL(fileURLWithPath: model), maxLength: engine.maxLength, precision: engine.precision)
+            printError(precisionLine(requested: engine.precision, model: reranker.model))
             _ = try await JSONLJobs.rerank(
                 reranker: reranker, input: files.inputURL, output: files.outputURL, instruction: instruction)
         }

@@ -61,15 +61,23 @@ extension PairsmithCommand {
             let logger = logging.logger("pairsmith.run")
             let configuration = try PipelineConfiguration.load(from: URL(fileURLWithPath: pipeline))
                 .overriding(chatURL: chatURL, chatModel: chatModel, concurrency: concurrency)
+            let store = try database.openOrCreate()
+            let precision: RunPrecision
+            do {
+                precision = try await RunPrecision.resolve(store: store, pipeline: configuration)
+            } catch let error as RunPrecisionError {
+                throw ValidationError(error.description)
+            }
+            if let note = precision.note { printError(note) }
             let embedder: EmbeddingBackend
             do {
                 embedder = try EmbeddingBackend(
                     model: embeddingModel, urls: embeddingURL, apiKeyEnvironment: embeddingAPIKeyEnv,
-                    pipeline: configuration, logger: logging.logger("pairsmith.embeddings"))
+                    pipeline: configuration, precision: precision.precision, logger: logging.logger("pairsmith.embeddings"))
             } catch let error as EmbeddingBackendError {
                 throw ValidationError(error.description)
             }
-            let store = try database.openOrCreate()
+            if let model = embedder.localModel { printError(precisionLine(requested: precision.precision, model: model)) }
             let display = RunProgressDisplay()
             let options = RetrievalRunOptions(
                 corpus: URL(fileURLWithPath: corpus), personas: personas.map { URL(fileURLWithPath: $0) }, limit: limit,
