@@ -187,7 +187,9 @@ let package = Package(
             name: "PairsmithHubTests",
             dependencies: ["PairsmithHub", "PairsmithTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "PairsmithEngineTests", dependencies: ["PairsmithEngine", "PairsmithTokenizer", "PairsmithTestSupport"]),
+        .testTarget(
+            name: "PairsmithEngineTests", dependencies: ["PairsmithEngine", "PairsmithTokenizer", "PairsmithDNNL", "PairsmithTestSupport"]
+        ),
         .testTarget(
             name: "PairsmithEndpointsTests",
             dependencies: [
