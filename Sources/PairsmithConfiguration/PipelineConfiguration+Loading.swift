@@ -1,6 +1,6 @@
 import Foundation
-import Yams
 import PairsmithText
+import Yams
 
 extension PipelineConfiguration {
     /// Reads and validates the pipeline file at `url`; relative paths in it are resolved against its folder.
@@ -92,7 +92,7 @@ extension PipelineConfiguration {
             if let keyNode = fields.optional("key_env") {
                 let key = try keyNode.string()
                 guard key.first.map({ $0 == "_" || ($0.isASCII && $0.isUppercase) }) == true,
-                      key.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isUppercase || $0.isNumber)) })
+                    key.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isUppercase || $0.isNumber)) })
                 else { throw keyNode.error("must be an environment variable name such as OPENAI_API_KEY, found \"\(key)\"") }
                 keyEnvironment = key
             }

@@ -29,9 +29,10 @@ public struct StoredPipeline: Sendable, Hashable {
     init(text: String, root: Node?, file: String, selection: PipelineConfiguration.SelectionSettings? = nil) {
         self.text = text
         let embedding = root.flatMap { Self.member($0, "embedding") }
-        queryInstruction = embedding.flatMap { node in
-            Self.member(node, "query_instruction") ?? Self.member(node, "queryInstruction")
-        }?.scalar?.string
+        queryInstruction =
+            embedding.flatMap { node in
+                Self.member(node, "query_instruction") ?? Self.member(node, "queryInstruction")
+            }?.scalar?.string
         embeddingModel = embedding.flatMap { Self.member($0, "model") }?.scalar?.string
         var models: [String] = []
         for endpoint in root.flatMap({ Self.member($0, "endpoints") })?.sequence ?? [] {

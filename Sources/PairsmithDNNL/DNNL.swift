@@ -158,8 +158,9 @@ public final class BF16Matmul: @unchecked Sendable {
         self.outFeatures = outFeatures
         context = try DNNLContext.shared.get()
         // Ask for the preferred weights layout with format `any`.
-        let probe = try Primitive(context: context, rows: referenceRows, inFeatures: inFeatures, outFeatures: outFeatures,
-                                  weights: nil, accumulate: false)
+        let probe = try Primitive(
+            context: context, rows: referenceRows, inFeatures: inFeatures, outFeatures: outFeatures,
+            weights: nil, accumulate: false)
         packedDescriptor = probe.weightsDescriptor
         let size = dnnl_memory_desc_get_size(&packedDescriptor)
         packed = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(64, size), alignment: 64)
@@ -168,10 +169,12 @@ public final class BF16Matmul: @unchecked Sendable {
         var dims: [Int64] = [Int64(inFeatures), Int64(outFeatures)]
         var strides: [Int64] = [1, Int64(inFeatures)]
         do throws(DNNLError) {
-            try check(dnnl_memory_desc_init_by_strides(&plain, 2, &dims, dnnl_bf16, &strides),
-                      "dnnl_memory_desc_init_by_strides", "weights \(outFeatures)×\(inFeatures)")
-            try Self.reorder(context: context, from: &plain, source: UnsafeMutableRawPointer(mutating: weights),
-                             to: &packedDescriptor, destination: packed)
+            try check(
+                dnnl_memory_desc_init_by_strides(&plain, 2, &dims, dnnl_bf16, &strides),
+                "dnnl_memory_desc_init_by_strides", "weights \(outFeatures)×\(inFeatures)")
+            try Self.reorder(
+                context: context, from: &plain, source: UnsafeMutableRawPointer(mutating: weights),
+                to: &packedDescriptor, destination: packed)
         } catch {
             packed.deallocate()
             throw error
@@ -183,8 +186,9 @@ public final class BF16Matmul: @unchecked Sendable {
     /// `y = x · wᵀ` (or `y += x · wᵀ` with `accumulate`), `x` bf16 `[rows × in]`, `y` f32 `[rows × out]`, both row-major.
     public func apply(_ x: UnsafePointer<UInt16>, into y: UnsafeMutablePointer<Float>, rows: Int, accumulate: Bool = false) throws(DNNLError) {
         let primitive = try self.primitive(rows: rows, accumulate: accumulate)
-        try primitive.execute(context: context, source: UnsafeMutableRawPointer(mutating: x), weights: packed,
-                              destination: UnsafeMutableRawPointer(y))
+        try primitive.execute(
+            context: context, source: UnsafeMutableRawPointer(mutating: x), weights: packed,
+            destination: UnsafeMutableRawPointer(y))
     }
 
     /// The implementation oneDNN chose for `rows` rows, e.g. `brg:avx512_core_amx_bf16`.
@@ -199,8 +203,9 @@ public final class BF16Matmul: @unchecked Sendable {
         guard rows > 0 else { throw .invalidShape(reason: "rows must be positive, got \(rows)") }
         let key = CacheKey(rows: rows, accumulate: accumulate)
         if let cached = cache.withLock({ $0[key] }) { return cached }
-        let made = try Primitive(context: context, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures,
-                                 weights: packedDescriptor, accumulate: accumulate)
+        let made = try Primitive(
+            context: context, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures,
+            weights: packedDescriptor, accumulate: accumulate)
         cache.withLock { entries in
             if entries.count >= Self.cacheLimit { entries.removeAll() }
             entries[key] = made
@@ -213,8 +218,9 @@ public final class BF16Matmul: @unchecked Sendable {
         to destination: inout dnnl_memory_desc_t, destination destinationData: UnsafeMutableRawPointer
     ) throws(DNNLError) {
         var pd: dnnl_primitive_desc_t?
-        try check(dnnl_reorder_primitive_desc_create(&pd, &source, context.engine, &destination, context.engine, nil),
-                  "dnnl_reorder_primitive_desc_create", "weights reorder")
+        try check(
+            dnnl_reorder_primitive_desc_create(&pd, &source, context.engine, &destination, context.engine, nil),
+            "dnnl_reorder_primitive_desc_create", "weights reorder")
         defer { dnnl_primitive_desc_destroy(pd) }
         var reorder: dnnl_primitive_t?
         try check(dnnl_primitive_create(&reorder, pd), "dnnl_primitive_create", "weights reorder")
@@ -241,8 +247,10 @@ private final class Primitive: @unchecked Sendable {
     let implementation: String
 
     /// A bf16 `[rows × in] · [in × out] → f32` matmul; `weights` nil asks oneDNN for its preferred layout.
-    init(context: DNNLContext, rows: Int, inFeatures: Int, outFeatures: Int,
-         weights: dnnl_memory_desc_t?, accumulate: Bool) throws(DNNLError) {
+    init(
+        context: DNNLContext, rows: Int, inFeatures: Int, outFeatures: Int,
+        weights: dnnl_memory_desc_t?, accumulate: Bool
+    ) throws(DNNLError) {
         let shape = "\(rows)×\(inFeatures) · \(inFeatures)×\(outFeatures)"
         var source = dnnl_memory_desc_t(), destination = dnnl_memory_desc_t()
         var weightsDescriptor = weights ?? dnnl_memory_desc_t()
@@ -250,11 +258,13 @@ private final class Primitive: @unchecked Sendable {
         var destinationDims: [Int64] = [Int64(rows), Int64(outFeatures)]
         var weightsDims: [Int64] = [Int64(inFeatures), Int64(outFeatures)]
         try check(dnnl_memory_desc_init_by_tag(&source, 2, &sourceDims, dnnl_bf16, dnnl_ab), "dnnl_memory_desc_init_by_tag", shape)
-        try check(dnnl_memory_desc_init_by_tag(&destination, 2, &destinationDims, dnnl_f32, dnnl_ab),
-                  "dnnl_memory_desc_init_by_tag", shape)
+        try check(
+            dnnl_memory_desc_init_by_tag(&destination, 2, &destinationDims, dnnl_f32, dnnl_ab),
+            "dnnl_memory_desc_init_by_tag", shape)
         if weights == nil {
-            try check(dnnl_memory_desc_init_by_tag(&weightsDescriptor, 2, &weightsDims, dnnl_bf16, dnnl_format_tag_any),
-                      "dnnl_memory_desc_init_by_tag", shape)
+            try check(
+                dnnl_memory_desc_init_by_tag(&weightsDescriptor, 2, &weightsDims, dnnl_bf16, dnnl_format_tag_any),
+                "dnnl_memory_desc_init_by_tag", shape)
         }
         var matmul = dnnl_matmul_desc_t()
         try check(dnnl_matmul_desc_init(&matmul, &source, &weightsDescriptor, nil, &destination), "dnnl_matmul_desc_init", shape)
@@ -301,8 +311,10 @@ private final class Primitive: @unchecked Sendable {
         dnnl_primitive_desc_destroy(descriptor)
     }
 
-    func execute(context: DNNLContext, source: UnsafeMutableRawPointer, weights: UnsafeMutableRawPointer,
-                 destination: UnsafeMutableRawPointer) throws(DNNLError) {
+    func execute(
+        context: DNNLContext, source: UnsafeMutableRawPointer, weights: UnsafeMutableRawPointer,
+        destination: UnsafeMutableRawPointer
+    ) throws(DNNLError) {
         var src: dnnl_memory_t?, wei: dnnl_memory_t?, dst: dnnl_memory_t?
         try check(dnnl_memory_create(&src, &sourceDescriptor, context.engine, source), "dnnl_memory_create", "matmul source")
         defer { dnnl_memory_destroy(src) }

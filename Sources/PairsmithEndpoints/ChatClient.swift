@@ -60,8 +60,9 @@ public final class ChatClient: ClosingClient, Sendable {
             let value = try JSONDecoder().decode(T.self, from: Data(AnswerParser.clean(result.rawContent).utf8))
             return result.with(value)
         } catch {
-            throw ChatError.decoding(endpoint: result.endpoint, type: String(describing: T.self),
-                                     reason: AnswerParser.describe(error), raw: result.rawContent)
+            throw ChatError.decoding(
+                endpoint: result.endpoint, type: String(describing: T.self),
+                reason: AnswerParser.describe(error), raw: result.rawContent)
         }
     }
 
@@ -82,7 +83,9 @@ public final class ChatClient: ClosingClient, Sendable {
         let requestBody = WireFormat.requestBody(request, model: target.model, disableThinking: target.disableThinking, mode: lease.format)
         let body: [UInt8]
         let latency: Duration
-        switch await transport.post(ByteBuffer(bytes: requestBody), to: target.url, on: lease) as EndpointTransport.Posted<ChatResult<JSONValue>, ChatError> {
+        switch await transport.post(ByteBuffer(bytes: requestBody), to: target.url, on: lease)
+            as EndpointTransport.Posted<ChatResult<JSONValue>, ChatError>
+        {
         case .ended(let attempt):
             return attempt
         case .refused(let error, let status, let message):
@@ -104,8 +107,9 @@ public final class ChatClient: ClosingClient, Sendable {
         let content = choice.content
         let latencySeconds = seconds(latency)
         if choice.finishReason == "length" {
-            return .fatal(.truncated(endpoint: endpoint.name, raw: content),
-                          .answered(usage: usage, latency: latencySeconds, contentFault: true))
+            return .fatal(
+                .truncated(endpoint: endpoint.name, raw: content),
+                .answered(usage: usage, latency: latencySeconds, contentFault: true))
         }
         let json: JSONValue
         do { json = try AnswerParser.parse(content, schema: request.schema, endpoint: endpoint.name) } catch {

@@ -1,4 +1,5 @@
 import PairsmithJSON
+
 /// Token counts the server reported in `usage`.
 public struct TokenUsage: Sendable, Hashable, Codable {
     /// Tokens in the prompt.

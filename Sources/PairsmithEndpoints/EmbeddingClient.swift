@@ -100,7 +100,9 @@ public final class EmbeddingClient: ClosingClient, Sendable {
             model: endpoint.model, texts: texts, encoding: mode.encoding, dimensions: mode.sendsDimensions ? requested : nil)
         let reply: Data
         let latency: Double
-        switch await transport.post(ByteBuffer(string: body), to: endpoint.embeddingsURL, on: lease) as EndpointTransport.Posted<[[Float]], EmbeddingError> {
+        switch await transport.post(ByteBuffer(string: body), to: endpoint.embeddingsURL, on: lease)
+            as EndpointTransport.Posted<[[Float]], EmbeddingError>
+        {
         case .ended(let attempt):
             return attempt
         case .refused(let error, let status, let message):
@@ -119,8 +121,9 @@ public final class EmbeddingClient: ClosingClient, Sendable {
 
         do {
             let parsed = try EmbeddingWire.Reply(parsing: reply)
-            let vectors = try await check(parsed, count: texts.count, endpoint: endpoint, index: lease.index,
-                                          sentDimensions: mode.sendsDimensions)
+            let vectors = try await check(
+                parsed, count: texts.count, endpoint: endpoint, index: lease.index,
+                sentDimensions: mode.sendsDimensions)
             let usage = TokenUsage(promptTokens: parsed.promptTokens)
             return .success(vectors, .answered(usage: usage, latency: latency, contentFault: false))
         } catch let error as EmbeddingError {
@@ -163,8 +166,9 @@ public final class EmbeddingClient: ClosingClient, Sendable {
         if let requested = configuration.dimensions {
             guard length >= requested else { throw .tooFewDimensions(endpoint: name, requested: requested, got: length) }
             if length > requested, sentDimensions, await modes.sliceLocally(index) {
-                logger.warning("embedding endpoint ignores 'dimensions'; slicing and renormalising here",
-                               metadata: ["endpoint": "\(name)", "returned": "\(length)", "requested": "\(requested)"])
+                logger.warning(
+                    "embedding endpoint ignores 'dimensions'; slicing and renormalising here",
+                    metadata: ["endpoint": "\(name)", "returned": "\(length)", "requested": "\(requested)"])
             }
             width = requested
         }
@@ -178,7 +182,8 @@ public final class EmbeddingClient: ClosingClient, Sendable {
         let changed = dimensions ? await modes.sliceLocally(index) : await modes.useFloat(index)
         guard changed else { return }
         logger.warning(
-            dimensions ? "embedding endpoint rejects 'dimensions'; slicing and renormalising here"
+            dimensions
+                ? "embedding endpoint rejects 'dimensions'; slicing and renormalising here"
                 : "embedding endpoint rejects base64; asking for floats",
             metadata: ["endpoint": "\(endpoint.name)", "message": "\(message)"])
     }

@@ -140,9 +140,10 @@ struct RouterState: ~Copyable {
         self.health = health
         self.now = now
         self.states = endpoints.map {
-            State(stats: EndpointStatistics(
-                name: $0.name, model: $0.model, health: .healthy, format: .jsonSchema,
-                maxConcurrentRequests: $0.maxConcurrentRequests))
+            State(
+                stats: EndpointStatistics(
+                    name: $0.name, model: $0.model, health: .healthy, format: .jsonSchema,
+                    maxConcurrentRequests: $0.maxConcurrentRequests))
         }
     }
 
@@ -198,7 +199,8 @@ struct RouterState: ~Copyable {
         case .formatRejected(let mode, let message):
             if let weaker = mode.fallback, states[i].stats.format <= mode {
                 states[i].stats.format = weaker
-                log(.warning, "endpoint rejected response_format; falling back",
+                log(
+                    .warning, "endpoint rejected response_format; falling back",
                     ["endpoint": "\(endpoints[i].name)", "from": "\(mode)", "to": "\(weaker)"])
                 status(.formatDowngraded(endpoint: endpoints[i].name, from: mode, to: weaker, message: message))
             }
@@ -335,8 +337,9 @@ struct RouterState: ~Copyable {
         switch states[i].health {
         case .healthy:
             if states[i].consecutiveFailures >= health.failureThreshold {
-                setAside(i, until: t + seconds(health.coolingPeriod),
-                         reason: "\(states[i].consecutiveFailures) failures in a row, last: \(reason)")
+                setAside(
+                    i, until: t + seconds(health.coolingPeriod),
+                    reason: "\(states[i].consecutiveFailures) failures in a row, last: \(reason)")
             }
         case .probing:
             if lease.isProbe {

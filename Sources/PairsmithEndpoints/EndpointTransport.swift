@@ -65,7 +65,8 @@ final class EndpointTransport: Sendable {
         self.kind = kind
         self.logger = logger
         tokens = try configuration.endpoints.map { try $0.apiKey.resolve() }
-        http = sharedConnections
+        http =
+            sharedConnections
             ? HTTPClient.shared
             : HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: Self.httpConfiguration(for: configuration, url: url))
         ownsHTTP = !sharedConnections
@@ -153,9 +154,12 @@ final class EndpointTransport: Sendable {
             case .retryable(let error, let outcome):
                 let resting = await router.finish(lease, outcome: outcome)
                 failures += 1
-                logger.debug("\(kind) attempt failed; retrying",
-                             metadata: ["endpoint": "\(configuration.endpoints[lease.index].name)", "error": "\(error)",
-                                        "attempt": "\(failures)"])
+                logger.debug(
+                    "\(kind) attempt failed; retrying",
+                    metadata: [
+                        "endpoint": "\(configuration.endpoints[lease.index].name)", "error": "\(error)",
+                        "attempt": "\(failures)",
+                    ])
                 guard failures < configuration.retry.maxAttempts else {
                     throw Failure.attemptsExhausted(attempts: failures, last: error)
                 }

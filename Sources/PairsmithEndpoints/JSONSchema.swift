@@ -1,4 +1,5 @@
 import PairsmithJSON
+
 /// A JSON Schema in the subset pairsmith uses, kept as its JSON text so it can be sent and hashed as is.
 ///
 /// The subset: `type` object/string/integer/number/boolean/array, `properties`, `required`, `enum`,

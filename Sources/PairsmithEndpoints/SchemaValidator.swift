@@ -1,4 +1,5 @@
 import PairsmithJSON
+
 /// One way an answer breaks its schema, with the JSON path where it happens (`$.query`, `$.items[2]`).
 public struct SchemaViolation: Sendable, Hashable, CustomStringConvertible {
     /// Where in the answer: `$` is the root.

@@ -103,8 +103,9 @@ enum WireFormat {
                 throw MalformedReply(reason: "choices[0].message.content is not a string")
             }
             choice = Choice(content: content?.stringValue ?? "", finishReason: first["finish_reason"]?.stringValue)
-            usage = TokenUsage(promptTokens: reply["usage"]?["prompt_tokens"]?.intValue ?? 0,
-                               completionTokens: reply["usage"]?["completion_tokens"]?.intValue ?? 0)
+            usage = TokenUsage(
+                promptTokens: reply["usage"]?["prompt_tokens"]?.intValue ?? 0,
+                completionTokens: reply["usage"]?["completion_tokens"]?.intValue ?? 0)
         }
     }
 

@@ -107,15 +107,18 @@ public struct Checkpoint: Sendable {
             for name in shardNames.sorted() { files.append(try SafeTensorsFile(url: folder.appendingPathComponent(name))) }
             for (tensor, value) in map {
                 guard let file = files.first(where: { $0.url.lastPathComponent == value.stringValue }),
-                      file.tensors[tensor] != nil else {
-                    throw .invalidSafetensors(path: index.path,
-                                              reason: "weight_map says '\(tensor)' is in \(value.brief), but that shard does not hold it")
+                    file.tensors[tensor] != nil
+                else {
+                    throw .invalidSafetensors(
+                        path: index.path,
+                        reason: "weight_map says '\(tensor)' is in \(value.brief), but that shard does not hold it")
                 }
             }
             return files
         }
         if FileManager.default.fileExists(atPath: single.path) { return [try SafeTensorsFile(url: single)] }
-        throw .missingFile(path: single.path,
-                           hint: "the folder has neither model.safetensors nor model.safetensors.index.json")
+        throw .missingFile(
+            path: single.path,
+            hint: "the folder has neither model.safetensors nor model.safetensors.index.json")
     }
 }

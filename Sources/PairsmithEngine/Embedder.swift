@@ -1,6 +1,6 @@
 import Foundation
-import PairsmithTokenizer
 import PairsmithText
+import PairsmithTokenizer
 
 /// Text embeddings with a local Qwen3-Embedding model: last-token pooling, L2 normalisation, MRL dimensions.
 ///
@@ -29,8 +29,9 @@ public final class Embedder: Sendable {
     /// Loads the model folder (`config.json`, `tokenizer.json`, safetensors) in `precision`.
     public convenience init(folder: URL, maxLength: Int = 8192, tokenBudget: Int = 2048, precision: Precision = .fp32) throws(EngineError) {
         let tokenizer = try Tokenizer.load(folder: folder)
-        try self.init(model: QwenModel(folder: folder, tokenBudget: tokenBudget, precision: precision), tokenizer: tokenizer,
-                      maxLength: maxLength)
+        try self.init(
+            model: QwenModel(folder: folder, tokenBudget: tokenBudget, precision: precision), tokenizer: tokenizer,
+            maxLength: maxLength)
     }
 
     /// Wraps a loaded model and tokenizer; `maxLength` is capped at `max_position_embeddings`.

@@ -38,12 +38,15 @@ struct ForwardPass {
         let narrowCount = w.precision == .bf16 ? total * Swift.max(h, attnWidth, inter) : 1
         let narrow = UnsafeMutablePointer<UInt16>.allocate(capacity: narrowCount)
         defer { narrow.deallocate() }
-        func linear(_ x: UnsafeMutablePointer<Float>, _ weights: LinearWeights, into y: UnsafeMutablePointer<Float>,
-                    rows: Int, inFeatures: Int, outFeatures: Int, accumulate: Bool = false) throws(EngineError) {
+        func linear(
+            _ x: UnsafeMutablePointer<Float>, _ weights: LinearWeights, into y: UnsafeMutablePointer<Float>,
+            rows: Int, inFeatures: Int, outFeatures: Int, accumulate: Bool = false
+        ) throws(EngineError) {
             switch weights {
             case .fp32(let buffer):
-                BLAS.linear(x, buffer.pointer, into: y, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures,
-                            accumulate: accumulate)
+                BLAS.linear(
+                    x, buffer.pointer, into: y, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures,
+                    accumulate: accumulate)
             case .bf16(let matmul):
                 DNNL.convertToBF16(x, into: narrow, count: rows * inFeatures)
                 do throws(DNNLError) {
@@ -71,22 +74,26 @@ struct ForwardPass {
             let last = index == w.layers.count - 1
             Kernels.rmsNorm(hidden.pointer, weight: layer.inputNorm.pointer, into: normed.pointer, rows: total, width: h, eps: eps)
             try linear(normed.pointer, layer.qkv, into: qkv.pointer, rows: total, inFeatures: h, outFeatures: qkvWidth)
-            Kernels.normAndRotate(qkv.pointer, rowStride: qkvWidth, rows: total, heads: nH, d: d, weight: layer.qNorm.pointer,
-                                  eps: eps, positions: positions, cos: cosTable.pointer, sin: sinTable.pointer,
-                                  scratch: headScratch.pointer)
-            Kernels.normAndRotate(qkv.pointer + nH * d, rowStride: qkvWidth, rows: total, heads: nKV, d: d,
-                                  weight: layer.kNorm.pointer, eps: eps, positions: positions, cos: cosTable.pointer,
-                                  sin: sinTable.pointer, scratch: headScratch.pointer)
+            Kernels.normAndRotate(
+                qkv.pointer, rowStride: qkvWidth, rows: total, heads: nH, d: d, weight: layer.qNorm.pointer,
+                eps: eps, positions: positions, cos: cosTable.pointer, sin: sinTable.pointer,
+                scratch: headScratch.pointer)
+            Kernels.normAndRotate(
+                qkv.pointer + nH * d, rowStride: qkvWidth, rows: total, heads: nKV, d: d,
+                weight: layer.kNorm.pointer, eps: eps, positions: positions, cos: cosTable.pointer,
+                sin: sinTable.pointer, scratch: headScratch.pointer)
             if !last {
                 let jobs = zip(offsets, lengths).map { AttentionJob(offset: $0, queryRows: 0..<$1, outRowBase: $0) }
                 attendAll(jobs, qkv: qkv.pointer, into: attention.pointer, outStride: attnWidth, scores: scores, scale: scale)
-                try linear(attention.pointer, layer.output, into: hidden.pointer,
-                            rows: total, inFeatures: attnWidth, outFeatures: h, accumulate: true)
+                try linear(
+                    attention.pointer, layer.output, into: hidden.pointer,
+                    rows: total, inFeatures: attnWidth, outFeatures: h, accumulate: true)
                 Kernels.rmsNorm(hidden.pointer, weight: layer.postNorm.pointer, into: normed.pointer, rows: total, width: h, eps: eps)
                 try linear(normed.pointer, layer.gateUp, into: gateUp.pointer, rows: total, inFeatures: h, outFeatures: 2 * inter)
                 Kernels.swiGLU(gateUp.pointer, into: activation.pointer, rows: total, intermediate: inter)
-                try linear(activation.pointer, layer.down, into: hidden.pointer,
-                            rows: total, inFeatures: inter, outFeatures: h, accumulate: true)
+                try linear(
+                    activation.pointer, layer.down, into: hidden.pointer,
+                    rows: total, inFeatures: inter, outFeatures: h, accumulate: true)
             } else {
                 // Last layer: only the last token of each sequence is pooled, so only its row goes on.
                 let n = sequences.count
@@ -95,14 +102,16 @@ struct ForwardPass {
                 }
                 attendAll(jobs, qkv: qkv.pointer, into: attention.pointer, outStride: attnWidth, scores: scores, scale: scale)
                 for slot in 0..<n { (normed.pointer + slot * h).update(from: hidden.pointer + lastRows[slot] * h, count: h) }
-                try linear(attention.pointer, layer.output, into: normed.pointer,
-                            rows: n, inFeatures: attnWidth, outFeatures: h, accumulate: true)
+                try linear(
+                    attention.pointer, layer.output, into: normed.pointer,
+                    rows: n, inFeatures: attnWidth, outFeatures: h, accumulate: true)
                 // `normed[0..<n]` now holds the residual stream of the last rows; reuse `hidden` for the norm.
                 Kernels.rmsNorm(normed.pointer, weight: layer.postNorm.pointer, into: hidden.pointer, rows: n, width: h, eps: eps)
                 try linear(hidden.pointer, layer.gateUp, into: gateUp.pointer, rows: n, inFeatures: h, outFeatures: 2 * inter)
                 Kernels.swiGLU(gateUp.pointer, into: activation.pointer, rows: n, intermediate: inter)
-                try linear(activation.pointer, layer.down, into: normed.pointer,
-                            rows: n, inFeatures: inter, outFeatures: h, accumulate: true)
+                try linear(
+                    activation.pointer, layer.down, into: normed.pointer,
+                    rows: n, inFeatures: inter, outFeatures: h, accumulate: true)
                 Kernels.rmsNorm(normed.pointer, weight: w.finalNorm.pointer, into: hidden.pointer, rows: n, width: h, eps: eps)
                 return (0..<n).map { Array(UnsafeBufferPointer(start: hidden.pointer + $0 * h, count: h)) }
             }
@@ -140,8 +149,9 @@ struct ForwardPass {
         let shared = SharedBuffers(qkv: qkv, out: out, scores: scores.map(\.pointer))
         if workers <= 1 {
             for item in 0..<items {
-                attend(jobs[item / heads], head: item % heads, qkv: shared.qkv, into: shared.out, outStride: outStride,
-                       scores: shared.scores[0], scale: scale)
+                attend(
+                    jobs[item / heads], head: item % heads, qkv: shared.qkv, into: shared.out, outStride: outStride,
+                    scores: shared.scores[0], scale: scale)
             }
             return
         }
@@ -151,8 +161,9 @@ struct ForwardPass {
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var item = worker
             while item < items {
-                attend(jobs[item / heads], head: item % heads, qkv: shared.qkv, into: shared.out, outStride: outStride,
-                       scores: shared.scores[worker], scale: scale)
+                attend(
+                    jobs[item / heads], head: item % heads, qkv: shared.qkv, into: shared.out, outStride: outStride,
+                    scores: shared.scores[worker], scale: scale)
                 item += workers
             }
         }
@@ -174,17 +185,19 @@ struct ForwardPass {
         while start < queryRows.upperBound {
             let count = Swift.min(Self.attentionBlock, queryRows.upperBound - start)
             let keys = start + count  // causal: rows of this block see keys 0..<start+count at most
-            BLAS.gemm(transA: .none, transB: .transposed, m: count, n: keys, k: d, alpha: scale,
-                      a: q + start * width, lda: width, b: k, ldb: width, c: scores, ldc: keys)
+            BLAS.gemm(
+                transA: .none, transB: .transposed, m: count, n: keys, k: d, alpha: scale,
+                a: q + start * width, lda: width, b: k, ldb: width, c: scores, ldc: keys)
             for i in 0..<count {
                 let row = scores + i * keys
                 let visible = start + i + 1
                 Kernels.softmax(row, count: visible)
                 if visible < keys { (row + visible).update(repeating: 0, count: keys - visible) }
             }
-            BLAS.gemm(transA: .none, transB: .none, m: count, n: d, k: keys,
-                      a: scores, lda: keys, b: v, ldb: width,
-                      c: out + (outRowBase + start) * outStride + head * d, ldc: outStride)
+            BLAS.gemm(
+                transA: .none, transB: .none, m: count, n: d, k: keys,
+                a: scores, lda: keys, b: v, ldb: width,
+                c: out + (outRowBase + start) * outStride + head * d, ldc: outStride)
             start += count
         }
     }

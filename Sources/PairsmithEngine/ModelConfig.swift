@@ -78,8 +78,9 @@ public struct ModelConfig: Sendable, Equatable {
         let reader = ConfigReader(fields: root, path: path)
 
         if let modelType = try reader.string("model_type", required: false), modelType != "qwen3" {
-            throw .invalidConfig(path: path, field: "model_type",
-                                 reason: "is '\(modelType)'; this engine runs Qwen3 models (model_type 'qwen3') only")
+            throw .invalidConfig(
+                path: path, field: "model_type",
+                reason: "is '\(modelType)'; this engine runs Qwen3 models (model_type 'qwen3') only")
         }
         hiddenSize = try reader.positiveInt("hidden_size")
         intermediateSize = try reader.positiveInt("intermediate_size")
@@ -95,8 +96,9 @@ public struct ModelConfig: Sendable, Equatable {
 
         if object["head_dim"] == nil || object["head_dim"] == .null {
             guard hiddenSize % headCount == 0 else {
-                throw .invalidConfig(path: path, field: "head_dim",
-                                     reason: "is absent and hidden_size \(hiddenSize) is not divisible by num_attention_heads \(headCount)")
+                throw .invalidConfig(
+                    path: path, field: "head_dim",
+                    reason: "is absent and hidden_size \(hiddenSize) is not divisible by num_attention_heads \(headCount)")
             }
             headDim = hiddenSize / headCount
         } else {
@@ -106,27 +108,31 @@ public struct ModelConfig: Sendable, Equatable {
             throw .invalidConfig(path: path, field: "head_dim", reason: "is \(headDim); RoPE needs an even head_dim")
         }
         guard headCount % kvHeadCount == 0 else {
-            throw .invalidConfig(path: path, field: "num_key_value_heads",
-                                 reason: "\(kvHeadCount) does not divide num_attention_heads \(headCount)")
+            throw .invalidConfig(
+                path: path, field: "num_key_value_heads",
+                reason: "\(kvHeadCount) does not divide num_attention_heads \(headCount)")
         }
 
         // rope_theta: top level (transformers 4) or rope_parameters.rope_theta (transformers 5).
         if let parameters = try? root.object("rope_parameters") {
             let nested = ConfigReader(fields: parameters, path: path)
             if let type = try nested.string("rope_type", required: false), type != "default" {
-                throw .invalidConfig(path: path, field: "rope_parameters.rope_type",
-                                     reason: "is '\(type)'; only the default RoPE is supported")
+                throw .invalidConfig(
+                    path: path, field: "rope_parameters.rope_type",
+                    reason: "is '\(type)'; only the default RoPE is supported")
             }
             ropeTheta = try nested.number("rope_theta")
         } else if object["rope_theta"] != nil {
             ropeTheta = try reader.number("rope_theta")
         } else {
-            throw .invalidConfig(path: path, field: "rope_theta",
-                                 reason: "is missing (neither 'rope_theta' nor 'rope_parameters.rope_theta' is present)")
+            throw .invalidConfig(
+                path: path, field: "rope_theta",
+                reason: "is missing (neither 'rope_theta' nor 'rope_parameters.rope_theta' is present)")
         }
         guard ropeTheta > 0 else { throw .invalidConfig(path: path, field: "rope_theta", reason: "must be positive") }
         if let scaling = object["rope_scaling"]?.objectValue,
-           let type = (scaling["rope_type"] ?? scaling["type"])?.stringValue, type != "default" {
+            let type = (scaling["rope_type"] ?? scaling["type"])?.stringValue, type != "default"
+        {
             throw .invalidConfig(path: path, field: "rope_scaling", reason: "'\(type)' scaling is not supported")
         }
         if try reader.bool("use_sliding_window", default: false) {

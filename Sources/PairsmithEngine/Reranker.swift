@@ -25,7 +25,8 @@ public final class Reranker: Sendable {
     /// The default instruction of the model card.
     public static let defaultInstruction = "Given a web search query, retrieve relevant passages that answer the query"
     /// The system prompt and user turn opening.
-    public static let prefix = "<|im_start|>system\nJudge whether the Document meets the requirements based on the Query and the Instruct provided. Note that the answer can only be \"yes\" or \"no\".<|im_end|>\n<|im_start|>user\n"
+    public static let prefix =
+        "<|im_start|>system\nJudge whether the Document meets the requirements based on the Query and the Instruct provided. Note that the answer can only be \"yes\" or \"no\".<|im_end|>\n<|im_start|>user\n"
     /// The end of the user turn and an assistant turn with an empty think block.
     public static let suffix = "<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n"
 
@@ -44,8 +45,9 @@ public final class Reranker: Sendable {
     /// Loads the model folder (`config.json`, `tokenizer.json`, safetensors) in `precision`.
     public convenience init(folder: URL, maxLength: Int = 8192, tokenBudget: Int = 2048, precision: Precision = .fp32) throws(EngineError) {
         let tokenizer = try Tokenizer.load(folder: folder)
-        try self.init(model: QwenModel(folder: folder, tokenBudget: tokenBudget, precision: precision), tokenizer: tokenizer,
-                      maxLength: maxLength)
+        try self.init(
+            model: QwenModel(folder: folder, tokenBudget: tokenBudget, precision: precision), tokenizer: tokenizer,
+            maxLength: maxLength)
     }
 
     /// Wraps a loaded model and tokenizer; `maxLength` is capped at `max_position_embeddings`.
@@ -64,8 +66,9 @@ public final class Reranker: Sendable {
         suffixIDs = tokenizer.encode(Self.suffix, addSpecialTokens: false)
         let capped = Swift.min(maxLength, model.config.maxPositionEmbeddings)
         guard capped > prefixIDs.count + suffixIDs.count else {
-            throw .invalidMaxLength(requested: maxLength, minimum: prefixIDs.count + suffixIDs.count + 1,
-                                    reason: "the reranker prompt's prefix and suffix alone take \(prefixIDs.count + suffixIDs.count) tokens")
+            throw .invalidMaxLength(
+                requested: maxLength, minimum: prefixIDs.count + suffixIDs.count + 1,
+                reason: "the reranker prompt's prefix and suffix alone take \(prefixIDs.count + suffixIDs.count) tokens")
         }
         self.maxLength = capped
         yesRow = try model.outputRow(token: yes)

@@ -1,5 +1,6 @@
 import Foundation
 import PairsmithJSON
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -106,10 +107,10 @@ public final class SafeTensorsFile: @unchecked Sendable {
         var tensors: [String: TensorInfo] = [:]
         for (name, entry) in members where name != "__metadata__" {
             guard let fields = entry.objectValue,
-                  let dtype = fields["dtype"]?.stringValue,
-                  let shapeValues = fields["shape"]?.arrayValue,
-                  let offsets = fields["data_offsets"]?.arrayValue, offsets.count == 2,
-                  let begin = offsets[0].intValue, let end = offsets[1].intValue
+                let dtype = fields["dtype"]?.stringValue,
+                let shapeValues = fields["shape"]?.arrayValue,
+                let offsets = fields["data_offsets"]?.arrayValue, offsets.count == 2,
+                let begin = offsets[0].intValue, let end = offsets[1].intValue
             else {
                 throw .invalidSafetensors(path: path, reason: "tensor '\(name)' lacks dtype, shape or data_offsets")
             }
@@ -127,7 +128,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
             if let known = info.dtype, info.elementCount * known.byteWidth != info.byteCount {
                 throw .invalidSafetensors(
                     path: path,
-                    reason: "tensor '\(name)' has \(info.byteCount) bytes but shape \(shape) of \(dtype) needs \(info.elementCount * known.byteWidth)")
+                    reason: "tensor '\(name)' has \(info.byteCount) bytes but shape \(shape) of \(dtype) needs \(info.elementCount * known.byteWidth)"
+                )
             }
             tensors[name] = info
         }

@@ -36,14 +36,14 @@ enum LinearWeights: Sendable {
 
 /// One transformer block's weights, with q|k|v and gate|up fused row-wise for single GEMMs; norms in fp32.
 struct LayerWeights: Sendable {
-    let inputNorm: FloatBuffer      // [H]
-    let qkv: LinearWeights          // [(nH + 2 nKV)·d, H]: q rows, then k rows, then v rows
-    let output: LinearWeights       // [H, nH·d]
-    let qNorm: FloatBuffer          // [d]
-    let kNorm: FloatBuffer          // [d]
-    let postNorm: FloatBuffer       // [H]
-    let gateUp: LinearWeights       // [2I, H]: gate rows, then up rows
-    let down: LinearWeights         // [H, I]
+    let inputNorm: FloatBuffer  // [H]
+    let qkv: LinearWeights  // [(nH + 2 nKV)·d, H]: q rows, then k rows, then v rows
+    let output: LinearWeights  // [H, nH·d]
+    let qNorm: FloatBuffer  // [d]
+    let kNorm: FloatBuffer  // [d]
+    let postNorm: FloatBuffer  // [H]
+    let gateUp: LinearWeights  // [2I, H]: gate rows, then up rows
+    let down: LinearWeights  // [H, I]
 }
 
 /// All weights of a Qwen3 model: linear layers in fp32 or bf16, the embedding table left in its stored dtype.
@@ -67,9 +67,11 @@ struct ModelWeights: Sendable {
         for layer in 0..<config.layerCount {
             let p = "layers.\(layer)."
             var list: [TensorView] = []
-            for name in ["input_layernorm", "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
-                         "self_attn.o_proj", "self_attn.q_norm", "self_attn.k_norm", "post_attention_layernorm",
-                         "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"] {
+            for name in [
+                "input_layernorm", "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
+                "self_attn.o_proj", "self_attn.q_norm", "self_attn.k_norm", "post_attention_layernorm",
+                "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj",
+            ] {
                 list.append(try checkpoint.tensor(p + name + ".weight"))
             }
             views.append(list)
@@ -85,10 +87,13 @@ struct ModelWeights: Sendable {
                     case .bf16: .bf16(try Self.bf16(parts, referenceRows: referenceRows))
                     }
                 }
-                built.set(layer, .success(LayerWeights(
-                    inputNorm: Self.widen([v[0]]), qkv: try linear([v[1], v[2], v[3]]), output: try linear([v[4]]),
-                    qNorm: Self.widen([v[5]]), kNorm: Self.widen([v[6]]), postNorm: Self.widen([v[7]]),
-                    gateUp: try linear([v[8], v[9]]), down: try linear([v[10]]))))
+                built.set(
+                    layer,
+                    .success(
+                        LayerWeights(
+                            inputNorm: Self.widen([v[0]]), qkv: try linear([v[1], v[2], v[3]]), output: try linear([v[4]]),
+                            qNorm: Self.widen([v[5]]), kNorm: Self.widen([v[6]]), postNorm: Self.widen([v[7]]),
+                            gateUp: try linear([v[8], v[9]]), down: try linear([v[10]]))))
             } catch {
                 built.set(layer, .failure(error))
             }

@@ -1,6 +1,6 @@
+import PairsmithConfiguration
 import PairsmithJSON
 import PairsmithStore
-import PairsmithConfiguration
 import PairsmithText
 
 /// Counts gathered while rows are written, for the manifest.
@@ -94,12 +94,13 @@ enum ExportManifest {
             ("shard_size", .integer(shardSize)),
             (
                 "shards",
-                .array(shards.map { shard in
-                    .object([
-                        ("file", .string(shard.file)), ("rows", .integer(shard.rows)), ("bytes", .integer(shard.bytes)),
-                        ("sha256", .string(shard.sha256)),
-                    ])
-                })
+                .array(
+                    shards.map { shard in
+                        .object([
+                            ("file", .string(shard.file)), ("rows", .integer(shard.rows)), ("bytes", .integer(shard.bytes)),
+                            ("sha256", .string(shard.sha256)),
+                        ])
+                    })
             ),
             (
                 "selection",
@@ -115,13 +116,14 @@ enum ExportManifest {
             ),
             (
                 "negative_searches",
-                .array(counts.searchSettings.keys.sorted().map { setting in
-                    .object([
-                        ("model", .string(setting.model)), ("requested", .integer(setting.requested)),
-                        ("rank_from", .integer(setting.rankFrom)), ("rank_to", .integer(setting.rankTo)),
-                        ("guard", .number(setting.guardFactor)), ("rows", .integer(counts.searchSettings[setting] ?? 0)),
-                    ])
-                })
+                .array(
+                    counts.searchSettings.keys.sorted().map { setting in
+                        .object([
+                            ("model", .string(setting.model)), ("requested", .integer(setting.requested)),
+                            ("rank_from", .integer(setting.rankFrom)), ("rank_to", .integer(setting.rankTo)),
+                            ("guard", .number(setting.guardFactor)), ("rows", .integer(counts.searchSettings[setting] ?? 0)),
+                        ])
+                    })
             ),
             (
                 "models",

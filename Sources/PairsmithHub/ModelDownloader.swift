@@ -38,8 +38,10 @@ public struct ModelDownloader: Sendable {
     /// The first back-off delay in seconds; it doubles per attempt (with jitter).
     public var initialBackoff = 0.5
     /// Files never fetched unless an include pattern names them: weights in formats pairsmith does not read.
-    public var excludedByDefault = ["*.bin", "*.pt", "*.pth", "*.onnx", "*.onnx_data", "*.gguf", "*.h5",
-                                    "*.msgpack", "*.ot", "*.tflite", "onnx/*", "openvino/*"]
+    public var excludedByDefault = [
+        "*.bin", "*.pt", "*.pth", "*.onnx", "*.onnx_data", "*.gguf", "*.h5",
+        "*.msgpack", "*.ot", "*.tflite", "onnx/*", "openvino/*",
+    ]
 
     /// The folder (inside the target) that holds partial downloads and verification stamps.
     public static let stagingFolder = ".pairsmith-download"
@@ -107,8 +109,9 @@ public struct ModelDownloader: Sendable {
                 progress(.skipped(file))
                 continue
             }
-            try await download(client, file, repository: repository, commit: listing.commit,
-                               into: directory, progress: progress)
+            try await download(
+                client, file, repository: repository, commit: listing.commit,
+                into: directory, progress: progress)
             downloaded += 1
             progress(.finished(file))
         }
@@ -157,7 +160,8 @@ public struct ModelDownloader: Sendable {
         let target = directory.appendingPathComponent(file.path)
         try Self.makeParent(of: partial)
         try Self.makeParent(of: target)
-        let url = "\(endpoint)/\(repository)/resolve/\(commit)/\(file.path.split(separator: "/").map { Self.escape(String($0)) }.joined(separator: "/"))"
+        let url =
+            "\(endpoint)/\(repository)/resolve/\(commit)/\(file.path.split(separator: "/").map { Self.escape(String($0)) }.joined(separator: "/"))"
 
         var attempt = 0
         while true {
@@ -320,7 +324,7 @@ public struct ModelDownloader: Sendable {
         let parts = repository.split(separator: "/", omittingEmptySubsequences: false)
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
         guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }),
-              parts.allSatisfy({ $0.unicodeScalars.allSatisfy(allowed.contains) })
+            parts.allSatisfy({ $0.unicodeScalars.allSatisfy(allowed.contains) })
         else { throw HubError.invalidRepository(repository) }
     }
 
@@ -332,8 +336,11 @@ public struct ModelDownloader: Sendable {
     private static func message(_ body: ByteBuffer) -> String {
         let text = String(buffer: body)
         if let data = text.data(using: .utf8),
-           let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-           let error = object["error"] as? String { return error }
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let error = object["error"] as? String
+        {
+            return error
+        }
         return String(text.prefix(300))
     }
 

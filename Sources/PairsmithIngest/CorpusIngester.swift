@@ -99,8 +99,9 @@ public struct CorpusIngester: Sendable {
 
     private func ingestFolder(_ folder: URL, into batch: inout Batch) async throws {
         let root = folder.standardizedFileURL.resolvingSymlinksInPath()
-        guard let enumerator = FileManager.default.enumerator(
-            at: root, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
+        guard
+            let enumerator = FileManager.default.enumerator(
+                at: root, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
         else { throw IngestError.unreadable(path: folder.path, reason: "the folder cannot be listed") }
         var files: [(key: String, url: URL)] = []
         let prefix = root.path.hasSuffix("/") ? root.path : root.path + "/"
@@ -190,9 +191,10 @@ private struct Batch {
 
     mutating func add(key: String, sourceFile: String, sourceLine: Int?, text: String, givenLanguage: String?, location: String) {
         let lang = givenLanguage ?? detector.detect(text).language
-        documents.append(DocumentRecord(
-            key: key, sourceFile: sourceFile, sourceLine: sourceLine, text: text, lang: lang,
-            langSource: givenLanguage == nil ? "detected" : "given", contentHash: ContentHash.sha256(text)))
+        documents.append(
+            DocumentRecord(
+                key: key, sourceFile: sourceFile, sourceLine: sourceLine, text: text, lang: lang,
+                langSource: givenLanguage == nil ? "detected" : "given", contentHash: ContentHash.sha256(text)))
         locations.append(location)
     }
 
@@ -202,8 +204,9 @@ private struct Batch {
             report.rejectsAlreadyRecorded += 1
             return
         }
-        rejects.append(RejectRecord(
-            run: nil, source: "corpus", location: location, reason: reason.rawValue, detail: detail, payload: payload))
+        rejects.append(
+            RejectRecord(
+                run: nil, source: "corpus", location: location, reason: reason.rawValue, detail: detail, payload: payload))
     }
 
     /// Stores the waiting documents, tallies their outcomes, and stores the rejects.

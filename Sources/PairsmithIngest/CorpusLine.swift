@@ -1,6 +1,6 @@
 import Foundation
-import PairsmithText
 import PairsmithJSON
+import PairsmithText
 
 /// One corpus JSONL line, decoded strictly: `text` must be a string, `id` a string or an integer, `lang` a
 /// string or null; other fields are ignored.
@@ -30,8 +30,9 @@ struct CorpusLine: Sendable {
             return .failure(InputRejection(reason: .missingText, detail: "the object has no \"\(textField)\" field"))
         }
         guard case .string(let text) = textValue else {
-            return .failure(InputRejection(
-                reason: .wrongType, detail: "\"\(textField)\" must be a string, found \(textValue.kindDescription)"))
+            return .failure(
+                InputRejection(
+                    reason: .wrongType, detail: "\"\(textField)\" must be a string, found \(textValue.kindDescription)"))
         }
         guard !text.allSatisfy(\.isWhitespace) else {
             return .failure(InputRejection(reason: .emptyText, detail: "\"\(textField)\" is empty or only whitespace"))
@@ -45,16 +46,18 @@ struct CorpusLine: Sendable {
         case .integer(let value)?: id = String(value)
         case .number(let value)? where Int64(exactly: value) != nil: id = String(Int64(value))  // 1.0, 1e2: as JSONDecoder read them
         case let other?:
-            return .failure(InputRejection(
-                reason: .wrongType, detail: "\"id\" must be a string or an integer, found \(other.kindDescription)"))
+            return .failure(
+                InputRejection(
+                    reason: .wrongType, detail: "\"id\" must be a string or an integer, found \(other.kindDescription)"))
         }
         var lang: String?
         switch object["lang"] {
         case nil, .null?: lang = nil
         case .string(let tag)?:
             guard let normalised = Languages.normalise(tag) else {
-                return .failure(InputRejection(
-                    reason: .invalidLanguage, detail: "\"lang\" must be a language code such as \"en\" or \"pt-BR\", found \"\(tag)\""))
+                return .failure(
+                    InputRejection(
+                        reason: .invalidLanguage, detail: "\"lang\" must be a language code such as \"en\" or \"pt-BR\", found \"\(tag)\""))
             }
             lang = normalised
         case let other?:

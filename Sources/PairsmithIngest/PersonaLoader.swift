@@ -57,8 +57,9 @@ public struct PersonaLoader: Sendable {
             return .failure(InputRejection(reason: .notObject, detail: "the line is JSON but not an object"))
         }
         guard let field = textFields.first(where: { object[$0] != nil && object[$0] != .null }), let found = object[field] else {
-            return .failure(InputRejection(
-                reason: .missingText, detail: "the object has neither a \"persona\" nor an \"input persona\" field"))
+            return .failure(
+                InputRejection(
+                    reason: .missingText, detail: "the object has neither a \"persona\" nor an \"input persona\" field"))
         }
         guard let text = found.stringValue else {
             return .failure(InputRejection(reason: .wrongType, detail: "\"\(field)\" must be a string, found \(found.kindDescription)"))
@@ -115,21 +116,26 @@ public struct PersonaLoader: Sendable {
                 continue
             }
             loading.report.read += 1
-            let parsed: Result<String, InputRejection> = line.bytes.map(Self.parse) ?? .failure(InputRejection(
-                reason: .tooLong, detail: "the line is \(line.length) bytes, over the limit of \(maxLineBytes)"))
+            let parsed: Result<String, InputRejection> =
+                line.bytes.map(Self.parse)
+                ?? .failure(
+                    InputRejection(
+                        reason: .tooLong, detail: "the line is \(line.length) bytes, over the limit of \(maxLineBytes)"))
             switch parsed {
             case .success(let text):
-                personas.append(PersonaRecord(
-                    text: text, textHash: ContentHash.sha256(text), sourceFile: file.path, sourceLine: line.number))
+                personas.append(
+                    PersonaRecord(
+                        text: text, textHash: ContentHash.sha256(text), sourceFile: file.path, sourceLine: line.number))
             case .failure(let rejection):
                 loading.report.rejected[rejection.reason.rawValue, default: 0] += 1
                 guard loading.ledger.admit(location: location, reason: rejection.reason.rawValue) else {
                     loading.report.rejectsAlreadyRecorded += 1
                     continue
                 }
-                rejects.append(RejectRecord(
-                    run: nil, source: "personas", location: location, reason: rejection.reason.rawValue,
-                    detail: rejection.detail, payload: line.bytes.map { String(decoding: $0.prefix(2_000), as: UTF8.self) }))
+                rejects.append(
+                    RejectRecord(
+                        run: nil, source: "personas", location: location, reason: rejection.reason.rawValue,
+                        detail: rejection.detail, payload: line.bytes.map { String(decoding: $0.prefix(2_000), as: UTF8.self) }))
             }
             if personas.count + rejects.count >= batchSize { try await flush() }
         }

@@ -21,10 +21,12 @@ package struct JSONFieldReader: Sendable {
 
     /// The path of member `key` inside `parent`.
     package static func path(_ parent: String, member key: String) -> String {
-        let plain = !key.isEmpty && key.utf8.allSatisfy { byte in
-            byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || (0x30...0x39).contains(byte)
-                || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-        }
+        let plain =
+            !key.isEmpty
+            && key.utf8.allSatisfy { byte in
+                byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || (0x30...0x39).contains(byte)
+                    || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+            }
         if plain { return parent.isEmpty ? key : "\(parent).\(key)" }
         return "\(parent)[\(JSONValue.string(key).canonicalText)]"
     }

@@ -54,9 +54,10 @@ public struct PersonaMatcher: Sendable {
             var records: [CandidateRecord] = []
             for (document, matches) in zip(documents, results) {
                 for (rank, match) in matches.enumerated() {
-                    records.append(CandidateRecord(
-                        run: run, documentID: document.id ?? 0, personaID: personas[match.index].id ?? 0, rank: rank,
-                        score: Double(match.score)))
+                    records.append(
+                        CandidateRecord(
+                            run: run, documentID: document.id ?? 0, personaID: personas[match.index].id ?? 0, rank: rank,
+                            score: Double(match.score)))
                 }
             }
             try await store.insertCandidates(records)
@@ -82,8 +83,9 @@ public struct PersonaMatcher: Sendable {
             for (position, index) in chunk.enumerated() {
                 let vector = TopK.normalised(embedded[position])
                 result[index] = vector
-                records.append(VectorRecord(
-                    ownerKind: kind, ownerID: items[index].id, model: model, textHash: hashes[index], values: vector))
+                records.append(
+                    VectorRecord(
+                        ownerKind: kind, ownerID: items[index].id, model: model, textHash: hashes[index], values: vector))
             }
             try await store.insertVectors(records)
         }

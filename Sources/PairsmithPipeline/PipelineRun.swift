@@ -2,10 +2,10 @@ import Foundation
 import Logging
 import PairsmithConfiguration
 import PairsmithEndpoints
+import PairsmithEngine
 import PairsmithSelection
 import PairsmithStages
 import PairsmithStore
-import PairsmithEngine
 
 /// One `pairsmith run` as a library call: the LLM stages over the corpus (``RetrievalRun``), then — when they
 /// settled every unit and stored pairs — the selection stages (score → dedup → select → hard negatives).

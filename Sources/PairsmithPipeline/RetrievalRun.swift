@@ -1,10 +1,10 @@
 import Foundation
-import PairsmithEndpoints
-import PairsmithStore
 import PairsmithConfiguration
+import PairsmithEndpoints
 import PairsmithIngest
 import PairsmithMatching
 import PairsmithStages
+import PairsmithStore
 
 /// One run of the retrieval pipeline over a corpus, start to finish or until cancelled:
 /// begin (or resume) the run, recover units a killed process left running, ingest the corpus, load the personas,

@@ -12,7 +12,9 @@ public struct RunPrecision: Sendable, Hashable {
     public var note: String?
 
     /// Resolves the precision for the pipeline's run in `store`.
-    public static func resolve(store: PairsmithStore, pipeline configuration: PipelineConfiguration) async throws
+    public static func resolve(
+        store: PairsmithStore, pipeline configuration: PipelineConfiguration
+    ) async throws
         -> RunPrecision
     {
         let run = configuration.name
@@ -21,7 +23,8 @@ public struct RunPrecision: Sendable, Hashable {
             guard let precision = Precision(rawValue: recorded) else {
                 throw RunPrecisionError.unknownRecorded(recorded, run: run)
             }
-            let note = asked != "auto" && asked != recorded
+            let note =
+                asked != "auto" && asked != recorded
                 ? "run \(run) was scored in \(recorded): resuming in \(recorded), not \(asked)" : nil
             return RunPrecision(precision: precision, note: note)
         }

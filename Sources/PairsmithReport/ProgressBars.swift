@@ -12,7 +12,8 @@ public enum ProgressBars {
             bar("generate", stage: generateFigures(progress), elapsed: progress.elapsedSeconds, width: width),
         ]
         let pairRate = progress.elapsedSeconds > 0 ? Double(progress.pairsMadeNow) / progress.elapsedSeconds : 0
-        let totals = "requests \(progress.requestsSent) sent, \(progress.answersReused) reused · "
+        let totals =
+            "requests \(progress.requestsSent) sent, \(progress.answersReused) reused · "
             + "\(formatRate(pairRate)) pairs/s · \(formatDuration(progress.elapsedSeconds)) elapsed"
         return stages + [clip(totals, width)]
     }

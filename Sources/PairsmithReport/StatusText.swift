@@ -1,6 +1,6 @@
 import Foundation
-import PairsmithStore
 import PairsmithConfiguration
+import PairsmithStore
 
 /// Renders a store snapshot for `pairsmith status`: units per stage and state, rejects by reason, tokens and
 /// throughput, as aligned plain text or as JSON.
@@ -8,8 +8,9 @@ public enum StatusText {
     /// The plain-text report.
     public static func render(_ status: StoreStatus) -> String {
         var lines: [String] = []
-        lines.append("documents \(status.documents), personas \(status.personas), configs \(status.configs), "
-            + "pairs \(status.pairs), scores \(status.scores)")
+        lines.append(
+            "documents \(status.documents), personas \(status.personas), configs \(status.configs), "
+                + "pairs \(status.pairs), scores \(status.scores)")
         if status.duplicates > 0 || !status.selections.isEmpty || status.negativeSearches > 0 {
             lines.append(selectionLine(status))
         }
@@ -22,8 +23,9 @@ public enum StatusText {
             let stages = Set(status.units.filter { $0.run == run }.map(\.stage)).sorted { (order($0), $0) < (order($1), $1) }
             for stage in stages {
                 let counts = states.map { status.count(stage: stage, state: $0, run: run) }
-                lines.append(pad(stage, 12) + counts.map { pad(String($0), 10, right: true) }.joined()
-                    + pad(String(counts.reduce(0, +)), 10, right: true))
+                lines.append(
+                    pad(stage, 12) + counts.map { pad(String($0), 10, right: true) }.joined()
+                        + pad(String(counts.reduce(0, +)), 10, right: true))
             }
         }
         if !status.rejects.isEmpty {
@@ -34,7 +36,8 @@ public enum StatusText {
             }
         }
         lines.append("")
-        var calls = "chat calls \(status.llmCalls) (\(status.llmCallsOK) ok), tokens \(status.promptTokens) in / "
+        var calls =
+            "chat calls \(status.llmCalls) (\(status.llmCallsOK) ok), tokens \(status.promptTokens) in / "
             + "\(status.completionTokens) out"
         if status.llmCallsOK > 0 { calls += String(format: ", mean latency %.0f ms", status.meanLatencyMilliseconds) }
         if status.completionTokensPerSecond > 0 { calls += String(format: ", %.1f tokens/s out", status.completionTokensPerSecond) }
@@ -47,7 +50,9 @@ public enum StatusText {
         var parts = ["duplicates \(status.duplicates)"]
         for selection in status.selections {
             var part = "\(selection.run) \(selection.set) \(selection.records)"
-            if let low = selection.low { part += String(format: " (cosine > %.4f", low) + (selection.high.map { String(format: ", ≤ %.4f)", $0) } ?? ")") }
+            if let low = selection.low {
+                part += String(format: " (cosine > %.4f", low) + (selection.high.map { String(format: ", ≤ %.4f)", $0) } ?? ")")
+            }
             parts.append(part)
         }
         parts.append("negative searches \(status.negativeSearches) (\(status.shortNegativeSearches) short)")

@@ -1,7 +1,7 @@
 import Foundation
 import PairsmithBLAS
-import PairsmithStore
 import PairsmithConfiguration
+import PairsmithStore
 
 /// Mines hard negatives for the pairs of a run's weak set: for each pair, up to K passages of the corpus ranked by
 /// cosine to the query vector (exact search, one sgemm per block of queries and chunk of document vectors).
@@ -60,7 +60,7 @@ public struct HardNegativeMiner: Sendable {
         let ready = try await store.pairIDsWithVector(kind: .query, model: model, among: pending.filter { pairs[$0] != nil })
         report.withoutQueryVector = pending.count - ready.count
         guard let first = ready.first,
-              let dimension = try await store.vectors(kind: .query, model: model, ownerIDs: [first])[first]?.dimension
+            let dimension = try await store.vectors(kind: .query, model: model, ownerIDs: [first])[first]?.dimension
         else { return report }
 
         let corpus = try await DocumentVectors.load(
@@ -92,17 +92,20 @@ public struct HardNegativeMiner: Sendable {
             for (row, pairID) in block.enumerated() {
                 guard let pair = pairs[pairID] else { continue }
                 let ranked = best[row].sorted().filter { $0.documentID != pair.documentID }
-                let positive = pair.cosine
+                let positive =
+                    pair.cosine
                     ?? best[row].sorted().first { $0.documentID == pair.documentID }.map { Double($0.score) }
                     ?? 1
                 let chosen = Self.choose(ranked: ranked, positiveScore: positive, settings: settings)
                 for (rank, candidate) in chosen.enumerated() {
-                    negatives.append(NegativeRecord(
-                        pairID: pairID, documentID: candidate.documentID, rank: rank, score: Double(candidate.score)))
+                    negatives.append(
+                        NegativeRecord(
+                            pairID: pairID, documentID: candidate.documentID, rank: rank, score: Double(candidate.score)))
                 }
-                searches.append(NegativeSearchRecord(
-                    pairID: pairID, model: model, requested: settings.count, found: chosen.count,
-                    rankFrom: settings.rankFrom, rankTo: settings.rankTo, guardFactor: settings.guardFactor))
+                searches.append(
+                    NegativeSearchRecord(
+                        pairID: pairID, model: model, requested: settings.count, found: chosen.count,
+                        rankFrom: settings.rankFrom, rankTo: settings.rankTo, guardFactor: settings.guardFactor))
                 report.searchedNow += 1
                 report.negatives += chosen.count
                 if chosen.count < settings.count { report.short += 1 }

@@ -1,6 +1,6 @@
 import Foundation
-import PairsmithStore
 import PairsmithConfiguration
+import PairsmithStore
 
 /// Selection parameters given on the command line; each replaces the pipeline file's value.
 public struct SelectionOverrides: Sendable, Hashable {

@@ -1,6 +1,6 @@
 import Foundation
-import PairsmithStore
 import PairsmithMatching
+import PairsmithStore
 import PairsmithText
 
 /// The score stage: for every pair of a run without a score under the model, the cosine of its query (embedded with
@@ -102,15 +102,17 @@ public struct ScoreStage: Sendable {
         }
         // Every scored pair gets its own query vector row (owner = pair), reused or new, so dedup and negatives find it.
         for (index, candidate) in work.enumerated() where candidate.queryVectorHash != queryHashes[index] {
-            newVectors.append(VectorRecord(
-                ownerKind: .query, ownerID: candidate.pairID, model: model, textHash: queryHashes[index],
-                values: queryVectors[index] ?? []))
+            newVectors.append(
+                VectorRecord(
+                    ownerKind: .query, ownerID: candidate.pairID, model: model, textHash: queryHashes[index],
+                    values: queryVectors[index] ?? []))
         }
         for (offset, document) in missingPassages.enumerated() {
             let vector = embedded[passageOffset + offset]
             passageVectors[document.id ?? 0] = vector
-            newVectors.append(VectorRecord(
-                ownerKind: .document, ownerID: document.id ?? 0, model: model, textHash: document.contentHash, values: vector))
+            newVectors.append(
+                VectorRecord(
+                    ownerKind: .document, ownerID: document.id ?? 0, model: model, textHash: document.contentHash, values: vector))
         }
 
         var scores: [ScoreRecord] = []

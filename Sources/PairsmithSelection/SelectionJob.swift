@@ -1,7 +1,7 @@
 import Foundation
-import PairsmithStore
 import PairsmithConfiguration
 import PairsmithMatching
+import PairsmithStore
 
 /// The stages after the LLM stages, in order: score (when an embedder is given) → dedup → select (weak and SFT) →
 /// hard negatives. Every step is resumable: scores are committed per batch, dedup and selection are recomputed from
@@ -64,7 +64,8 @@ public struct SelectionJob: Sendable {
             onProgress(summary.score?.description ?? "")
         }
         let duplicates = try await Deduplicator(
-            store: store, model: model, nearDuplicateCosine: settings.nearDuplicateCosine).deduplicate(run: run)
+            store: store, model: model, nearDuplicateCosine: settings.nearDuplicateCosine
+        ).deduplicate(run: run)
         summary.exactDuplicates = duplicates.filter { $0.kind == .exact }.count
         summary.nearDuplicates = duplicates.count - summary.exactDuplicates
         onProgress("dedup: \(summary.exactDuplicates) exact and \(summary.nearDuplicates) near duplicates")
@@ -104,7 +105,9 @@ public struct SelectionSummary: Sendable, Hashable, CustomStringConvertible {
     public init() {}
 
     public var description: String {
-        [score?.description, "dedup: \(exactDuplicates) exact, \(nearDuplicates) near duplicates", selection?.description,
-         negatives.description].compactMap { $0 }.joined(separator: "\n")
+        [
+            score?.description, "dedup: \(exactDuplicates) exact, \(nearDuplicates) near duplicates", selection?.description,
+            negatives.description,
+        ].compactMap { $0 }.joined(separator: "\n")
     }
 }

@@ -26,10 +26,11 @@ extension PairsmithStore {
     public func insertDocuments(_ documents: [DocumentRecord]) async throws -> [DocumentInsertOutcome] {
         guard !documents.isEmpty else { return [] }
         return try await write { db in
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO documents (key, source_file, source_line, text, lang, lang_source, content_hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                """)
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO documents (key, source_file, source_line, text, lang, lang_source, content_hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                    """)
             let byKey = try db.cachedStatement(sql: "SELECT id, content_hash FROM documents WHERE key = ?")
             let byHash = try db.cachedStatement(sql: "SELECT key FROM documents WHERE content_hash = ?")
             return try documents.map { document in
@@ -75,10 +76,11 @@ extension PairsmithStore {
     public func insertPersonas(_ personas: [PersonaRecord]) async throws -> [PersonaInsertOutcome] {
         guard !personas.isEmpty else { return [] }
         return try await write { db in
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO personas (text, text_hash, source_file, source_line) VALUES (?, ?, ?, ?)
-                ON CONFLICT DO NOTHING
-                """)
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO personas (text, text_hash, source_file, source_line) VALUES (?, ?, ?, ?)
+                    ON CONFLICT DO NOTHING
+                    """)
             let byHash = try db.cachedStatement(sql: "SELECT id FROM personas WHERE text_hash = ?")
             return try personas.map { persona in
                 try insert.execute(arguments: [persona.text, persona.textHash, persona.sourceFile, persona.sourceLine])

@@ -128,13 +128,15 @@ extension PairsmithStore {
             let rejects = try Row.fetchAll(
                 db, sql: "SELECT source, reason, COUNT(*) AS n FROM rejects GROUP BY source, reason ORDER BY source, n DESC, reason"
             ).map { RejectCount(source: $0["source"], reason: $0["reason"], count: $0["n"]) }
-            let calls = try Row.fetchOne(db, sql: """
-                SELECT COUNT(*) AS n, SUM(status = 'ok') AS ok, COALESCE(SUM(prompt_tokens), 0) AS p,
-                       COALESCE(SUM(completion_tokens), 0) AS c,
-                       COALESCE(AVG(CASE WHEN status = 'ok' THEN latency_ms END), 0) AS latency,
-                       MIN(created_at) AS first, MAX(created_at) AS last
-                FROM llm_calls
-                """)
+            let calls = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) AS n, SUM(status = 'ok') AS ok, COALESCE(SUM(prompt_tokens), 0) AS p,
+                           COALESCE(SUM(completion_tokens), 0) AS c,
+                           COALESCE(AVG(CASE WHEN status = 'ok' THEN latency_ms END), 0) AS latency,
+                           MIN(created_at) AS first, MAX(created_at) AS last
+                    FROM llm_calls
+                    """)
             func count(_ table: String) throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
             var status = StoreStatus(
                 units: units, rejects: rejects, documents: try count("documents"), personas: try count("personas"),
@@ -143,10 +145,12 @@ extension PairsmithStore {
                 completionTokens: calls?["c"] ?? 0, meanLatencyMilliseconds: calls?["latency"] ?? 0,
                 firstCallAt: calls?["first"], lastCallAt: calls?["last"])
             status.duplicates = try count("duplicates")
-            status.selections = try Row.fetchAll(db, sql: """
-                SELECT run, "set", model, records, low, high FROM selections
-                WHERE id IN (SELECT MAX(id) FROM selections GROUP BY run, "set") ORDER BY run, "set"
-                """
+            status.selections = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT run, "set", model, records, low, high FROM selections
+                    WHERE id IN (SELECT MAX(id) FROM selections GROUP BY run, "set") ORDER BY run, "set"
+                    """
             ).map { SelectionCount(run: $0["run"], set: $0["set"], model: $0["model"], records: $0["records"], low: $0["low"], high: $0["high"]) }
             status.negativeSearches = try count("negative_searches")
             status.shortNegativeSearches = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM negative_searches WHERE found < requested") ?? 0

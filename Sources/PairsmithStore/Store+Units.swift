@@ -15,7 +15,8 @@ extension PairsmithStore {
         run: String, stage: String, samples: Int, onlyWithCandidates: Bool = false, now: Date = Date()
     ) async throws -> Int {
         guard samples > 0 else { return 0 }
-        let filter = onlyWithCandidates
+        let filter =
+            onlyWithCandidates
             ? "WHERE EXISTS (SELECT 1 FROM candidates c WHERE c.run = ? AND c.document_id = d.id)" : ""
         var builder: StatementArguments = [samples - 1, run, stage, now, now, now]
         if onlyWithCandidates { builder += [run] }

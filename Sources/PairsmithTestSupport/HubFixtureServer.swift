@@ -150,8 +150,10 @@ public final class HubFixtureServer: Sendable {
         let siblings: [[String: Any]] = repo.files.keys.sorted().map { name in
             let content = repo.files[name]!
             if repo.lfs.contains(name) {
-                return ["rfilename": name, "size": content.count, "blobId": Self.gitBlobID(Data("pointer".utf8)),
-                        "lfs": ["sha256": Self.hex(SHA256.hash(data: content)), "size": content.count, "pointerSize": 134]]
+                return [
+                    "rfilename": name, "size": content.count, "blobId": Self.gitBlobID(Data("pointer".utf8)),
+                    "lfs": ["sha256": Self.hex(SHA256.hash(data: content)), "size": content.count, "pointerSize": 134],
+                ]
             }
             return ["rfilename": name, "size": content.count, "blobId": Self.gitBlobID(content)]
         }
@@ -162,8 +164,8 @@ public final class HubFixtureServer: Sendable {
     private func serveResolve(_ request: Request, path: String) -> Response {
         let parts = path.dropFirst().split(separator: "/", maxSplits: 4).map(String.init)
         guard parts.count == 5, parts[2] == "resolve", let repo = repositories["\(parts[0])/\(parts[1])"],
-              parts[3] == repo.commit || parts[3] == "main",
-              let name = parts[4].removingPercentEncoding, let content = repo.files[name]
+            parts[3] == repo.commit || parts[3] == "main",
+            let name = parts[4].removingPercentEncoding, let content = repo.files[name]
         else { return Self.json(.notFound, ["error": "Entry not found"]) }
         state.withLock { $0.log.fileRequests[name, default: 0] += 1 }
         if repo.lfs.contains(name) {
@@ -181,8 +183,8 @@ public final class HubFixtureServer: Sendable {
         if request.headers[.authorization] != nil { state.withLock { $0.log.authorizationSentToCDN += 1 } }
         let parts = path.dropFirst("/cdn/".count).split(separator: "/").map(String.init)
         guard parts.count == 3, let repo = repositories["\(parts[0])/\(parts[1])"],
-              let name = repo.lfs.first(where: { Self.hex(SHA256.hash(data: repo.files[$0]!)) == parts[2] }),
-              let content = repo.files[name]
+            let name = repo.lfs.first(where: { Self.hex(SHA256.hash(data: repo.files[$0]!)) == parts[2] }),
+            let content = repo.files[name]
         else { return Self.json(.notFound, ["error": "Not found"]) }
         return serveBytes(request, name: name, content: content)
     }

@@ -48,12 +48,13 @@ struct TokenizerDefinition {
         if !root.isNull("added_tokens") {
             for (index, item) in try root.array("added_tokens").enumerated() {
                 let token = try JSONFieldReader(item, path: JSONFieldReader.path("added_tokens", index: index))
-                addedTokens.append(AddedToken(
-                    id: try token.int("id"), content: try token.string("content"),
-                    special: try token.bool("special", default: false),
-                    singleWord: try token.bool("single_word", default: false),
-                    lstrip: try token.bool("lstrip", default: false), rstrip: try token.bool("rstrip", default: false),
-                    normalized: try token.bool("normalized", default: false)))
+                addedTokens.append(
+                    AddedToken(
+                        id: try token.int("id"), content: try token.string("content"),
+                        special: try token.bool("special", default: false),
+                        singleWord: try token.bool("single_word", default: false),
+                        lstrip: try token.bool("lstrip", default: false), rstrip: try token.bool("rstrip", default: false),
+                        normalized: try token.bool("normalized", default: false)))
             }
         }
     }
@@ -190,7 +191,8 @@ struct TokenizerDefinition {
                 }
                 merges.append((String(parts[0]), String(parts[1])))
             } else if case .array(let pair) = merge, pair.count == 2,
-                      case .string(let left) = pair[0], case .string(let right) = pair[1] {
+                case .string(let left) = pair[0], case .string(let right) = pair[1]
+            {
                 merges.append((left, right))
             } else {
                 throw TokenizerError.invalidMerge(index: index, merge: "\(merge)", reason: "expected \"a b\" or [\"a\", \"b\"]")

@@ -38,7 +38,9 @@ struct ChatBenchmark: AsyncParsableCommand {
         ])
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        print("chat: test endpoint in a child process, latency \(latencyMs) ms, \(cores) cores (shared by client and server), load average \(Self.loadAverage())")
+        print(
+            "chat: test endpoint in a child process, latency \(latencyMs) ms, \(cores) cores (shared by client and server), load average \(Self.loadAverage())"
+        )
         print("CPU µs/req: client = this process (getrusage), server = the child (/proc/<pid>/stat)")
         print("cores used = (client + server CPU seconds) ÷ wall seconds of the round")
         print("level  client     round  requests   req/s    ideal  %ideal  client µs  server µs  mean ms  cores used")
@@ -68,7 +70,8 @@ struct ChatBenchmark: AsyncParsableCommand {
                                 try await Self.ask(client, offset + i, schema)
                             }
                             let after = await client.statistics()[0]
-                            r.meanLatency = (after.totalLatencySeconds - before.totalLatencySeconds)
+                            r.meanLatency =
+                                (after.totalLatencySeconds - before.totalLatencySeconds)
                                 / Double(max(1, after.answered - before.answered))
                             ours.append(r)
                             print(r.line(level: level, client: "ours", round: round + 1, ideal: ideal))
@@ -89,8 +92,10 @@ struct ChatBenchmark: AsyncParsableCommand {
                 }
                 try await reference?.shutdown()
                 let available = CPUCalibration.availableCores(threads: cores)
-                print(String(format: "%5d  CPU the machine gives us now (%d spinning threads, 0.5 s): %.2f cores; load average %@",
-                             level, cores, available, Self.loadAverage() as NSString))
+                print(
+                    String(
+                        format: "%5d  CPU the machine gives us now (%d spinning threads, 0.5 s): %.2f cores; load average %@",
+                        level, cores, available, Self.loadAverage() as NSString))
                 summary.append(Self.summarise(level: level, ideal: ideal, cores: cores, available: available, ours: ours, bare: bare))
             }
         }
@@ -133,12 +138,15 @@ struct ChatBenchmark: AsyncParsableCommand {
             let server = serverMicros.map { String(format: "%9.0f", $0) } ?? "        ?"
             let latency = meanLatency.map { String(format: "%7.1f", $0 * 1000) } ?? "      -"
             let used = (clientCPU + (serverCPU ?? 0)) / elapsed
-            return String(format: "%5d  %@  %5d  %8d  %7.0f  %7.0f  %5.1f%%  %9.0f  %@  %@  %5.2f", level, name as NSString, round, total, rate,
-                          ideal, 100 * rate / ideal, clientMicros, server as NSString, latency as NSString, used)
+            return String(
+                format: "%5d  %@  %5d  %8d  %7.0f  %7.0f  %5.1f%%  %9.0f  %@  %@  %5.2f", level, name as NSString, round, total, rate,
+                ideal, 100 * rate / ideal, clientMicros, server as NSString, latency as NSString, used)
         }
     }
 
-    static func measure(_ server: TestEndpointProcess, level: Int, total: Int, _ body: @escaping @Sendable (Int) async throws -> Void)
+    static func measure(
+        _ server: TestEndpointProcess, level: Int, total: Int, _ body: @escaping @Sendable (Int) async throws -> Void
+    )
         async throws -> Round
     {
         let client0 = cpuSeconds(), server0 = server.cpuSeconds()
@@ -153,16 +161,19 @@ struct ChatBenchmark: AsyncParsableCommand {
         func describe(_ name: String, _ r: Round) -> String {
             let cpu = r.clientMicros + (r.serverMicros ?? 0)
             let bound = Double(cores) / cpu * 1e6, got = available / cpu * 1e6
-            return String(format: "%@ %.1f%% of ideal (%.0f req/s), client %.0f µs, server %@ µs; CPU bound %.0f req/s = %.0f%% of ideal, with %.2f cores %.0f%%",
-                          name as NSString, 100 * r.rate / ideal, r.rate, r.clientMicros,
-                          (r.serverMicros.map { String(format: "%.0f", $0) } ?? "?") as NSString, bound, 100 * min(bound / ideal, 9.99),
-                          available, 100 * min(got / ideal, 9.99))
+            return String(
+                format:
+                    "%@ %.1f%% of ideal (%.0f req/s), client %.0f µs, server %@ µs; CPU bound %.0f req/s = %.0f%% of ideal, with %.2f cores %.0f%%",
+                name as NSString, 100 * r.rate / ideal, r.rate, r.clientMicros,
+                (r.serverMicros.map { String(format: "%.0f", $0) } ?? "?") as NSString, bound, 100 * min(bound / ideal, 9.99),
+                available, 100 * min(got / ideal, 9.99))
         }
         var line = String(format: "%5d in flight: ", level)
         if let o = best(ours) { line += describe("ours", o) }
         if let b = best(bare), let o = best(ours) {
             line += "\n                 " + describe("bare", b)
-            line += String(format: "\n                 ours/bare: rate %.2f, client CPU per request %.2f", o.rate / b.rate, o.clientMicros / b.clientMicros)
+            line += String(
+                format: "\n                 ours/bare: rate %.2f, client CPU per request %.2f", o.rate / b.rate, o.clientMicros / b.clientMicros)
         }
         return line
     }

@@ -69,13 +69,16 @@ struct EngineBenchmark: AsyncParsableCommand {
             return total + t * config.flopsPerToken(context: (t + 1) / 2)
         }
         let flopsPerToken = flops / Double(tokens)
-        print(String(format: "workload: %d passages, %d tokens, %.3f GFLOP/token (linear %.3f + attention)",
-                     texts.count, tokens, flopsPerToken / 1e9, config.flopsPerToken(context: 0) / 1e9))
+        print(
+            String(
+                format: "workload: %d passages, %d tokens, %.3f GFLOP/token (linear %.3f + attention)",
+                texts.count, tokens, flopsPerToken / 1e9, config.flopsPerToken(context: 0) / 1e9))
 
         var rates: [ComputePrecision: Double] = [:]
         for precision in chosen {
-            rates[precision] = try await measureEngine(precision, folder: folder, texts: texts, sequences: sequences,
-                                                       config: config, flopsPerToken: flopsPerToken)
+            rates[precision] = try await measureEngine(
+                precision, folder: folder, texts: texts, sequences: sequences,
+                config: config, flopsPerToken: flopsPerToken)
         }
         print(String(format: "peak RSS (whole run): %.0f MiB", Self.residentMiB(peak: true)))
         if let bf16 = rates[.bf16], let fp32 = rates[.fp32] {
@@ -120,10 +123,14 @@ struct EngineBenchmark: AsyncParsableCommand {
         let after = measureCeiling(precision, config, label: "\(label) after")
         let gflops = Swift.max(before, after)
         let ceiling = gflops / (flopsPerToken / 1e9)
-        print(String(format: "[%@] engine: %.1f tokens/s (%.1f s), %.1f GFLOP/s achieved", precision.rawValue, tokensPerSecond,
-                     seconds, tokensPerSecond * flopsPerToken / 1e9))
-        print(String(format: "[%@] ceiling: %@ %.1f GFLOP/s ÷ %.3f GFLOP/token = %.1f tokens/s → engine at %.0f%% of the ceiling",
-                     precision.rawValue, label, gflops, flopsPerToken / 1e9, ceiling, 100 * tokensPerSecond / ceiling))
+        print(
+            String(
+                format: "[%@] engine: %.1f tokens/s (%.1f s), %.1f GFLOP/s achieved", precision.rawValue, tokensPerSecond,
+                seconds, tokensPerSecond * flopsPerToken / 1e9))
+        print(
+            String(
+                format: "[%@] ceiling: %@ %.1f GFLOP/s ÷ %.3f GFLOP/token = %.1f tokens/s → engine at %.0f%% of the ceiling",
+                precision.rawValue, label, gflops, flopsPerToken / 1e9, ceiling, 100 * tokensPerSecond / ceiling))
         print(String(format: "[%@] peak RSS so far: %.0f MiB", precision.rawValue, Self.residentMiB(peak: true)))
 
         // Paired rounds: one packed batch of passages, then the ceiling right after it, so both see the same
@@ -139,13 +146,17 @@ struct EngineBenchmark: AsyncParsableCommand {
             let rate = Double(roundTokens) / roundSeconds
             let roundCeiling = roundGFLOPS / (roundFlops / Double(roundTokens) / 1e9)
             ratios.append(rate / roundCeiling)
-            print(String(format: "[%@] round %d: %d tokens, %.1f tokens/s, ceiling %.1f tokens/s → %.0f%%",
-                         precision.rawValue, round + 1, roundTokens, rate, roundCeiling, 100 * rate / roundCeiling))
+            print(
+                String(
+                    format: "[%@] round %d: %d tokens, %.1f tokens/s, ceiling %.1f tokens/s → %.0f%%",
+                    precision.rawValue, round + 1, roundTokens, rate, roundCeiling, 100 * rate / roundCeiling))
         }
         if !ratios.isEmpty {
             let sorted = ratios.sorted()
-            print(String(format: "[%@] paired rounds: median engine/ceiling = %.0f%% (min %.0f%%, max %.0f%%)",
-                         precision.rawValue, 100 * sorted[sorted.count / 2], 100 * sorted[0], 100 * sorted[sorted.count - 1]))
+            print(
+                String(
+                    format: "[%@] paired rounds: median engine/ceiling = %.0f%% (min %.0f%%, max %.0f%%)",
+                    precision.rawValue, 100 * sorted[sorted.count / 2], 100 * sorted[0], 100 * sorted[sorted.count - 1]))
         }
         return tokensPerSecond
     }
@@ -158,7 +169,8 @@ struct EngineBenchmark: AsyncParsableCommand {
         var line = "\(label) rows \(tokenBudget):"
         for (inFeatures, outFeatures) in shapes {
             let time = seconds ?? sgemmSeconds
-            let gflops = precision == .bf16
+            let gflops =
+                precision == .bf16
                 ? Self.measureBF16(rows: tokenBudget, inFeatures: inFeatures, outFeatures: outFeatures, seconds: time)
                 : SgemmBenchmark.measure(rows: tokenBudget, inFeatures: inFeatures, outFeatures: outFeatures, seconds: time)
             let work = Double(inFeatures * outFeatures)
@@ -176,8 +188,11 @@ struct EngineBenchmark: AsyncParsableCommand {
         let w = [UInt16](repeating: 0x3E80, count: inFeatures * outFeatures)  // 0.25
         var y = [Float](repeating: 0, count: rows * outFeatures)
         do {
-            let matmul = try w.withUnsafeBufferPointer { try BF16Matmul(weights: $0.baseAddress!, outFeatures: outFeatures,
-                                                                         inFeatures: inFeatures, referenceRows: rows) }
+            let matmul = try w.withUnsafeBufferPointer {
+                try BF16Matmul(
+                    weights: $0.baseAddress!, outFeatures: outFeatures,
+                    inFeatures: inFeatures, referenceRows: rows)
+            }
             let clock = ContinuousClock()
             var iterations = 0
             let start = clock.now
@@ -225,7 +240,8 @@ struct EngineBenchmark: AsyncParsableCommand {
 
     /// Deterministic English-like passages whose token counts are uniform in 30…500 (EOS included).
     static func passages(count: Int, tokenizer: Tokenizer) -> [String] {
-        let words = ("the of and to in is was for on that with as by at from his her an which were are this be has had "
+        let words =
+            ("the of and to in is was for on that with as by at from his her an which were are this be has had "
             + "river mountain city library question answer engine protein galaxy theorem harvest violin ocean "
             + "learning neural network embedding retrieval passage document query model training data science "
             + "history culture language music art economy market energy climate water forest animal research").split(separator: " ")
@@ -266,12 +282,14 @@ struct EngineBenchmark: AsyncParsableCommand {
             input += try JSONSerialization.data(withJSONObject: ["text": text])
             input += Data("\n".utf8)
         }
-        let result = try ProcessRunner.run(try TestEnvironment.requirePython(),
-                                           [script.path, "--model", folder.path, "--dtype", dtype, "--batch", "8", "--threads", "2"],
-                                           stdin: input)
+        let result = try ProcessRunner.run(
+            try TestEnvironment.requirePython(),
+            [script.path, "--model", folder.path, "--dtype", dtype, "--batch", "8", "--threads", "2"],
+            stdin: input)
         guard result.status == 0,
-              let object = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any],
-              let rate = object["tokens_per_second"] as? Double else {
+            let object = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any],
+            let rate = object["tokens_per_second"] as? Double
+        else {
             throw ValidationError("engine_speed.py --dtype \(dtype) failed (\(result.status)): \(result.stderr)")
         }
         return rate

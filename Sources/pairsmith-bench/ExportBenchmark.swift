@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
-import PairsmithStore
-import PairsmithTestSupport
 import PairsmithConfiguration
 import PairsmithExport
+import PairsmithStore
+import PairsmithTestSupport
 
 /// `pairsmith-bench export`: rows/s of `pairsmith export` (FlagEmbedding rows written, hashed, fsynced, read back,
 /// validated and renamed into place) against scripts/reference/export_reference.py (Python sqlite3 + json.dumps +
@@ -44,10 +44,11 @@ struct ExportBenchmark: AsyncParsableCommand {
             }
             let reference = try referenceSeconds(database: database, out: directory.file("reference-\(round)"))
             ratios.append(seconds / reference)
-            print(String(
-                format: "round %d: pairsmith %.2f s (%.0f rows/s, %.1f MB/s, %d shards); Python reference %.2f s (%.0f rows/s) → %.2f",
-                round, seconds, Double(report.rows) / seconds, Double(bytes) / seconds / 1e6, report.shards, reference,
-                Double(rows) / reference, seconds / reference))
+            print(
+                String(
+                    format: "round %d: pairsmith %.2f s (%.0f rows/s, %.1f MB/s, %d shards); Python reference %.2f s (%.0f rows/s) → %.2f",
+                    round, seconds, Double(report.rows) / seconds, Double(bytes) / seconds / 1e6, report.shards, reference,
+                    Double(rows) / reference, seconds / reference))
             try? FileManager.default.removeItem(at: out)
             try? FileManager.default.removeItem(at: directory.file("reference-\(round)"))
         }
@@ -100,7 +101,9 @@ struct ExportBenchmark: AsyncParsableCommand {
             var records: [NegativeRecord] = []
             let searches = chunk.map { pairID in
                 for rank in 0..<negatives {
-                    records.append(NegativeRecord(pairID: pairID, documentID: documentIDs[(Int(pairID) * 31 + rank * 977) % documentIDs.count], rank: rank, score: 0.5))
+                    records.append(
+                        NegativeRecord(
+                            pairID: pairID, documentID: documentIDs[(Int(pairID) * 31 + rank * 977) % documentIDs.count], rank: rank, score: 0.5))
                 }
                 return NegativeSearchRecord(
                     pairID: pairID, model: "bench", requested: negatives, found: negatives, rankFrom: 1, rankTo: 100, guardFactor: 0.95)

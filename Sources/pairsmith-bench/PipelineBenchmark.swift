@@ -1,13 +1,13 @@
 import ArgumentParser
 import Foundation
-import PairsmithEndpoints
-import PairsmithPipeline
-import PairsmithStore
-import PairsmithTestSupport
 import PairsmithConfiguration
+import PairsmithEndpoints
 import PairsmithIngest
 import PairsmithMatching
+import PairsmithPipeline
 import PairsmithStages
+import PairsmithStore
+import PairsmithTestSupport
 
 /// `pairsmith-bench pipeline`: passages per second through both LLM stages (configure, then generate) against the
 /// test endpoint (in a child process, `serve-endpoint`, so the pipeline's CPU is measured apart from the server's)
@@ -48,7 +48,8 @@ struct PipelineBenchmark: AsyncParsableCommand {
         let latency = Double(latencyMs) / 1_000
         var load = [0.0, 0.0, 0.0]
         _ = getloadavg(&load, 3)
-        print("""
+        print(
+            """
             pipeline: configure + generate against the test endpoint in a child process, latency \(latencyMs) ms, \
             \(passages) passages × 1 sample, \(personas) personas, SQLite in a temporary folder, \
             \(ProcessInfo.processInfo.activeProcessorCount) cores shared with the server, load average \
@@ -70,11 +71,12 @@ struct PipelineBenchmark: AsyncParsableCommand {
                 let bare = try await Self.bareClient(level: level, latency: latency, url: server.url)
                 guard let best else { continue }
                 let ideal = Double(level) / (2 * latency)
-                print(String(
-                    format: "%5d  %8d  %8.2f  %10.1f  %7.1f  %5.1f%%  %11.2f  %13.0f  %11.0f  %9.1f  %6.1f%%  %11.0f",
-                    level, best.passages, best.seconds, best.rate, ideal, 100 * best.rate / ideal,
-                    best.requestsPerPassage, best.cpuPerPassage * 1e6, best.serverCPUPerPassage * 1e6, bare.rate / 2,
-                    100 * best.rate / (bare.rate / 2), bare.cpuPerRequest * 1e6))
+                print(
+                    String(
+                        format: "%5d  %8d  %8.2f  %10.1f  %7.1f  %5.1f%%  %11.2f  %13.0f  %11.0f  %9.1f  %6.1f%%  %11.0f",
+                        level, best.passages, best.seconds, best.rate, ideal, 100 * best.rate / ideal,
+                        best.requestsPerPassage, best.cpuPerPassage * 1e6, best.serverCPUPerPassage * 1e6, bare.rate / 2,
+                        100 * best.rate / (bare.rate / 2), bare.cpuPerRequest * 1e6))
             }
         }
     }
@@ -214,13 +216,16 @@ private struct Workspace {
         let pipeline = directory.file("pipeline.yaml")
         try Data(yaml.utf8).write(to: pipeline)
         let corpus = directory.file("corpus.jsonl")
-        let topics = ["harbour cranes", "water mills", "night trains", "salt marshes", "clock towers", "rope making",
-                      "lighthouse lenses", "canal locks", "paper mills", "weather stations", "stone bridges", "orchards"]
+        let topics = [
+            "harbour cranes", "water mills", "night trains", "salt marshes", "clock towers", "rope making",
+            "lighthouse lenses", "canal locks", "paper mills", "weather stations", "stone bridges", "orchards",
+        ]
         var lines = ""
         lines.reserveCapacity(passages * 260)
         for index in 0..<passages {
             let topic = topics[index % topics.count]
-            lines += #"{"id": "p\#(index)", "lang": "en", "text": "Record \#(index) on \#(topic): the district kept "#
+            lines +=
+                #"{"id": "p\#(index)", "lang": "en", "text": "Record \#(index) on \#(topic): the district kept "#
                 + #"\#(topic) working for \#(index % 97 + 3) years. Engineers wrote down each repair, the cost in "#
                 + #"\#(index % 13 + 2) ledgers and the names of the crews who came in winter."}"# + "\n"
         }
@@ -228,10 +233,11 @@ private struct Workspace {
         let people = directory.file("personas.jsonl")
         let jobs = ["engineer", "historian", "teacher", "student", "archivist", "journalist", "surveyor", "farmer"]
         let places = ["Porto", "Lagos", "Osaka", "Kraków", "Recife", "Hanoi", "Leeds", "Quito", "Tunis", "Pune"]
-        let library = (0..<personas).map { index in
-            #"{"persona": "A \#(jobs[index % jobs.count]) from \#(places[index % places.count]) (number \#(index)) "#
-                + #"who reads about old infrastructure."}"#
-        }.joined(separator: "\n") + "\n"
+        let library =
+            (0..<personas).map { index in
+                #"{"persona": "A \#(jobs[index % jobs.count]) from \#(places[index % places.count]) (number \#(index)) "#
+                    + #"who reads about old infrastructure."}"#
+            }.joined(separator: "\n") + "\n"
         try Data(library.utf8).write(to: people)
         return Workspace(pipeline: pipeline, corpus: corpus, personas: people)
     }

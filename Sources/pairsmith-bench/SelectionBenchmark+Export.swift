@@ -1,8 +1,8 @@
 import Foundation
-import PairsmithStore
-import PairsmithTestSupport
 import PairsmithConfiguration
 import PairsmithExport
+import PairsmithStore
+import PairsmithTestSupport
 
 extension SelectionBenchmark {
     /// The export phase: the SFT and weak sets as FlagEmbedding shards (written, fsynced, read back, validated,
@@ -29,9 +29,10 @@ extension SelectionBenchmark {
             rows += report.rows
             reference += try Self.referenceExport(workload, set: set)
         }
-        print(String(
-            format: "export (sft + weak, flagembedding): %.3f s, %d rows, %.0f rows/s; Python reference %.3f s → export/reference = %.2f",
-            seconds, rows, Double(rows) / seconds, reference, seconds / reference))
+        print(
+            String(
+                format: "export (sft + weak, flagembedding): %.3f s, %d rows, %.0f rows/s; Python reference %.3f s → export/reference = %.2f",
+                seconds, rows, Double(rows) / seconds, reference, seconds / reference))
         return seconds
     }
 

@@ -1,14 +1,14 @@
 import ArgumentParser
 import Foundation
 import PairsmithBLAS
-import PairsmithEngine
-import PairsmithStore
-import PairsmithTestSupport
-import PairsmithTokenizer
 import PairsmithConfiguration
+import PairsmithEngine
 import PairsmithMatching
 import PairsmithSelection
+import PairsmithStore
+import PairsmithTestSupport
 import PairsmithText
+import PairsmithTokenizer
 
 /// `pairsmith-bench selection`: pairs/s through score → dedup → select → hard negatives with the local engine on the
 /// Qwen3-Embedding-0.6B-shaped random checkpoint, against the engine's own embedding throughput on the same texts.
@@ -96,15 +96,19 @@ struct SelectionBenchmark: AsyncParsableCommand {
         }
         let directory = try TemporaryDirectory(prefix: "pairsmith-bench-selection")
         let store = try PairsmithStore(url: directory.file("bench.sqlite"))
-        let outcomes = try await store.insertDocuments(passages.enumerated().map { index, text in
-            DocumentRecord(key: String(format: "doc-%06d", index), sourceFile: "bench", sourceLine: index + 1, text: text,
-                           lang: "en", langSource: "given", contentHash: ContentHash.sha256(text))
-        })
+        let outcomes = try await store.insertDocuments(
+            passages.enumerated().map { index, text in
+                DocumentRecord(
+                    key: String(format: "doc-%06d", index), sourceFile: "bench", sourceLine: index + 1, text: text,
+                    lang: "en", langSource: "given", contentHash: ContentHash.sha256(text))
+            })
         let ids = outcomes.map { outcome -> Int64 in if case .inserted(let id) = outcome { id } else { 0 } }
-        try await store.insertPairs(queries.enumerated().map { index, query in
-            PairRecord(run: "bench", documentID: ids[index / 2], sample: index % 2, configID: nil, query: query,
-                       queryLanguage: "en", documentLanguage: "en", lengthWords: query.split(separator: " ").count, requestHash: nil)
-        })
+        try await store.insertPairs(
+            queries.enumerated().map { index, query in
+                PairRecord(
+                    run: "bench", documentID: ids[index / 2], sample: index % 2, configID: nil, query: query,
+                    queryLanguage: "en", documentLanguage: "en", lengthWords: query.split(separator: " ").count, requestHash: nil)
+            })
         let queryTokens = queries.reduce(0) { $0 + embedder.tokens(for: $1, instruction: Self.instruction).count }
         let passageTokens = passages.reduce(0) { $0 + embedder.tokens(for: $1).count }
         print("workload: \(pairs) pairs, \(passages.count) passages (\(passageTokens) tokens), queries \(queryTokens) tokens with the instruction")
@@ -158,8 +162,9 @@ struct SelectionBenchmark: AsyncParsableCommand {
         guard extraDocuments > 0 else { return }
         var generator = Xoshiro256StarStar(seed: 7)
         let documents = (0..<extraDocuments).map { index in
-            DocumentRecord(key: String(format: "extra-%07d", index), sourceFile: "bench", sourceLine: nil,
-                           text: "extra \(index)", lang: "en", langSource: "given", contentHash: "extra-\(index)")
+            DocumentRecord(
+                key: String(format: "extra-%07d", index), sourceFile: "bench", sourceLine: nil,
+                text: "extra \(index)", lang: "en", langSource: "given", contentHash: "extra-\(index)")
         }
         for start in stride(from: 0, to: documents.count, by: 2_000) {
             let chunk = Array(documents[start..<min(start + 2_000, documents.count)])
@@ -167,8 +172,9 @@ struct SelectionBenchmark: AsyncParsableCommand {
             let vectors = outcomes.compactMap { outcome -> VectorRecord? in
                 guard case .inserted(let id) = outcome else { return nil }
                 let values = (0..<dimension).map { _ in Float(generator.unitInterval() * 2 - 1) }
-                return VectorRecord(ownerKind: .document, ownerID: id, model: workload.model, textHash: "extra-\(id)",
-                                    values: TopK.normalised(values))
+                return VectorRecord(
+                    ownerKind: .document, ownerID: id, model: workload.model, textHash: "extra-\(id)",
+                    values: TopK.normalised(values))
             }
             try await workload.store.insertVectors(vectors)
         }

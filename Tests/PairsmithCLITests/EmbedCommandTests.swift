@@ -14,7 +14,8 @@ struct EmbedCommandTests {
         for url in [generator, scripts.appendingPathComponent("engine_reference.py")] {
             for byte in try Data(contentsOf: url) { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
         }
-        let cache = ProcessInfo.processInfo.environment["PAIRSMITH_CACHE"].map { URL(fileURLWithPath: $0) }
+        let cache =
+            ProcessInfo.processInfo.environment["PAIRSMITH_CACHE"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/pairsmith")
         let target = cache.appendingPathComponent("fixtures/engine-\(String(hash, radix: 16))")
         if FileManager.default.fileExists(atPath: target.appendingPathComponent("done").path) { return target }
@@ -67,8 +68,9 @@ struct EmbedCommandTests {
     @Test("embed: queries with an instruction and MRL dimensions match transformers, in input order")
     func embed() throws {
         let folder = try Self.suite.get().appendingPathComponent("emb-f32-gqa")
-        let reference = try JSONDecoder().decode(EmbeddingReference.self,
-                                                 from: Data(contentsOf: folder.appendingPathComponent("reference.json")))
+        let reference = try JSONDecoder().decode(
+            EmbeddingReference.self,
+            from: Data(contentsOf: folder.appendingPathComponent("reference.json")))
         let instruction = "Given a web search query, retrieve relevant passages that answer the query"
         let cases = reference.cases.filter { $0.instruction == instruction && $0.max_length == 8192 }
         #expect(!cases.isEmpty)
@@ -76,11 +78,13 @@ struct EmbedCommandTests {
         defer { directory.remove() }
         try jsonl(cases.map { ["text": $0.text] }).write(to: directory.file("in.jsonl"))
         let dims = reference.dims[0]
-        let result = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, [
-            "embed", "--model", folder.path, "--input", directory.file("in.jsonl").path,
-            "--output", directory.file("out.jsonl").path, "--instruction", instruction, "--dimensions", String(dims),
-            "--precision", "fp32",
-        ])
+        let result = try ProcessRunner.run(
+            TestEnvironment.pairsmithExecutable,
+            [
+                "embed", "--model", folder.path, "--input", directory.file("in.jsonl").path,
+                "--output", directory.file("out.jsonl").path, "--instruction", instruction, "--dimensions", String(dims),
+                "--precision", "fp32",
+            ])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let lines = try outputLines(directory.file("out.jsonl"))
         #expect(lines.count == cases.count)
@@ -96,17 +100,20 @@ struct EmbedCommandTests {
     @Test("rerank: scores match transformers")
     func rerank() throws {
         let folder = try Self.suite.get().appendingPathComponent("rerank-bf16")
-        let reference = try JSONDecoder().decode(RerankReference.self,
-                                                 from: Data(contentsOf: folder.appendingPathComponent("reference.json")))
+        let reference = try JSONDecoder().decode(
+            RerankReference.self,
+            from: Data(contentsOf: folder.appendingPathComponent("reference.json")))
         let instruction = "Given a web search query, retrieve relevant passages that answer the query"
         let cases = reference.cases.filter { $0.instruction == instruction && $0.max_length == 8192 }
         let directory = try TemporaryDirectory(prefix: "cli-rerank")
         defer { directory.remove() }
         try jsonl(cases.map { ["query": $0.query, "document": $0.document] }).write(to: directory.file("in.jsonl"))
-        let result = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, [
-            "rerank", "--model", folder.path, "--input", directory.file("in.jsonl").path,
-            "--output", directory.file("out.jsonl").path, "--precision", "fp32",
-        ])
+        let result = try ProcessRunner.run(
+            TestEnvironment.pairsmithExecutable,
+            [
+                "rerank", "--model", folder.path, "--input", directory.file("in.jsonl").path,
+                "--output", directory.file("out.jsonl").path, "--precision", "fp32",
+            ])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let lines = try outputLines(directory.file("out.jsonl"))
         #expect(lines.count == cases.count)
@@ -119,16 +126,19 @@ struct EmbedCommandTests {
     @Test("embed and rerank --precision bf16: within 3e-3 of transformers fp32, the choice printed on stderr")
     func bf16() throws {
         let folder = try Self.suite.get().appendingPathComponent("emb-f32-gqa")
-        let reference = try JSONDecoder().decode(EmbeddingReference.self,
-                                                 from: Data(contentsOf: folder.appendingPathComponent("reference.json")))
+        let reference = try JSONDecoder().decode(
+            EmbeddingReference.self,
+            from: Data(contentsOf: folder.appendingPathComponent("reference.json")))
         let cases = reference.cases.filter { $0.instruction == nil && $0.max_length == 8192 }
         let directory = try TemporaryDirectory(prefix: "cli-embed-bf16")
         defer { directory.remove() }
         try jsonl(cases.map { ["text": $0.text] }).write(to: directory.file("in.jsonl"))
-        let result = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, [
-            "embed", "--model", folder.path, "--input", directory.file("in.jsonl").path,
-            "--output", directory.file("out.jsonl").path, "--precision", "bf16",
-        ])
+        let result = try ProcessRunner.run(
+            TestEnvironment.pairsmithExecutable,
+            [
+                "embed", "--model", folder.path, "--input", directory.file("in.jsonl").path,
+                "--output", directory.file("out.jsonl").path, "--precision", "bf16",
+            ])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(result.stderr.contains("precision: bf16"), "stderr: \(result.stderr)")
         let lines = try outputLines(directory.file("out.jsonl"))
@@ -141,15 +151,18 @@ struct EmbedCommandTests {
         }
 
         let rerankFolder = try Self.suite.get().appendingPathComponent("rerank-bf16")
-        let rerankReference = try JSONDecoder().decode(RerankReference.self,
-                                                       from: Data(contentsOf: rerankFolder.appendingPathComponent("reference.json")))
+        let rerankReference = try JSONDecoder().decode(
+            RerankReference.self,
+            from: Data(contentsOf: rerankFolder.appendingPathComponent("reference.json")))
         let instruction = "Given a web search query, retrieve relevant passages that answer the query"
         let pairs = rerankReference.cases.filter { $0.instruction == instruction && $0.max_length == 8192 }
         try jsonl(pairs.map { ["query": $0.query, "document": $0.document] }).write(to: directory.file("pairs.jsonl"))
-        let scored = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, [
-            "rerank", "--model", rerankFolder.path, "--input", directory.file("pairs.jsonl").path,
-            "--output", directory.file("scores.jsonl").path, "--precision", "bf16",
-        ])
+        let scored = try ProcessRunner.run(
+            TestEnvironment.pairsmithExecutable,
+            [
+                "rerank", "--model", rerankFolder.path, "--input", directory.file("pairs.jsonl").path,
+                "--output", directory.file("scores.jsonl").path, "--precision", "bf16",
+            ])
         #expect(scored.status == 0, "stderr: \(scored.stderr)")
         #expect(scored.stderr.contains("precision: bf16"), "stderr: \(scored.stderr)")
         for (line, item) in zip(try outputLines(directory.file("scores.jsonl")), pairs) {
@@ -160,17 +173,20 @@ struct EmbedCommandTests {
     @Test("embed --precision auto under ONEDNN_MAX_CPU_ISA=AVX512_CORE falls back to fp32 and matches within 1e-4")
     func autoFallback() throws {
         let folder = try Self.suite.get().appendingPathComponent("emb-f32-gqa")
-        let reference = try JSONDecoder().decode(EmbeddingReference.self,
-                                                 from: Data(contentsOf: folder.appendingPathComponent("reference.json")))
+        let reference = try JSONDecoder().decode(
+            EmbeddingReference.self,
+            from: Data(contentsOf: folder.appendingPathComponent("reference.json")))
         let cases = reference.cases.filter { $0.instruction == nil && $0.max_length == 8192 }
         let directory = try TemporaryDirectory(prefix: "cli-embed-auto")
         defer { directory.remove() }
         try jsonl(cases.map { ["text": $0.text] }).write(to: directory.file("in.jsonl"))
         for isa in ["AVX512_CORE", "AVX512_CORE_BF16"] {
-            let result = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, [
-                "embed", "--model", folder.path, "--input", directory.file("in.jsonl").path,
-                "--output", directory.file("out.jsonl").path, "--precision", "auto",
-            ], environment: ["ONEDNN_MAX_CPU_ISA": isa])
+            let result = try ProcessRunner.run(
+                TestEnvironment.pairsmithExecutable,
+                [
+                    "embed", "--model", folder.path, "--input", directory.file("in.jsonl").path,
+                    "--output", directory.file("out.jsonl").path, "--precision", "auto",
+                ], environment: ["ONEDNN_MAX_CPU_ISA": isa])
             #expect(result.status == 0, "stderr: \(result.stderr)")
             #expect(result.stderr.contains("precision: fp32 (auto"), "\(isa): stderr: \(result.stderr)")
             for (line, item) in zip(try outputLines(directory.file("out.jsonl")), cases) {
@@ -187,10 +203,12 @@ struct EmbedCommandTests {
         let directory = try TemporaryDirectory(prefix: "cli-embed")
         defer { directory.remove() }
         try Data("{\"text\": \"fine\"}\n\n{\"txt\": \"oops\"}\n".utf8).write(to: directory.file("in.jsonl"))
-        let result = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, [
-            "embed", "--model", folder.path, "--input", directory.file("in.jsonl").path,
-            "--output", directory.file("out.jsonl").path,
-        ])
+        let result = try ProcessRunner.run(
+            TestEnvironment.pairsmithExecutable,
+            [
+                "embed", "--model", folder.path, "--input", directory.file("in.jsonl").path,
+                "--output", directory.file("out.jsonl").path,
+            ])
         #expect(result.status != 0)
         #expect(result.stderr.contains("in.jsonl:3"), "stderr: \(result.stderr)")
         #expect(result.stderr.contains("text"))
@@ -201,17 +219,21 @@ struct EmbedCommandTests {
         let directory = try TemporaryDirectory(prefix: "cli-embed")
         defer { directory.remove() }
         try Data("{\"text\": \"x\"}\n".utf8).write(to: directory.file("in.jsonl"))
-        let missing = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, [
-            "embed", "--model", directory.url.path, "--input", directory.file("in.jsonl").path,
-            "--output", directory.file("out.jsonl").path,
-        ])
+        let missing = try ProcessRunner.run(
+            TestEnvironment.pairsmithExecutable,
+            [
+                "embed", "--model", directory.url.path, "--input", directory.file("in.jsonl").path,
+                "--output", directory.file("out.jsonl").path,
+            ])
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("tokenizer.json") || missing.stderr.contains("config.json"), "stderr: \(missing.stderr)")
         let folder = try Self.suite.get().appendingPathComponent("emb-f32-gqa")
-        let tooWide = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, [
-            "embed", "--model", folder.path, "--input", directory.file("in.jsonl").path,
-            "--output", directory.file("out.jsonl").path, "--dimensions", "4096",
-        ])
+        let tooWide = try ProcessRunner.run(
+            TestEnvironment.pairsmithExecutable,
+            [
+                "embed", "--model", folder.path, "--input", directory.file("in.jsonl").path,
+                "--output", directory.file("out.jsonl").path, "--dimensions", "4096",
+            ])
         #expect(tooWide.status != 0)
         #expect(tooWide.stderr.contains("dimensions 4096"), "stderr: \(tooWide.stderr)")
     }

@@ -137,13 +137,15 @@ struct ExportCommandTests {
         #expect(!FileManager.default.fileExists(atPath: directory.file("out").path))
     }
 
-    @Test("usage errors exit 64 and name the option", arguments: [
-        (["--format", "jsonl", "--set", "sft"], "unknown format"),
-        (["--format", "flagembedding", "--set", "gold"], "unknown set"),
-        (["--format", "flagembedding", "--set", "sft", "--shard-size", "0"], "--shard-size must be at least 1"),
-        (["--format", "flagembedding", "--set", "sft", "--ms-swift-messages"], "--ms-swift-messages goes with --format ms-swift"),
-        (["--set", "sft"], "--format"),
-    ])
+    @Test(
+        "usage errors exit 64 and name the option",
+        arguments: [
+            (["--format", "jsonl", "--set", "sft"], "unknown format"),
+            (["--format", "flagembedding", "--set", "gold"], "unknown set"),
+            (["--format", "flagembedding", "--set", "sft", "--shard-size", "0"], "--shard-size must be at least 1"),
+            (["--format", "flagembedding", "--set", "sft", "--ms-swift-messages"], "--ms-swift-messages goes with --format ms-swift"),
+            (["--set", "sft"], "--format"),
+        ])
     func usageErrors(arguments: [String], message: String) throws {
         let result = try pairsmith(["--db", "/nonexistent/db.sqlite", "--out", "/tmp/pairsmith-never"] + arguments)
         #expect(result.status == 64)

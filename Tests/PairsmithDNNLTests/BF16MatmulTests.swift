@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PairsmithDNNL
 
 /// bf16 matmul on oneDNN against a naive Double product of the same bf16-rounded operands.
@@ -24,8 +25,9 @@ struct BF16MatmulTests {
 
     static func widen(_ bits: UInt16) -> Double { Double(Float(bitPattern: UInt32(bits) << 16)) }
 
-    @Test("y = x·wᵀ matches a Double reference on odd shapes, with and without accumulation",
-          arguments: [(1, 7, 5), (3, 33, 17), (17, 129, 65), (64, 64, 64), (100, 257, 193), (513, 96, 130)])
+    @Test(
+        "y = x·wᵀ matches a Double reference on odd shapes, with and without accumulation",
+        arguments: [(1, 7, 5), (3, 33, 17), (17, 129, 65), (64, 64, 64), (100, 257, 193), (513, 96, 130)])
     func matchesReference(shape: (Int, Int, Int)) throws {
         let (rows, inFeatures, outFeatures) = shape
         let x = Self.bf16(Self.values(rows * inFeatures, seed: 1))

@@ -1,7 +1,8 @@
 import Foundation
-@testable import PairsmithEndpoints
 import PairsmithTestSupport
 import Testing
+
+@testable import PairsmithEndpoints
 
 /// The embedding client against a clean test endpoint: request shape, batching, order, encodings, dimensions.
 @Suite("Embedding client")

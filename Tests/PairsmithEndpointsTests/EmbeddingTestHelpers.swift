@@ -1,7 +1,8 @@
 import Foundation
-@testable import PairsmithEndpoints
 import PairsmithJSON
 import PairsmithTestSupport
+
+@testable import PairsmithEndpoints
 
 /// An embedding client configuration over `urls` on a manual clock.
 func embeddingConfiguration(

@@ -1,8 +1,9 @@
 import Foundation
-@testable import PairsmithEndpoints
 import PairsmithJSON
 import PairsmithTestSupport
 import Testing
+
+@testable import PairsmithEndpoints
 
 /// Each fault class of the test endpoint, forced by script, and what the client makes of it.
 @Suite("Client against injected faults")
@@ -52,9 +53,11 @@ struct FaultTests {
         }
     }
 
-    @Test("retryable faults are retried and the request succeeds", arguments: [
-        TestFault.serverError, .dropConnection, .truncatedBody, .rateLimited,
-    ])
+    @Test(
+        "retryable faults are retried and the request succeeds",
+        arguments: [
+            TestFault.serverError, .dropConnection, .truncatedBody, .rateLimited,
+        ])
     func retried(fault: TestFault) async throws {
         try await withEndpoint([fault, fault, nil], behaviour: .init(retryAfter: .seconds(0))) { client, endpoint, _ in
             let result = try await client.complete(answerRequest("retry \(fault)"), as: Answer.self)
@@ -165,8 +168,10 @@ struct FaultTests {
 
     @Test("faults injected by rate: every request ends well within the attempt bound")
     func byRate() async throws {
-        let rates: [TestFault: Double] = [.serverError: 0.1, .rateLimited: 0.05, .dropConnection: 0.05,
-                                          .truncatedBody: 0.05, .thinkPrefix: 0.1, .codeFences: 0.1]
+        let rates: [TestFault: Double] = [
+            .serverError: 0.1, .rateLimited: 0.05, .dropConnection: 0.05,
+            .truncatedBody: 0.05, .thinkPrefix: 0.1, .codeFences: 0.1,
+        ]
         try await withEndpoint([], behaviour: .init(faultRates: rates, retryAfter: .seconds(1)), maxAttempts: 10) { client, endpoint, _ in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for i in 0..<60 {

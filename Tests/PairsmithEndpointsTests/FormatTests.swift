@@ -1,8 +1,9 @@
 import Foundation
-@testable import PairsmithEndpoints
 import PairsmithJSON
 import PairsmithTestSupport
 import Testing
+
+@testable import PairsmithEndpoints
 
 @Suite("Response format fallback and request options")
 struct FormatTests {
@@ -47,8 +48,10 @@ struct FormatTests {
     @Test("Qwen3 models get enable_thinking false; others do not unless asked")
     func thinking() async throws {
         try await TestEndpoint.withRunning { endpoint in
-            let cases: [(String, Bool?, Bool)] = [("Qwen/Qwen3-8B", nil, true), ("smollm2", nil, false),
-                                                  ("qwen3-30b-a3b", false, false), ("llama", true, true)]
+            let cases: [(String, Bool?, Bool)] = [
+                ("Qwen/Qwen3-8B", nil, true), ("smollm2", nil, false),
+                ("qwen3-30b-a3b", false, false), ("llama", true, true),
+            ]
             for (model, setting, expected) in cases {
                 var config = configuration([endpoint.url], time: ManualTime(), model: model)
                 config.endpoints[0].disableThinking = setting

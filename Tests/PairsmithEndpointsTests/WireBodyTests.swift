@@ -1,7 +1,8 @@
 import Foundation
-@testable import PairsmithEndpoints
 import PairsmithJSON
 import Testing
+
+@testable import PairsmithEndpoints
 
 /// The request body written field by field against the same body built as a `JSONValue` object (the way it
 /// was written before the fast path), and the parser reading it back.
@@ -24,7 +25,9 @@ struct WireBodyTests {
         if let s = request.seed { body["seed"] = .integer(s) }
         switch (mode, request.schema) {
         case (.jsonSchema, let schema?):
-            body["response_format"] = ["type": "json_schema", "json_schema": ["name": .string(request.schemaName), "schema": schema.value, "strict": true]]
+            body["response_format"] = [
+                "type": "json_schema", "json_schema": ["name": .string(request.schemaName), "schema": schema.value, "strict": true],
+            ]
         case (.jsonObject, let schema?):
             body["response_format"] = ["type": "json_object", "schema": schema.value]
         case (.jsonSchema, nil), (.jsonObject, nil):
@@ -43,8 +46,9 @@ struct WireBodyTests {
 
     static let requests: [ChatRequest] = [
         ChatRequest(messages: [.user("hello")]),
-        ChatRequest(messages: [.system("be brief"), .user("a \"quoted\"\\ line\nand\ttab \u{01} ünïcödé 🦀")],
-                    temperature: 0.7, topP: 0.95, maxTokens: 128, seed: 42, schema: schema, schemaName: "pair"),
+        ChatRequest(
+            messages: [.system("be brief"), .user("a \"quoted\"\\ line\nand\ttab \u{01} ünïcödé 🦀")],
+            temperature: 0.7, topP: 0.95, maxTokens: 128, seed: 42, schema: schema, schemaName: "pair"),
         ChatRequest(messages: [.user("whole temperature")], temperature: 1, topP: 1e-20, maxTokens: 0, seed: -3, schema: schema),
         ChatRequest(messages: [.system("s1"), .system("s2"), .user("u"), .assistant("a"), .user("again")], schema: schema),
         ChatRequest(messages: [], temperature: 12_345_678_901_234_567, schema: nil),

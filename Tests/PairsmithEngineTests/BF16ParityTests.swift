@@ -3,6 +3,7 @@ import PairsmithDNNL
 import PairsmithTestSupport
 import PairsmithTokenizer
 import Testing
+
 @testable import PairsmithEngine
 
 /// The bf16 path (bf16 weights and linear inputs on oneDNN, f32 accumulation) against transformers fp32 on the
@@ -17,8 +18,9 @@ struct BF16ParityTests {
     static let minimumCosine = 0.9999
     static let maximumDelta = 3e-3
 
-    @Test("bf16 embeddings from the reference ids (every case up to ~500 tokens, instructions, MRL dimensions)",
-          arguments: embeddingModels)
+    @Test(
+        "bf16 embeddings from the reference ids (every case up to ~500 tokens, instructions, MRL dimensions)",
+        arguments: embeddingModels)
     func embeddingsFromIDs(model name: String) async throws {
         let reference = try EngineFixtures.reference(name, as: EmbeddingReference.self)
         let model = try QwenModel(folder: EngineFixtures.folder(name), tokenBudget: 700, precision: .bf16)
@@ -49,8 +51,9 @@ struct BF16ParityTests {
                     let vectors = try await embedder.embed(group.map(\.text), instruction: instruction, dimensions: dims)
                     for (vector, item) in zip(vectors, group) {
                         let (cosine, delta) = compare(vector, try #require(item.embeddings[String(dims)]))
-                        #expect(cosine >= Self.minimumCosine && delta <= Self.maximumDelta,
-                                "\(name) dims \(dims): cosine \(cosine), |Δ| \(delta)")
+                        #expect(
+                            cosine >= Self.minimumCosine && delta <= Self.maximumDelta,
+                            "\(name) dims \(dims): cosine \(cosine), |Δ| \(delta)")
                     }
                 }
             }

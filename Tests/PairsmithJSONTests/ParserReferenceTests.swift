@@ -29,36 +29,36 @@ struct ParserReferenceTests {
     /// Python's reading of each document: a typed tree, or `["reject"]`.
     static func pythonTrees() throws -> [String] {
         let script = #"""
-import json, struct, sys
-class Pairs(list): pass
-def tag(v):
-    if v is None: return ["null"]
-    if v is True or v is False: return ["bool", v]
-    if isinstance(v, int):
-        if -2**63 <= v < 2**63: return ["int", str(v)]
-        return ["float", str(struct.unpack("<q", struct.pack("<d", float(v)))[0])]
-    if isinstance(v, float): return ["float", str(struct.unpack("<q", struct.pack("<d", v))[0])]
-    if isinstance(v, str):
-        v.encode("utf-8")  # lone surrogates raise
-        return ["str", [ord(c) for c in v]]
-    if isinstance(v, Pairs): return ["obj", [[[ord(c) for c in k], tag(x)] for k, x in v]]
-    return ["arr", [tag(x) for x in v]]
-def pairs(items):
-    keys = [k for k, _ in items]
-    if len(set(keys)) != len(keys): raise ValueError("duplicate")
-    return Pairs(items)
-def const(name): raise ValueError(name)
-def flt(text):
-    f = float(text)
-    if f in (float("inf"), float("-inf")): raise ValueError("inf")
-    return f
-for doc in json.load(sys.stdin):
-    try:
-        out = tag(json.loads(doc, object_pairs_hook=pairs, parse_constant=const, parse_float=flt))
-    except Exception:
-        out = ["reject"]
-    print(json.dumps(out, separators=(",", ":")))
-"""#
+            import json, struct, sys
+            class Pairs(list): pass
+            def tag(v):
+                if v is None: return ["null"]
+                if v is True or v is False: return ["bool", v]
+                if isinstance(v, int):
+                    if -2**63 <= v < 2**63: return ["int", str(v)]
+                    return ["float", str(struct.unpack("<q", struct.pack("<d", float(v)))[0])]
+                if isinstance(v, float): return ["float", str(struct.unpack("<q", struct.pack("<d", v))[0])]
+                if isinstance(v, str):
+                    v.encode("utf-8")  # lone surrogates raise
+                    return ["str", [ord(c) for c in v]]
+                if isinstance(v, Pairs): return ["obj", [[[ord(c) for c in k], tag(x)] for k, x in v]]
+                return ["arr", [tag(x) for x in v]]
+            def pairs(items):
+                keys = [k for k, _ in items]
+                if len(set(keys)) != len(keys): raise ValueError("duplicate")
+                return Pairs(items)
+            def const(name): raise ValueError(name)
+            def flt(text):
+                f = float(text)
+                if f in (float("inf"), float("-inf")): raise ValueError("inf")
+                return f
+            for doc in json.load(sys.stdin):
+                try:
+                    out = tag(json.loads(doc, object_pairs_hook=pairs, parse_constant=const, parse_float=flt))
+                except Exception:
+                    out = ["reject"]
+                print(json.dumps(out, separators=(",", ":")))
+            """#
         let input = Data(("[" + corpus.map(Self.pythonString).joined(separator: ",") + "]").utf8)
         let output = try ProcessRunner.python(script, stdin: input)
         return String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init)
@@ -122,8 +122,9 @@ for doc in json.load(sys.stdin):
         let last = try JSONValue.parse(text, duplicateKeys: .lastWins)
         #expect(last.objectValue?.keys == ["k", "m"])
         #expect(last["k"] == 2)
-        let reference = try ProcessRunner.python("import json,sys; print(json.dumps(list(json.loads(sys.stdin.read()).items())))",
-                                                 stdin: Data(text.utf8))
+        let reference = try ProcessRunner.python(
+            "import json,sys; print(json.dumps(list(json.loads(sys.stdin.read()).items())))",
+            stdin: Data(text.utf8))
         #expect(String(decoding: reference, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == #"[["k", 2], ["m", 0]]"#)
         #expect(try JSONValue.parse(text, duplicateKeys: .firstWins)["k"] == 1)
         // A large object takes the hashed path.

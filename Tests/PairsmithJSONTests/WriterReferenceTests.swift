@@ -35,10 +35,12 @@ struct WriterReferenceTests {
         }
         // \b and \f are left out: Python writes them as \b and \f, we as \u0008 and \u000c (both valid JSON).
         let pretty = try Self.python(
-            "    print(json.dumps(json.loads(doc), indent=2, ensure_ascii=False).encode().hex())", Self.documents).map(Self.unhex)
+            "    print(json.dumps(json.loads(doc), indent=2, ensure_ascii=False).encode().hex())", Self.documents
+        ).map(Self.unhex)
         let compact = try Self.python(
-            "    print(json.dumps(json.loads(doc), separators=(',', ':'), ensure_ascii=False).encode().hex())", Self.documents)
-            .map(Self.unhex)
+            "    print(json.dumps(json.loads(doc), separators=(',', ':'), ensure_ascii=False).encode().hex())", Self.documents
+        )
+        .map(Self.unhex)
         for (i, document) in Self.documents.enumerated() {
             let value = try JSONValue.parse(document)
             #expect(value.prettyText == pretty[i] + "\n", "document \(i)")

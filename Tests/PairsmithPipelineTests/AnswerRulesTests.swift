@@ -1,6 +1,6 @@
-import Testing
 import PairsmithStages
 import PairsmithText
+import Testing
 
 @Suite("Answer rules")
 struct AnswerRulesTests {
@@ -17,10 +17,12 @@ struct AnswerRulesTests {
         #expect(forgiven.questionType == .yesOrNo)
         let stranger = rules.check(character: "A baker in Lyon.", questionType: "summary", difficulty: "phd", candidates: candidates)
         #expect(stranger == .failure(.characterNotCandidate("A baker in Lyon.")))
-        #expect(rules.check(character: candidates[0], questionType: "factual", difficulty: "phd", candidates: candidates)
-            == .failure(.unknownQuestionType("factual")))
-        #expect(rules.check(character: candidates[0], questionType: "keywords", difficulty: "expert", candidates: candidates)
-            == .failure(.unknownDifficulty("expert")))
+        #expect(
+            rules.check(character: candidates[0], questionType: "factual", difficulty: "phd", candidates: candidates)
+                == .failure(.unknownQuestionType("factual")))
+        #expect(
+            rules.check(character: candidates[0], questionType: "keywords", difficulty: "expert", candidates: candidates)
+                == .failure(.unknownDifficulty("expert")))
         #expect(AnswerRejection.characterNotCandidate("x").reason == "character_not_candidate")
     }
 
@@ -38,8 +40,9 @@ struct AnswerRulesTests {
         let passage = "The ferry crosses the strait eight times a day. Night crossings need two pilots on the bridge."
         let plan = QueryPlan(lengthWords: 6, language: "en", crossLingual: false)
         #expect(rules.lengthBounds(requested: 6) == 3...13)
-        #expect(rules.check(query: "  how many pilots does a night ferry need? ", plan: plan, passage: passage)
-            == .success("how many pilots does a night ferry need?"))
+        #expect(
+            rules.check(query: "  how many pilots does a night ferry need? ", plan: plan, passage: passage)
+                == .success("how many pilots does a night ferry need?"))
         #expect(rules.check(query: "   ", plan: plan, passage: passage) == .failure(.emptyQuery))
         #expect(rules.check(query: "ferry", plan: plan, passage: passage) == .failure(.tooShort(words: 1, minimum: 3)))
         let long = Array(repeating: "word", count: 14).joined(separator: " ")
@@ -48,12 +51,14 @@ struct AnswerRulesTests {
         #expect((try? copied.get()) == nil)
         if case .failure(.copiesPassage(let overlap)) = copied { #expect(overlap == 1) } else { Issue.record("\(copied)") }
         // Another script is caught even in a short query.
-        #expect(rules.check(query: "渡轮每天几班", plan: plan, passage: passage)
-            == .failure(.wrongLanguage(detected: "zh", expected: "en")))
+        #expect(
+            rules.check(query: "渡轮每天几班", plan: plan, passage: passage)
+                == .failure(.wrongLanguage(detected: "zh", expected: "en")))
         // Within a script, only queries long enough to judge.
         let german = QueryPlan(lengthWords: 8, language: "fr", crossLingual: true)
-        #expect(rules.check(query: "Wie oft fährt die Fähre über die Meerenge und wann?", plan: german, passage: passage)
-            == .failure(.wrongLanguage(detected: "de", expected: "fr")))
+        #expect(
+            rules.check(query: "Wie oft fährt die Fähre über die Meerenge und wann?", plan: german, passage: passage)
+                == .failure(.wrongLanguage(detected: "de", expected: "fr")))
         let shortPlan = QueryPlan(lengthWords: 2, language: "fr", crossLingual: true)
         #expect(rules.check(query: "Fähre Nacht", plan: shortPlan, passage: passage) == .success("Fähre Nacht"))
         let chinese = QueryPlan(lengthWords: 6, language: "zh", crossLingual: true)
@@ -64,9 +69,11 @@ struct AnswerRulesTests {
     func placeholders() {
         let passage = "The ferry crosses the strait eight times a day. Night crossings need two pilots on the bridge."
         let plan = QueryPlan(lengthWords: 3, language: "en", crossLingual: false)
-        for answer in ["<the query>", "  <your search query here>  ", "<query>", "query", "Query", "\"the query\"",
-                       "[your query here]", "question_type", "{{query}}", "ferry {{ query_language }} pilots",
-                       "{{#characters}} pilots", "..."] {
+        for answer in [
+            "<the query>", "  <your search query here>  ", "<query>", "query", "Query", "\"the query\"",
+            "[your query here]", "question_type", "{{query}}", "ferry {{ query_language }} pilots",
+            "{{#characters}} pilots", "...",
+        ] {
             let result = rules.check(query: answer, plan: plan, passage: passage)
             guard case .failure(let rejection) = result else {
                 Issue.record("\(answer) was accepted")
@@ -78,8 +85,9 @@ struct AnswerRulesTests {
         // Angle brackets or braces inside a real query are fine.
         #expect(rules.check(query: "is 3 < 5 in ferry math", plan: plan, passage: passage) == .success("is 3 < 5 in ferry math"))
         #expect(rules.check(query: "ferry pilots {night}", plan: plan, passage: passage) == .success("ferry pilots {night}"))
-        #expect(rules.check(query: "query language ferry pilots", plan: plan, passage: passage)
-            == .success("query language ferry pilots"))
+        #expect(
+            rules.check(query: "query language ferry pilots", plan: plan, passage: passage)
+                == .success("query language ferry pilots"))
     }
 
     @Test("answers that echo the prompt or repeat the requirement are rejected as query_echoes_prompt")
@@ -110,8 +118,10 @@ struct AnswerRulesTests {
             #expect(rejection.reason == "query_echoes_prompt", "\(answer): \(rejection)")
         }
         // Ordinary queries that merely use the same words pass.
-        for answer in ["what type of ferry crosses the strait at night", "which language do ferry pilots use on the radio",
-                       "how long is the night ferry crossing with two pilots", "ferry pilot difficulty at night in bad weather"] {
+        for answer in [
+            "what type of ferry crosses the strait at night", "which language do ferry pilots use on the radio",
+            "how long is the night ferry crossing with two pilots", "ferry pilot difficulty at night in bad weather",
+        ] {
             #expect(rules.check(query: answer, plan: plan, passage: passage) == .success(answer))
         }
         #expect(AnswerRejection.placeholderQuery(query: "<q>", why: "w").reason == "query_placeholder")

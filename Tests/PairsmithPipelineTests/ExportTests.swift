@@ -1,10 +1,10 @@
 import Foundation
-import PairsmithStore
-import PairsmithTestSupport
-import Testing
 import PairsmithConfiguration
 import PairsmithExport
+import PairsmithStore
+import PairsmithTestSupport
 import PairsmithText
+import Testing
 
 /// `pairsmith export`'s library side: rows, formats, manifest, determinism, sharding, atomicity, errors. Every
 /// export is read back by scripts/check-export.py (Python's json and hashlib), an independent reader.
@@ -163,8 +163,9 @@ struct ExportTests {
             let three = try folderContents(directory.file("three-\(format.variant)"))
             #expect(one == two, "\(format): two exports of one database differ")
             #expect(one.count > 2)
-            #expect(one.filter { $0.key != "manifest.json" } == three.filter { $0.key != "manifest.json" },
-                    "\(format): shards depend on insertion order")
+            #expect(
+                one.filter { $0.key != "manifest.json" } == three.filter { $0.key != "manifest.json" },
+                "\(format): shards depend on insertion order")
         }
     }
 

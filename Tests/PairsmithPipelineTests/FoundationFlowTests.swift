@@ -1,9 +1,9 @@
 import Foundation
+import PairsmithConfiguration
+import PairsmithIngest
 import PairsmithStore
 import PairsmithTestSupport
 import Testing
-import PairsmithConfiguration
-import PairsmithIngest
 
 @Suite("Foundation flow")
 struct FoundationFlowTests {
@@ -14,11 +14,13 @@ struct FoundationFlowTests {
         let configuration = try PipelineConfiguration.load(from: PipelineConfigurationTests.shipped)
         let store = try PairsmithStore(url: directory.file("run.sqlite"))
         let corpus = directory.file("corpus.jsonl")
-        try Data("""
+        try Data(
+            """
             {"id": "p1", "text": "Die Fähre fährt jeden Morgen um sieben Uhr über den See.", "lang": "de"}
             {"id": "p2", "text": "城市地铁每天运送超过一千万名乘客。"}
             {"id": "p3", "text": "Le marché ouvre tous les samedis et les producteurs viennent de toute la région."}
-            """.utf8).write(to: corpus)
+            """.utf8
+        ).write(to: corpus)
         for _ in 0..<2 {
             let run = try await store.beginRun(configuration.runRecord())
             #expect(run.id == "retrieval" && run.pipelineSHA256 == configuration.fileSHA256)

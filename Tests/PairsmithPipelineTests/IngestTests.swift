@@ -1,9 +1,9 @@
 import Foundation
+import PairsmithIngest
 import PairsmithStore
 import PairsmithTestSupport
-import Testing
-import PairsmithIngest
 import PairsmithText
+import Testing
 
 @Suite("Corpus ingestion")
 struct IngestTests {
@@ -24,14 +24,14 @@ struct IngestTests {
         let lines = [
             #"{"id": "a", "text": "The harbour was busy with fishing boats all morning.", "lang": "en"}"#,
             #"{"id": "b", "text": "Die Fähre fährt jeden Morgen um sieben Uhr über den See."}"#,
-            #"{"id": "c", "text": "#,                                 // 3 invalid JSON
-            #"["not", "an", "object"]"#,                             // 4
-            #"{"id": "d"}"#,                                         // 5 missing text
-            #"{"id": "e", "text": "   "}"#,                          // 6 empty
-            #"{"id": "f", "text": 42}"#,                             // 7 wrong type
-            #"{"id": {"x": 1}, "text": "An object as an id."}"#,     // 8 wrong type
+            #"{"id": "c", "text": "#,  // 3 invalid JSON
+            #"["not", "an", "object"]"#,  // 4
+            #"{"id": "d"}"#,  // 5 missing text
+            #"{"id": "e", "text": "   "}"#,  // 6 empty
+            #"{"id": "f", "text": 42}"#,  // 7 wrong type
+            #"{"id": {"x": 1}, "text": "An object as an id."}"#,  // 8 wrong type
             #"{"id": "g", "text": "Too long: \#(String(repeating: "x", count: 300))"}"#,  // 9 too long
-            "",                                                      // 10 blank
+            "",  // 10 blank
             #"{"id": 7, "text": "El mercado abre los domingos por la mañana.", "lang": "es-MX"}"#,
             #"{"id": "h", "text": "Bad tag.", "lang": "spanish"}"#,  // 12 invalid lang
             #"{"text": "A line without an id keeps its place as key."}"#,
@@ -43,10 +43,11 @@ struct IngestTests {
         #expect(report.read == 12)
         #expect(report.blankLines == 1)
         #expect(report.ingested == 4)
-        #expect(report.rejected == [
-            "invalid_json": 1, "not_object": 1, "missing_text": 1, "empty_text": 1, "wrong_type": 2, "too_long": 1,
-            "invalid_lang": 1,
-        ])
+        #expect(
+            report.rejected == [
+                "invalid_json": 1, "not_object": 1, "missing_text": 1, "empty_text": 1, "wrong_type": 2, "too_long": 1,
+                "invalid_lang": 1,
+            ])
         let stored = try await rejects(store)
         #expect(stored.map(\.location) == [3, 4, 5, 6, 7, 8, 9, 12].map { "\(corpus.path):\($0)" })
         #expect(stored.allSatisfy { $0.source == "corpus" && !$0.detail.isEmpty })
@@ -63,12 +64,14 @@ struct IngestTests {
         let (directory, store) = try makeStore()
         defer { directory.remove() }
         let corpus = directory.file("corpus.jsonl")
-        try Data("""
+        try Data(
+            """
             {"id": "1", "text": "Same text."}
             {"id": "2", "text": "Same text."}
             {"id": "3", "text": "Other text."}
             {"id": "1", "text": "A different text under an id already used."}
-            """.utf8).write(to: corpus)
+            """.utf8
+        ).write(to: corpus)
         let ingester = CorpusIngester(store: store)
         let first = try await ingester.ingest(corpus)
         #expect(first.read == 4)
@@ -146,7 +149,8 @@ struct IngestTests {
         let (directory, store) = try makeStore()
         defer { directory.remove() }
         let corpus = directory.file("corpus.jsonl")
-        try Data("""
+        try Data(
+            """
             {"id": "a", "text": "The first passage is about harbours."}
             not json at all
             {"id": "b", "text": "The first passage is about harbours."}
@@ -156,7 +160,8 @@ struct IngestTests {
             {"id": "e", "text": 17}
             {"id": "f", "text": "The third passage is about lighthouses."}
             {"id": "g", "text": "The fourth passage is about canals."}
-            """.utf8).write(to: corpus)
+            """.utf8
+        ).write(to: corpus)
         // Small batches, so the limit is met across several transactions.
         let report = try await CorpusIngester(store: store, options: .init(batchSize: 2, limit: 3)).ingest(corpus)
         #expect(report.ingested == 3)
@@ -179,14 +184,16 @@ struct IngestTests {
         let (directory, store) = try makeStore()
         defer { directory.remove() }
         let corpus = directory.file("corpus.jsonl")
-        try Data("""
+        try Data(
+            """
             {"id": "1", "text": "Same text."}
             {"id": "2", "text": "Same text."}
             {"broken": 
             {"id": "3", "text": "Other text."}
             {"id": "1", "text": "A different text under an id already used."}
             {"id": "4", "text": "   "}
-            """.utf8).write(to: corpus)
+            """.utf8
+        ).write(to: corpus)
         let first = try await CorpusIngester(store: store).ingest(corpus)
         #expect(first.ingested == 2 && first.alreadyPresent == 0 && first.duplicates == 1)
         #expect(first.rejected == ["invalid_json": 1, "duplicate_id": 1, "empty_text": 1])

@@ -1,5 +1,5 @@
-import Testing
 import PairsmithText
+import Testing
 
 @Suite("Language detection")
 struct LanguageDetectorTests {

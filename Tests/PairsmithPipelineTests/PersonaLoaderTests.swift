@@ -1,8 +1,8 @@
 import Foundation
+import PairsmithIngest
 import PairsmithStore
 import PairsmithTestSupport
 import Testing
-import PairsmithIngest
 
 @Suite("Persona library")
 struct PersonaLoaderTests {
@@ -12,7 +12,8 @@ struct PersonaLoaderTests {
         defer { directory.remove() }
         let store = try PairsmithStore(url: directory.file("db.sqlite"))
         let file = directory.file("hub.jsonl")
-        try Data("""
+        try Data(
+            """
             {"persona": "A ferry mechanic in Istanbul who restores old diesel engines."}
             {"input persona": "A retired schoolteacher in Recife who writes local history.", "synthesized text": "…"}
             {"persona": "A ferry mechanic in Istanbul who restores old diesel engines."}
@@ -21,7 +22,8 @@ struct PersonaLoaderTests {
             {"persona": ""}
             not json
 
-            """.utf8).write(to: file)
+            """.utf8
+        ).write(to: file)
         let report = try await PersonaLoader(store: store).load(file)
         #expect(report.read == 7)
         #expect(report.ingested == 2)

@@ -1,10 +1,10 @@
 import Foundation
+import PairsmithIngest
+import PairsmithMatching
 import PairsmithStore
 import PairsmithTestSupport
 import Synchronization
 import Testing
-import PairsmithIngest
-import PairsmithMatching
 
 /// A stand-in embedder whose vectors are byte and byte-pair counts: cheap, deterministic, and easy to reproduce
 /// in the Python reference below.
@@ -51,9 +51,11 @@ struct PersonaMatcherTests {
         _ = try await PersonaLoader(store: store).load(subset)
         let corpus = directory.file("corpus.jsonl")
         let passages = (0..<40).map { index in
-            ["The ferry timetable changes in winter", "Rice prices rose after the drought", "A new metro line opens in Hanoi",
-             "Nurses ask for safer night shifts", "How to repair a diesel engine", "The museum restores an old loom",
-             "Solar pumps for village irrigation", "Stock markets fell on Monday"][index % 8] + " (report \(index))."
+            [
+                "The ferry timetable changes in winter", "Rice prices rose after the drought", "A new metro line opens in Hanoi",
+                "Nurses ask for safer night shifts", "How to repair a diesel engine", "The museum restores an old loom",
+                "Solar pumps for village irrigation", "Stock markets fell on Monday",
+            ][index % 8] + " (report \(index))."
         }
         try Data(passages.map { #"{"id": "\#($0)", "text": "\#($0)"}"# }.joined(separator: "\n").utf8).write(to: corpus)
         _ = try await CorpusIngester(store: store).ingest(corpus)

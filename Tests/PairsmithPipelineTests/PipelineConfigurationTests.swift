@@ -1,7 +1,7 @@
 import Foundation
+import PairsmithConfiguration
 import PairsmithTestSupport
 import Testing
-import PairsmithConfiguration
 
 @Suite("Pipeline configuration")
 struct PipelineConfigurationTests {
@@ -35,18 +35,32 @@ struct PipelineConfigurationTests {
     }
 
     static let breakages: [Breakage] = [
-        Breakage(replace: "samples_per_passage: 1", with: "samples_per_pasage: 1", field: "samples_per_pasage", message: "unknown field; allowed here: name, prompts"),
-        Breakage(replace: "temperature: 0.7", with: "temperature: hot", field: "sampling.temperature", message: "must be a number from 0.0 to 2.0, found \"hot\""),
+        Breakage(
+            replace: "samples_per_passage: 1", with: "samples_per_pasage: 1", field: "samples_per_pasage",
+            message: "unknown field; allowed here: name, prompts"),
+        Breakage(
+            replace: "temperature: 0.7", with: "temperature: hot", field: "sampling.temperature",
+            message: "must be a number from 0.0 to 2.0, found \"hot\""),
         Breakage(replace: "temperature: 0.7", with: "temperature: 3", field: "sampling.temperature", message: "must be from 0.0 to 2.0, found 3"),
         Breakage(replace: "top_p: 0.8", with: "top_p: 0", field: "sampling.top_p", message: "greater than 0"),
-        Breakage(replace: "url: http://127.0.0.1:8080/v1", with: "url: ftp://example/v1", field: "endpoints[0].url", message: "must be an http:// or https:// URL"),
-        Breakage(replace: "    concurrency: 16", with: "    concurrency: 0", field: "endpoints[0].concurrency", message: "must be from 1 to 4096, found 0"),
-        Breakage(replace: "    - { min: 6, max: 12, weight: 0.40 }", with: "    - { min: 6, max: 3, weight: 0.40 }", field: "query.length[1].max", message: "must be at least min (6), found 3"),
+        Breakage(
+            replace: "url: http://127.0.0.1:8080/v1", with: "url: ftp://example/v1", field: "endpoints[0].url",
+            message: "must be an http:// or https:// URL"),
+        Breakage(
+            replace: "    concurrency: 16", with: "    concurrency: 0", field: "endpoints[0].concurrency", message: "must be from 1 to 4096, found 0"),
+        Breakage(
+            replace: "    - { min: 6, max: 12, weight: 0.40 }", with: "    - { min: 6, max: 3, weight: 0.40 }", field: "query.length[1].max",
+            message: "must be at least min (6), found 3"),
         Breakage(replace: "      en: 0.40", with: "      xx: 0.40", field: "query.language.cross_lingual.xx", message: "unknown field"),
-        Breakage(replace: "similarity_threshold: 0.7", with: "similarity_threshold: 1.5", field: "selection.similarity_threshold", message: "must be from -1.0 to 1.0"),
-        Breakage(replace: "  configure: configure.mustache", with: "  configure: nope.mustache", field: "prompts.configure", message: "does not exist"),
+        Breakage(
+            replace: "similarity_threshold: 0.7", with: "similarity_threshold: 1.5", field: "selection.similarity_threshold",
+            message: "must be from -1.0 to 1.0"),
+        Breakage(
+            replace: "  configure: configure.mustache", with: "  configure: nope.mustache", field: "prompts.configure", message: "does not exist"),
         Breakage(replace: "name: retrieval", with: "name: retrieval pairs!", field: "name", message: "must use only ASCII letters"),
-        Breakage(replace: "answer_attempts: 3", with: "answer_attempts: many", field: "retries.answer_attempts", message: "must be an integer from 1 to 20"),
+        Breakage(
+            replace: "answer_attempts: 3", with: "answer_attempts: many", field: "retries.answer_attempts", message: "must be an integer from 1 to 20"
+        ),
     ]
 
     @Test("a broken pipeline file is refused with the file, line, field and what is allowed", arguments: breakages)

@@ -1,7 +1,7 @@
-import PairsmithStore
-import Testing
 import PairsmithReport
 import PairsmithStages
+import PairsmithStore
+import Testing
 
 @Suite("Progress bars")
 struct ProgressBarsTests {
@@ -73,8 +73,9 @@ struct ProgressBarsTests {
         #expect(done[0].hasSuffix("] 10/10 100% 0.1/s done"))
         #expect(done[1].hasSuffix("] 10/10 100% 0.1/s done (1 failed)"))
         #expect(!done[0].contains("░"))
-        #expect(ProgressBars.finalLine(finished, interrupted: false)
-            == "finished in 2m05s: configure 10/10 (0 failed), generate 10/10 (1 failed), 9 pairs made, 21 requests")
+        #expect(
+            ProgressBars.finalLine(finished, interrupted: false)
+                == "finished in 2m05s: configure 10/10 (0 failed), generate 10/10 (1 failed), 9 pairs made, 21 requests")
         #expect(ProgressBars.finalLine(finished, interrupted: true).hasPrefix("stopped in 2m05s"))
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
-import PairsmithTestSupport
-import Testing
 import PairsmithConfiguration
 import PairsmithStages
+import PairsmithTestSupport
+import Testing
 
 @Suite("Retrieval prompts")
 struct PromptTests {

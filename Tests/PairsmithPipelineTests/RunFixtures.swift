@@ -1,8 +1,8 @@
 import Foundation
 import PairsmithEngine
+import PairsmithMatching
 import PairsmithStore
 import PairsmithTestSupport
-import PairsmithMatching
 
 /// Inputs for whole-pipeline tests: a small pipeline file (short queries, quick back-off), an English corpus, a
 /// small persona library and a random-weight embedding checkpoint from the engine's parity suite.
@@ -74,12 +74,15 @@ enum RunFixtures {
     }
 
     static func corpus(_ count: Int) -> String {
-        let topics = ["ferry timetables", "bread baking", "heat pumps", "ocean tides", "bicycle repair", "tea farming",
-                      "glacier retreat", "library lending", "bee keeping", "solar panels", "river fishing", "chess openings",
-                      "wool dyeing", "rail signalling", "mountain huts", "coffee roasting"]
+        let topics = [
+            "ferry timetables", "bread baking", "heat pumps", "ocean tides", "bicycle repair", "tea farming",
+            "glacier retreat", "library lending", "bee keeping", "solar panels", "river fishing", "chess openings",
+            "wool dyeing", "rail signalling", "mountain huts", "coffee roasting",
+        ]
         return (0..<count).map { index in
             let topic = topics[index % topics.count]
-            let text = "This passage number \(index) explains \(topic) in plain words. It describes how people learn about "
+            let text =
+                "This passage number \(index) explains \(topic) in plain words. It describes how people learn about "
                 + "\(topic), which tools they use, and why the seasons change the work. Readers also find a short history "
                 + "of \(topic) and advice for beginners who want to start."
             return "{\"id\": \"doc-\(index)\", \"text\": \"\(text)\", \"lang\": \"en\"}"
@@ -87,10 +90,12 @@ enum RunFixtures {
     }
 
     static func personas() -> String {
-        let people = ["a retired ferry captain in Bergen", "a baker in Lyon who runs night shifts", "a heating engineer in Leeds",
-                      "a marine biology student in Busan", "a bicycle courier in Bogotá", "a tea farmer in Darjeeling",
-                      "a glaciologist in Zurich", "a school librarian in Nairobi", "a bee keeper in Tasmania",
-                      "an electrician installing solar panels in Phoenix", "a fishing guide in Montana", "a chess coach in Chennai"]
+        let people = [
+            "a retired ferry captain in Bergen", "a baker in Lyon who runs night shifts", "a heating engineer in Leeds",
+            "a marine biology student in Busan", "a bicycle courier in Bogotá", "a tea farmer in Darjeeling",
+            "a glaciologist in Zurich", "a school librarian in Nairobi", "a bee keeper in Tasmania",
+            "an electrician installing solar panels in Phoenix", "a fishing guide in Montana", "a chess coach in Chennai",
+        ]
         return people.map { "{\"persona\": \"\($0), curious and practical.\"}" }.joined(separator: "\n") + "\n"
     }
 
@@ -104,7 +109,6 @@ enum RunFixtures {
         let embedder = try Embedder(folder: try embeddingModel.get())
         return { texts in try await embedder.embed(texts) }
     }
-
 
     /// The pairs of the run as (unit key → query), for comparing runs.
     static func queries(_ store: PairsmithStore) async throws -> [String: String] {

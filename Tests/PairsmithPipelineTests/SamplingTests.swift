@@ -1,9 +1,9 @@
 import Foundation
-import PairsmithTestSupport
-import Testing
 import PairsmithConfiguration
 import PairsmithStages
+import PairsmithTestSupport
 import PairsmithText
+import Testing
 
 @Suite("Deterministic sampling")
 struct SamplingTests {

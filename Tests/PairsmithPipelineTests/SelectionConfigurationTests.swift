@@ -1,8 +1,8 @@
 import Foundation
-import PairsmithTestSupport
-import Testing
 import PairsmithConfiguration
 import PairsmithSelection
+import PairsmithTestSupport
+import Testing
 
 @Suite("Selection: pipeline settings")
 struct SelectionConfigurationTests {
@@ -27,16 +27,17 @@ struct SelectionConfigurationTests {
 
     @Test("every key is read")
     func keys() throws {
-        let configuration = try Self.parse(selection: """
-            selection:
-              similarity_threshold: 0.6
-              low_percentile: 20
-              high_percentile: 99.5
-              sampling_rate: 0.25
-              seed: 11
-              dedup: { near_duplicate_cosine: 0.9 }
-              negatives: { count: 3, rank_from: 5, rank_to: 40, guard: 0.9 }
-            """)
+        let configuration = try Self.parse(
+            selection: """
+                selection:
+                  similarity_threshold: 0.6
+                  low_percentile: 20
+                  high_percentile: 99.5
+                  sampling_rate: 0.25
+                  seed: 11
+                  dedup: { near_duplicate_cosine: 0.9 }
+                  negatives: { count: 3, rank_from: 5, rank_to: 40, guard: 0.9 }
+                """)
         let selection = configuration.selection
         #expect(selection.similarityThreshold == 0.6 && configuration.similarityThreshold == 0.6)
         #expect(selection.lowPercentile == 20 && selection.highPercentile == 99.5 && selection.band == nil)

@@ -1,9 +1,9 @@
 import Foundation
+import PairsmithMatching
+import PairsmithSelection
 import PairsmithStore
 import PairsmithTestSupport
 import Testing
-import PairsmithMatching
-import PairsmithSelection
 
 @Suite("Selection: dedup")
 struct SelectionDedupTests {
@@ -26,22 +26,25 @@ struct SelectionDedupTests {
         // doc-b is inserted first, so its pairs get the lower ids: the kept pair must not depend on that.
         let ids = try await F.addDocuments(store, [("doc-b", "Passage B about heat pumps."), ("doc-a", "Passage A about heat pumps.")])
         let (b, a) = (ids[0], ids[1])
-        let pairIDs = try await F.addPairs(store, run: "r", [
-            (b, 0, "What is a heat pump?"),        // exact duplicate of the doc-a pair below
-            (a, 1, "what is a  heat pump"),        // kept (doc-a < doc-b)
-            (a, 2, "price of heat pumps"),         // near duplicate of (a, 0)
-            (a, 0, "heat pump cost"),              // kept: lowest sample of doc-a's near group
-            (b, 1, "heat pump running cost"),      // as close to (a, 0) but another passage: kept
-            (a, 3, "heat pump noise"),             // cosine 0.894 to (a, 0): kept
-        ])
+        let pairIDs = try await F.addPairs(
+            store, run: "r",
+            [
+                (b, 0, "What is a heat pump?"),  // exact duplicate of the doc-a pair below
+                (a, 1, "what is a  heat pump"),  // kept (doc-a < doc-b)
+                (a, 2, "price of heat pumps"),  // near duplicate of (a, 0)
+                (a, 0, "heat pump cost"),  // kept: lowest sample of doc-a's near group
+                (b, 1, "heat pump running cost"),  // as close to (a, 0) but another passage: kept
+                (a, 3, "heat pump noise"),  // cosine 0.894 to (a, 0): kept
+            ])
         func unit(_ values: [Float]) -> [Float] { TopK.normalised(values) }
         let base: [Float] = [1, 0, 0, 0]
         let vectors: [[Float]] = [
             [0, 0, 0, 1], [0, 0, 1, 0], unit([1, 0.25, 0, 0]), base, unit([1, 0.25, 0, 0]), unit([1, 0, 0.5, 0]),
         ]
-        try await store.insertVectors(zip(pairIDs, vectors).map { id, values in
-            VectorRecord(ownerKind: .query, ownerID: id, model: "m", textHash: "h\(id)", values: values)
-        })
+        try await store.insertVectors(
+            zip(pairIDs, vectors).map { id, values in
+                VectorRecord(ownerKind: .query, ownerID: id, model: "m", textHash: "h\(id)", values: values)
+            })
         let records = try await Deduplicator(store: store, model: "m", nearDuplicateCosine: 0.95).deduplicate(run: "r")
         #expect(records.count == 2)
         let exact = try #require(records.first { $0.pairID == pairIDs[0] })

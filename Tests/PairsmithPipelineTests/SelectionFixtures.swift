@@ -1,9 +1,9 @@
 import Foundation
+import PairsmithMatching
 import PairsmithStore
 import PairsmithTestSupport
-import Synchronization
-import PairsmithMatching
 import PairsmithText
+import Synchronization
 
 /// Stores, documents, pairs and a deterministic stand-in embedder for the selection tests.
 enum SelectionFixtures {
@@ -59,11 +59,12 @@ enum SelectionFixtures {
 
     /// Stores documents `(key, text)`; returns their ids in order.
     static func addDocuments(_ store: PairsmithStore, _ documents: [(key: String, text: String)]) async throws -> [Int64] {
-        let outcomes = try await store.insertDocuments(documents.enumerated().map { index, document in
-            DocumentRecord(
-                key: document.key, sourceFile: "test.jsonl", sourceLine: index + 1, text: document.text, lang: "en",
-                langSource: "given", contentHash: ContentHash.sha256(document.text))
-        })
+        let outcomes = try await store.insertDocuments(
+            documents.enumerated().map { index, document in
+                DocumentRecord(
+                    key: document.key, sourceFile: "test.jsonl", sourceLine: index + 1, text: document.text, lang: "en",
+                    langSource: "given", contentHash: ContentHash.sha256(document.text))
+            })
         return outcomes.map { outcome in
             switch outcome {
             case .inserted(let id), .alreadyPresent(let id): id
@@ -75,12 +76,13 @@ enum SelectionFixtures {
     /// Stores pairs `(document id, sample, query)` of `run`; returns their ids in order.
     @discardableResult
     static func addPairs(_ store: PairsmithStore, run: String, _ pairs: [(documentID: Int64, sample: Int, query: String)]) async throws -> [Int64] {
-        try await store.insertPairs(pairs.map { pair in
-            PairRecord(
-                run: run, documentID: pair.documentID, sample: pair.sample, configID: nil, query: pair.query,
-                queryLanguage: "en", documentLanguage: "en", lengthWords: pair.query.split(separator: " ").count,
-                requestHash: nil)
-        })
+        try await store.insertPairs(
+            pairs.map { pair in
+                PairRecord(
+                    run: run, documentID: pair.documentID, sample: pair.sample, configID: nil, query: pair.query,
+                    queryLanguage: "en", documentLanguage: "en", lengthWords: pair.query.split(separator: " ").count,
+                    requestHash: nil)
+            })
     }
 
     /// Runs `script` with the reference Python, feeding `input` as JSON; returns its JSON output.
@@ -95,19 +97,25 @@ enum SelectionFixtures {
 
     /// A small English corpus of `count` passages over a few topics.
     static func corpus(_ count: Int) -> [(key: String, text: String)] {
-        let topics = ["ferry timetables", "bread baking", "heat pumps", "ocean tides", "bicycle repair", "tea farming",
-                      "glacier retreat", "library lending"]
+        let topics = [
+            "ferry timetables", "bread baking", "heat pumps", "ocean tides", "bicycle repair", "tea farming",
+            "glacier retreat", "library lending",
+        ]
         return (0..<count).map { index in
             let topic = topics[index % topics.count]
-            return ("doc-\(String(format: "%03d", index))",
-                    "Passage \(index) explains \(topic): how people learn about \(topic), which tools they use, and why the seasons change the work.")
+            return (
+                "doc-\(String(format: "%03d", index))",
+                "Passage \(index) explains \(topic): how people learn about \(topic), which tools they use, and why the seasons change the work."
+            )
         }
     }
 
     /// Queries of varying closeness to their passage's topic.
     static func queries(for index: Int, count: Int) -> [String] {
-        let topics = ["ferry timetables", "bread baking", "heat pumps", "ocean tides", "bicycle repair", "tea farming",
-                      "glacier retreat", "library lending"]
+        let topics = [
+            "ferry timetables", "bread baking", "heat pumps", "ocean tides", "bicycle repair", "tea farming",
+            "glacier retreat", "library lending",
+        ]
         let topic = topics[index % topics.count]
         let forms = [
             "how do people learn about \(topic) and which tools do they use",

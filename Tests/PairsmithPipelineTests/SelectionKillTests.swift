@@ -1,8 +1,8 @@
 import Foundation
+import PairsmithSelection
 import PairsmithStore
 import PairsmithTestSupport
 import Testing
-import PairsmithSelection
 
 /// The environment variable that turns ``SelectionKillTests/scoreChild()`` into a score-stage worker on that database.
 private let scoreChildVariable = "PAIRSMITH_SCORE_CHILD_DB"
@@ -17,9 +17,11 @@ struct SelectionKillTests {
     static func seed(_ url: URL) async throws {
         let store = try PairsmithStore(url: url)
         let ids = try await F.addDocuments(store, F.corpus(documents))
-        try await F.addPairs(store, run: "r", ids.enumerated().flatMap { index, id in
-            F.queries(for: index, count: 2).enumerated().map { (id, $0, "\($1) number \(index)") }
-        })
+        try await F.addPairs(
+            store, run: "r",
+            ids.enumerated().flatMap { index, id in
+                F.queries(for: index, count: 2).enumerated().map { (id, $0, "\($1) number \(index)") }
+            })
     }
 
     @Test("a score stage killed with SIGKILL keeps whole batches (score and query vector together); the rerun embeds only the rest")

@@ -1,9 +1,9 @@
 import Foundation
+import PairsmithConfiguration
+import PairsmithSelection
 import PairsmithStore
 import PairsmithTestSupport
 import Testing
-import PairsmithConfiguration
-import PairsmithSelection
 
 @Suite("Selection: hard negatives")
 struct SelectionNegativeTests {
@@ -62,9 +62,10 @@ struct SelectionNegativeTests {
 
         let documentIDs = try await F.addDocuments(store, docs.indices.map { ("doc-\(String(format: "%03d", $0))", "passage \($0)") })
         let pairIDs = try await F.addPairs(store, run: "r", positives.enumerated().map { (documentIDs[$1], 0, "query \($0)") })
-        try await store.insertVectors(zip(documentIDs, docs).map { id, values in
-            VectorRecord(ownerKind: .document, ownerID: id, model: "m", textHash: "d\(id)", values: values)
-        })
+        try await store.insertVectors(
+            zip(documentIDs, docs).map { id, values in
+                VectorRecord(ownerKind: .document, ownerID: id, model: "m", textHash: "d\(id)", values: values)
+            })
         var scores: [ScoreRecord] = []
         var vectors: [VectorRecord] = []
         for (index, pairID) in pairIDs.enumerated() {
@@ -79,16 +80,19 @@ struct SelectionNegativeTests {
             (PipelineConfiguration.NegativeSettings(count: 7, rankFrom: 1, rankTo: 100, guardFactor: 0.95), false),
             (PipelineConfiguration.NegativeSettings(count: 7, rankFrom: 3, rankTo: 9, guardFactor: 0.9), true),
         ] {
-            let miner = chunked
+            let miner =
+                chunked
                 ? HardNegativeMiner(store: store, model: "m", settings: settings, queryBlock: 5, documentChunk: 37, residentFloats: 0)
                 : HardNegativeMiner(store: store, model: "m", settings: settings)
             let report = try await miner.mine(run: "r")
             #expect(report.searchedNow == 48 && report.alreadySearched == 0)
-            let expected = try F.python(Self.reference, input: [
-                "docs": docs.map { $0.map(Double.init) }, "queries": queries.map { $0.map(Double.init) },
-                "positives": positives, "positive_scores": scores.map(\.cosine), "k": settings.count,
-                "rank_from": settings.rankFrom, "rank_to": settings.rankTo, "guard": settings.guardFactor,
-            ])
+            let expected = try F.python(
+                Self.reference,
+                input: [
+                    "docs": docs.map { $0.map(Double.init) }, "queries": queries.map { $0.map(Double.init) },
+                    "positives": positives, "positive_scores": scores.map(\.cosine), "k": settings.count,
+                    "rank_from": settings.rankFrom, "rank_to": settings.rankTo, "guard": settings.guardFactor,
+                ])
             let rows = try #require(expected["pairs"] as? [[String: Any]])
             var skippedByGuard = 0
             for (index, pairID) in pairIDs.enumerated() {

@@ -1,12 +1,12 @@
 import Foundation
-import PairsmithEngine
-import PairsmithStore
-import PairsmithTestSupport
-import Testing
 import PairsmithConfiguration
+import PairsmithEngine
 import PairsmithMatching
 import PairsmithSelection
+import PairsmithStore
+import PairsmithTestSupport
 import PairsmithText
+import Testing
 
 @Suite("Selection: score stage")
 struct SelectionScoreTests {
@@ -35,11 +35,12 @@ struct SelectionScoreTests {
         let corpus = F.corpus(24)
         // Half the passages were embedded by persona matching already: those vectors must be reused.
         let preEmbedded = Array(ids.prefix(12))
-        try await store.insertVectors(zip(preEmbedded, corpus).map { id, document in
-            VectorRecord(
-                ownerKind: .document, ownerID: id, model: "bytes", textHash: ContentHash.sha256(document.text),
-                values: TopK.normalised(F.byteFeatures(document.text)))
-        })
+        try await store.insertVectors(
+            zip(preEmbedded, corpus).map { id, document in
+                VectorRecord(
+                    ownerKind: .document, ownerID: id, model: "bytes", textHash: ContentHash.sha256(document.text),
+                    values: TopK.normalised(F.byteFeatures(document.text)))
+            })
         let embedder = F.CountingEmbedder()
         var settings = PipelineConfiguration.SelectionSettings()
         settings.nearDuplicateCosine = 1.0  // byte features of distinct queries are never identical
@@ -61,24 +62,27 @@ struct SelectionScoreTests {
         // The reference: features of the instructed query and the passage, float64, from the texts alone.
         let pairs = try await store.scoredPairs(run: "r", model: "bytes")
         let documents = try await store.documents(ids: ids)
-        let script = F.featuresPython + "\n" + """
-            import json, sys
-            data = json.load(sys.stdin)
-            text = [float(features("Instruct: " + data["instruction"] + "\\nQuery:" + q) @ features(p))
-                    for q, p in zip(data["queries"], data["passages"])]
-            q = np.array(data["query_vectors"], dtype=np.float64)
-            p = np.array(data["passage_vectors"], dtype=np.float64)
-            stored = ((q * p).sum(1) / np.linalg.norm(q, axis=1) / np.linalg.norm(p, axis=1)).tolist()
-            print(json.dumps({"text": text, "stored": stored}))
-            """
+        let script =
+            F.featuresPython + "\n" + """
+                import json, sys
+                data = json.load(sys.stdin)
+                text = [float(features("Instruct: " + data["instruction"] + "\\nQuery:" + q) @ features(p))
+                        for q, p in zip(data["queries"], data["passages"])]
+                q = np.array(data["query_vectors"], dtype=np.float64)
+                p = np.array(data["passage_vectors"], dtype=np.float64)
+                stored = ((q * p).sum(1) / np.linalg.norm(q, axis=1) / np.linalg.norm(p, axis=1)).tolist()
+                print(json.dumps({"text": text, "stored": stored}))
+                """
         let queryVectors = try await store.queryVectors(run: "r", model: "bytes")
         let passageVectors = try await store.vectors(kind: .document, model: "bytes")
-        let reference = try F.python(script, input: [
-            "instruction": F.instruction, "queries": pairs.map(\.query),
-            "passages": pairs.map { documents[$0.documentID]?.text ?? "" },
-            "query_vectors": pairs.map { (queryVectors[$0.pairID] ?? []).map(Double.init) },
-            "passage_vectors": pairs.map { (passageVectors[$0.documentID]?.values ?? []).map(Double.init) },
-        ])
+        let reference = try F.python(
+            script,
+            input: [
+                "instruction": F.instruction, "queries": pairs.map(\.query),
+                "passages": pairs.map { documents[$0.documentID]?.text ?? "" },
+                "query_vectors": pairs.map { (queryVectors[$0.pairID] ?? []).map(Double.init) },
+                "passage_vectors": pairs.map { (passageVectors[$0.documentID]?.values ?? []).map(Double.init) },
+            ])
         let fromText = try #require(reference["text"] as? [Double])
         let fromVectors = try #require(reference["stored"] as? [Double])
         for (index, pair) in pairs.enumerated() {

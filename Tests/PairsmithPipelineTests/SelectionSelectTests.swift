@@ -1,9 +1,9 @@
 import Foundation
+import PairsmithSelection
 import PairsmithStore
 import PairsmithTestSupport
-import Testing
-import PairsmithSelection
 import PairsmithText
+import Testing
 
 @Suite("Selection: select")
 struct SelectionSelectTests {
@@ -30,7 +30,8 @@ struct SelectionSelectTests {
         defer { directory.remove() }
         let (store, pairs) = try await Self.makeStore(directory)
         let all = (pairs["r1"]! + pairs["r2"]!).compactMap(\.cosine)
-        let reference = try F.python("""
+        let reference = try F.python(
+            """
             import json, sys
             import numpy as np
             data = json.load(sys.stdin)
@@ -50,7 +51,8 @@ struct SelectionSelectTests {
         #expect(outcome.bounds.scoreCount == 100)
         let inside = pairs["r1"]!.filter { ($0.cosine ?? 0) > expected[0] && ($0.cosine ?? 0) <= expected[1] }.map(\.pairID)
         #expect(try await store.selectedPairIDs(selectionID: outcome.sft.id!) == inside)
-        #expect(outcome.sft.parameters.contains("\"low_percentile\":20") && outcome.sft.parameters.contains("\"percentile_interpolation\":\"linear\""))
+        #expect(
+            outcome.sft.parameters.contains("\"low_percentile\":20") && outcome.sft.parameters.contains("\"percentile_interpolation\":\"linear\""))
 
         let band = try await selector.select(run: "r1", criteria: SelectionCriteria(band: (0.3, 0.6)))
         let inBand = pairs["r1"]!.filter { ($0.cosine ?? 0) > 0.3 && ($0.cosine ?? 0) <= 0.6 }.map(\.pairID)
@@ -85,7 +87,8 @@ struct SelectionSelectTests {
         let r1 = pairs["r1"]!
         let documents = try await store.documents(ids: r1.map(\.documentID))
         let keys = r1.map { "r1/\(documents[$0.documentID]?.key ?? "")/\($0.sample)" }
-        let reference = try F.python("""
+        let reference = try F.python(
+            """
             import hashlib, json, sys
             data = json.load(sys.stdin)
             draws = [(int.from_bytes(hashlib.sha256(f"{data['seed']}:{k}".encode()).digest()[:8], "big") >> 11) / 2**53

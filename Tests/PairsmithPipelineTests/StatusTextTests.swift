@@ -1,9 +1,9 @@
 import Foundation
+import PairsmithConfiguration
+import PairsmithReport
 import PairsmithStore
 import PairsmithTestSupport
 import Testing
-import PairsmithConfiguration
-import PairsmithReport
 
 @Suite("Status report")
 struct StatusTextTests {
@@ -12,20 +12,27 @@ struct StatusTextTests {
         let directory = try TemporaryDirectory(prefix: "pairsmith-status")
         defer { directory.remove() }
         let store = try PairsmithStore(url: directory.file("db.sqlite"))
-        let outcomes = try await store.insertDocuments((0..<3).map { (index: Int) in
-            DocumentRecord(
-                key: "d\(index)", sourceFile: "c", sourceLine: index, text: "t\(index)", lang: "en", langSource: "given",
-                contentHash: "h\(index)")
-        })
+        let outcomes = try await store.insertDocuments(
+            (0..<3).map { (index: Int) in
+                DocumentRecord(
+                    key: "d\(index)", sourceFile: "c", sourceLine: index, text: "t\(index)", lang: "en", langSource: "given",
+                    contentHash: "h\(index)")
+            })
         let ids = outcomes.compactMap { if case .inserted(let id) = $0 { id } else { nil } }
         try await store.enqueue(ids.map { RetrievalStage.configure.key(run: "retrieval", documentID: $0, sample: 0) })
         try await store.enqueue([RetrievalStage.generate.key(run: "retrieval", documentID: ids[0], sample: 0)])
         let unit = try #require(try await store.claim(run: "retrieval", stage: "configure", limit: 1).first)
-        try await store.complete(unitID: unit.id!, outputs: UnitOutputs(llmCalls: [LLMCallRecord(
-            requestHash: "x", unitKey: nil, endpoint: "e", model: "m", request: "{}", response: "{}", status: .ok,
-            httpStatus: 200, promptTokens: 120, completionTokens: 30, latencyMilliseconds: 250)]))
-        try await store.insertRejects([RejectRecord(
-            run: "retrieval", source: "generate", location: "k", reason: "query_too_long", detail: "d", payload: nil)])
+        try await store.complete(
+            unitID: unit.id!,
+            outputs: UnitOutputs(llmCalls: [
+                LLMCallRecord(
+                    requestHash: "x", unitKey: nil, endpoint: "e", model: "m", request: "{}", response: "{}", status: .ok,
+                    httpStatus: 200, promptTokens: 120, completionTokens: 30, latencyMilliseconds: 250)
+            ]))
+        try await store.insertRejects([
+            RejectRecord(
+                run: "retrieval", source: "generate", location: "k", reason: "query_too_long", detail: "d", payload: nil)
+        ])
         let status = try await store.status()
         let text = StatusText.render(status)
         #expect(text.contains("run retrieval"))

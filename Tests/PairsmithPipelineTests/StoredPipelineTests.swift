@@ -17,7 +17,8 @@ struct StoredPipelineTests {
         guard text.contains("directory: ../prompts/retrieval") else {
             throw TestSupportError.missingPrerequisite("pipelines/retrieval.yaml without its prompts directory")
         }
-        text = text.replacingOccurrences(of: "directory: ../prompts/retrieval", with: "directory: prompts")
+        text =
+            text.replacingOccurrences(of: "directory: ../prompts/retrieval", with: "directory: prompts")
             + "# Größe, 東京, 🚀 and a last line without a newline"
         let file = directory.file("pipeline.yaml")
         try Data(text.utf8).write(to: file)

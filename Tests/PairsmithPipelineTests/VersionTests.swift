@@ -1,5 +1,5 @@
-import Testing
 import PairsmithConfiguration
+import Testing
 
 @Suite("Version")
 struct VersionTests {

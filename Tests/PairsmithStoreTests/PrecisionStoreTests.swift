@@ -22,9 +22,10 @@ struct PrecisionStoreTests {
     func olderDatabase() async throws {
         let fixture = try TemporaryStore()
         defer { fixture.directory.remove() }
-        try await fixture.store.beginRun(RunRecord(
-            id: "old", pipelinePath: "p.yaml", pipelineSHA256: String(repeating: "0", count: 64), configuration: "",
-            pairsmithVersion: "0", createdAt: Date(), updatedAt: Date()))
+        try await fixture.store.beginRun(
+            RunRecord(
+                id: "old", pipelinePath: "p.yaml", pipelineSHA256: String(repeating: "0", count: 64), configuration: "",
+                pairsmithVersion: "0", createdAt: Date(), updatedAt: Date()))
         // Turn the file back into what the code before this migration wrote, with the sqlite3 module of Python.
         let script = """
             import sqlite3, sys
@@ -41,11 +42,16 @@ struct PrecisionStoreTests {
         let reopened = try fixture.reopen()
         #expect(try await reopened.run("old") != nil)
         #expect(try await reopened.recordedPrecision(run: "old") == nil)
-        let check = try ProcessRunner.run(python, ["-c", """
-            import sqlite3, sys
-            con = sqlite3.connect(sys.argv[1])
-            print(con.execute("SELECT count(*) FROM grdb_migrations WHERE identifier = 'v4-run-precision'").fetchone()[0])
-            """, fixture.url.path])
+        let check = try ProcessRunner.run(
+            python,
+            [
+                "-c",
+                """
+                import sqlite3, sys
+                con = sqlite3.connect(sys.argv[1])
+                print(con.execute("SELECT count(*) FROM grdb_migrations WHERE identifier = 'v4-run-precision'").fetchone()[0])
+                """, fixture.url.path,
+            ])
         #expect(String(decoding: check.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "1")
     }
 }

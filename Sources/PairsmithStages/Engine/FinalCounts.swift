@@ -1,6 +1,6 @@
 import Foundation
-import PairsmithStore
 import PairsmithConfiguration
+import PairsmithStore
 
 /// The counts a run ends with, read in one transaction that also hands units abandoned by a graceful stop back to
 /// `pending` (``PairsmithStore/settleRun(_:stages:now:)``, which a cancelled task does not roll back, so the

@@ -1,6 +1,6 @@
 import Foundation
-import PairsmithStore
 import PairsmithConfiguration
+import PairsmithStore
 
 /// Unit counts of one stage.
 public struct StageCounts: Sendable, Hashable, Codable {

@@ -1,6 +1,6 @@
 import Foundation
-import PairsmithStore
 import PairsmithConfiguration
+import PairsmithStore
 
 /// Set once the configure stage has settled, so the generate stage knows no new units will come.
 actor StageGate {

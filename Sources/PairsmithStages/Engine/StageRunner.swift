@@ -75,7 +75,9 @@ public struct StageRunner: Sendable {
 
     /// The configure and generate stages side by side, a progress reporter and the writer's timed flushes; the
     /// writer is flushed last, also after cancellation.
-    private func runStages(work: StageWork, counters: RunCounters, started: ContinuousClock.Instant, baseline: RunProgress)
+    private func runStages(
+        work: StageWork, counters: RunCounters, started: ContinuousClock.Instant, baseline: RunProgress
+    )
         async throws
     {
         let writer = BatchWriter(store: store, configuration: .init(maxBatchSize: 256, maxDelay: .milliseconds(100)))

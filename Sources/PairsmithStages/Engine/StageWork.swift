@@ -1,8 +1,8 @@
 import Foundation
+import PairsmithConfiguration
 import PairsmithEndpoints
 import PairsmithJSON
 import PairsmithStore
-import PairsmithConfiguration
 
 /// The work of one unit of the configure or generate stage: build the request, get the answer, judge it, and
 /// return the one write that records the outcome (done with results, a rejected answer to retry, or a failure).

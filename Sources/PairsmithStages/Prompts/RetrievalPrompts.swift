@@ -1,8 +1,8 @@
 import Foundation
-import PairsmithEndpoints
 import PairsmithConfiguration
-import PairsmithText
+import PairsmithEndpoints
 import PairsmithJSON
+import PairsmithText
 
 /// A rendered request for one stage: the user message and the answer schema it must meet.
 public struct RenderedPrompt: Sendable, Hashable {

@@ -1,5 +1,6 @@
 import PairsmithConfiguration
 import PairsmithText
+
 /// What the generate stage asks for: the query's length in words and language.
 public struct QueryPlan: Sendable, Hashable, Codable {
     /// The requested length in words.

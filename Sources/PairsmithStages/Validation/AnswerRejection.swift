@@ -1,4 +1,5 @@
 import PairsmithText
+
 /// Why a parsed answer breaks the retrieval task's rules; `reason` is the code stored in `rejects`.
 public enum AnswerRejection: Error, Sendable, Hashable, CustomStringConvertible {
     /// The chosen character is not one of the candidates.

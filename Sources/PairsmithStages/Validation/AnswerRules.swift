@@ -47,8 +47,9 @@ public struct AnswerRules: Sendable {
         guard let level = Difficulty(rawValue: difficulty.trimmingCharacters(in: .whitespaces).lowercased()) else {
             return .failure(.unknownDifficulty(difficulty))
         }
-        return .success(CheckedConfiguration(
-            character: candidates[index], candidateIndex: index, questionType: type, difficulty: level))
+        return .success(
+            CheckedConfiguration(
+                character: candidates[index], candidateIndex: index, questionType: type, difficulty: level))
     }
 
     /// The allowed query lengths, in words, for a requested length.

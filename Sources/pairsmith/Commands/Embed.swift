@@ -17,7 +17,10 @@ extension PairsmithCommand {
 
         @Option(help: "Hugging Face model folder (config.json, tokenizer.json, model.safetensors); with --url, the served model's name.")
         var model: String?
-        @Option(help: "A remote OpenAI-compatible /v1/embeddings server (vLLM, TEI, llama.cpp) instead of a local model; repeat it to spread the batches over several.")
+        @Option(
+            help:
+                "A remote OpenAI-compatible /v1/embeddings server (vLLM, TEI, llama.cpp) instead of a local model; repeat it to spread the batches over several."
+        )
         var url: [String] = []
         @Option(help: "With --url: the environment variable that holds the API key.")
         var apiKeyEnv: String?

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import PairsmithStore
 import PairsmithExport
+import PairsmithStore
 
 extension PairsmithCommand {
     /// `pairsmith export`: export pairs as sharded training JSONL.

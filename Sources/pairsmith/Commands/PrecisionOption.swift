@@ -6,7 +6,8 @@ extension Precision: ExpressibleByArgument {}
 
 /// The line `embed`, `rerank` and `run` print (stderr) once a local model is loaded: what precision it computes in and why.
 func precisionLine(requested: Precision, model: QwenModel) -> String {
-    let reason = requested == .auto
+    let reason =
+        requested == .auto
         ? " (auto: \(model.precision == .bf16 ? "AMX bf16 available" : "no AMX bf16, fp32 is faster")); \(ComputePrecision.dispatchReport)"
         : ""
     return "precision: \(model.precision.rawValue)\(reason)"

@@ -2,6 +2,7 @@ import Foundation
 import PairsmithReport
 import PairsmithStages
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import PairsmithStore
 import PairsmithSelection
+import PairsmithStore
 
 extension PairsmithCommand {
     /// `pairsmith select`: choose the SFT and weak sets again from stored scores, without embedding anything.

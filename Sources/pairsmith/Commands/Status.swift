@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import PairsmithStore
 import PairsmithReport
+import PairsmithStore
 
 extension PairsmithCommand {
     /// `pairsmith status`: show the progress of a run kept in a database.
