@@ -80,7 +80,7 @@ let package = Package(
         ),
         .target(
             name: "PairsmithConfiguration",
-            dependencies: ["PairsmithText", "PairsmithStore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["PairsmithText", "PairsmithStore", "PairsmithJSON", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .target(

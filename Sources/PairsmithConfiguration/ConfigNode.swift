@@ -9,6 +9,30 @@ struct ConfigNode {
 
     private var line: Int? { node.mark?.line }
 
+    /// Where the node is, for errors found after loading.
+    var location: DeclarationLocation { DeclarationLocation(file: file, line: line, field: path) }
+
+    /// True when the node is a mapping.
+    var isMapping: Bool { node.mapping != nil }
+
+    /// True when the node is a list.
+    var isSequence: Bool { node.sequence != nil }
+
+    /// The node's mapping keys in file order (empty when it is not a mapping).
+    var keys: [String] { node.mapping?.keys.compactMap { $0.scalar?.string } ?? [] }
+
+    /// A boolean (`true`/`false`).
+    func bool() throws -> Bool {
+        switch node.scalar?.string.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw error("must be true or false, found \(found)")
+        }
+    }
+
+    /// True when the node is YAML's null (`null`, `~` or nothing).
+    var isNull: Bool { node.scalar.map { ["null", "~", ""].contains($0.string) && $0.style == .plain } ?? false }
+
     func error(_ message: String) -> ConfigurationError {
         ConfigurationError(file: file, line: line, field: path, message: message)
     }

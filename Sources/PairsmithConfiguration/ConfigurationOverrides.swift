@@ -17,7 +17,11 @@ extension PipelineConfiguration {
                 endpoint.concurrency = concurrency
                 return endpoint
             }
-            copy.concurrency = StageConcurrency(configure: concurrency, generate: concurrency)
+            copy.stages = copy.stages.map { stage in
+                var stage = stage
+                stage.concurrency = concurrency
+                return stage
+            }
         }
         return copy
     }

@@ -34,10 +34,21 @@ extension PipelineConfiguration {
             throw ConfigurationError(file: path, line: nil, field: "", message: "not valid YAML: \(error)")
         }
         let folder = file.deletingLastPathComponent()
-        let top = try ConfigNode(node: root, path: "", file: path).mapping(allowed: [
-            "name", "prompts", "endpoints", "sampling", "personas", "embedding", "samples_per_passage", "query",
-            "concurrency", "retries", "validation", "selection",
-        ])
+        let topNode = ConfigNode(node: root, path: "", file: path)
+        let legacy = topNode.keys.contains("prompts") && !topNode.keys.contains("stages")
+        let common = [
+            "name", "endpoints", "sampling", "personas", "embedding", "samples_per_passage", "retries", "selection",
+            "chunking",
+        ]
+        let top = try topNode.mapping(
+            allowed: common
+                + (legacy
+                    ? ["prompts", "query", "concurrency", "validation"] : ["task", "lists", "stages", "example"]))
+        if !legacy && top.optional("stages") == nil {
+            throw ConfigurationError(
+                file: path, line: nil, field: "stages",
+                message: "is required: list the LLM stages (name, template, schema, inputs, rules), as pipelines/retrieval.yaml does")
+        }
 
         let nameNode = try top.required("name")
         let name = try nameNode.string()
@@ -46,36 +57,38 @@ extension PipelineConfiguration {
         }
 
         let selection = try parseSelectionSettings(try top.required("selection"))
-        return PipelineConfiguration(
-            name: name, file: file, fileSHA256: sha256 ?? ContentHash.sha256(yaml),
-            prompts: try parsePrompts(try top.required("prompts"), folder: folder),
-            endpoints: try parseEndpoints(try top.required("endpoints")),
-            sampling: try parseSampling(try top.required("sampling")),
-            personas: try parsePersonas(top.optional("personas"), folder: folder),
-            embedding: try parseEmbedding(try top.required("embedding")),
-            samplesPerPassage: try top.optional("samples_per_passage")?.integer(in: 1...100) ?? 1,
-            query: try parseQuery(try top.required("query")),
-            concurrency: try parseConcurrency(top.optional("concurrency")),
-            retries: try parseRetries(top.optional("retries")),
-            validation: try parseValidation(top.optional("validation")),
+        let sampling = try parseSampling(try top.required("sampling"))
+        let personas = try parsePersonas(top.optional("personas"), folder: folder)
+        let embeddingNode = try top.required("embedding")
+        var embedding = try parseEmbedding(embeddingNode, legacy: legacy)
+        let lists: [String: [ListItem]]
+        let stages: [StageDeclaration]
+        let example: ExampleDeclaration
+        let task: String
+        if legacy {
+            (lists, stages, example) = try LegacyRetrievalFormat.translate(
+                top: top, folder: folder, sampling: sampling, queryInstruction: embedding.queryInstruction)
+            task = "retrieval"
+        } else {
+            let taskNode = try top.required("task")
+            task = try taskNode.string()
+            try checkName(task, node: taskNode, what: "a task name")
+            lists = try parseLists(top.optional("lists"))
+            var scope = Scope(lists: lists, personas: personas.match)
+            stages = try parseStages(try top.required("stages"), folder: folder, sampling: sampling, scope: &scope)
+            example = try parseExample(try top.required("example"), task: task, scope: scope)
+            embedding.queryInstruction = example.anchorInstruction ?? ""
+        }
+        var configuration = PipelineConfiguration(
+            name: name, file: file, fileSHA256: sha256 ?? ContentHash.sha256(yaml), task: task,
+            endpoints: try parseEndpoints(try top.required("endpoints")), sampling: sampling, personas: personas,
+            embedding: embedding,
+            samplesPerPassage: try top.optional("samples_per_passage")?.integer(in: 1...100) ?? 1, lists: lists,
+            stages: stages, example: example, retries: try parseRetries(top.optional("retries")),
             similarityThreshold: selection.similarityThreshold, selection: selection,
             stored: StoredPipeline(text: yaml, root: root, file: path, selection: selection))
-    }
-
-    private static func parsePrompts(_ node: ConfigNode, folder: URL) throws -> PromptFiles {
-        let fields = try node.mapping(allowed: ["directory", "configure", "configure_schema", "generate", "generate_schema"])
-        let directory = try fields.optional("directory").map { folder.appendingPathComponent(try $0.string()) } ?? folder
-        func file(_ key: String) throws -> URL {
-            let field = try fields.required(key)
-            let url = directory.appendingPathComponent(try field.string()).standardizedFileURL
-            guard FileManager.default.fileExists(atPath: url.path) else {
-                throw field.error("the file \(url.path) does not exist; name a file in \(directory.standardizedFileURL.path)")
-            }
-            return url
-        }
-        return PromptFiles(
-            configure: try file("configure"), configureSchema: try file("configure_schema"),
-            generate: try file("generate"), generateSchema: try file("generate_schema"))
+        configuration.isLegacyFormat = legacy
+        return configuration
     }
 
     private static func parseEndpoints(_ node: ConfigNode) throws -> [ChatEndpoint] {
@@ -113,15 +126,17 @@ extension PipelineConfiguration {
     }
 
     private static func parsePersonas(_ node: ConfigNode?, folder: URL) throws -> PersonaSettings {
-        let fields = try node?.mapping(allowed: ["library", "candidates"])
+        let fields = try node?.mapping(allowed: ["library", "candidates", "match"])
         let library = try fields?.optional("library").map { try $0.string() } ?? "../personas/personas.jsonl"
         return PersonaSettings(
-            library: folder.appendingPathComponent(library).standardizedFileURL,
-            candidates: try fields?.optional("candidates")?.integer(in: 1...50) ?? 5)
+            library: resolve(library, folder: folder),
+            candidates: try fields?.optional("candidates")?.integer(in: 1...50) ?? 5,
+            match: try fields?.optional("match")?.bool() ?? true)
     }
 
-    private static func parseEmbedding(_ node: ConfigNode) throws -> EmbeddingSettings {
-        let fields = try node.mapping(allowed: ["model", "query_instruction", "batch_size", "precision"])
+    private static func parseEmbedding(_ node: ConfigNode, legacy: Bool) throws -> EmbeddingSettings {
+        let fields = try node.mapping(
+            allowed: legacy ? ["model", "query_instruction", "batch_size", "precision"] : ["model", "batch_size", "precision"])
         var precision = "auto"
         if let field = fields.optional("precision") {
             precision = try field.string()
@@ -131,49 +146,9 @@ extension PipelineConfiguration {
         }
         return EmbeddingSettings(
             model: try fields.required("model").string(),
-            queryInstruction: try fields.required("query_instruction").string(),
+            queryInstruction: legacy ? try fields.required("query_instruction").string() : "",
             batchSize: try fields.optional("batch_size")?.integer(in: 1...4_096) ?? 16,
             precision: precision)
-    }
-
-    private static func parseQuery(_ node: ConfigNode) throws -> QueryPlanSettings {
-        let fields = try node.mapping(allowed: ["length", "language"])
-        let lengthNode = try fields.required("length")
-        let buckets = try lengthNode.sequence().map { item in
-            let bucket = try item.mapping(allowed: ["min", "max", "weight"])
-            let minimum = try bucket.required("min").integer(in: 1...1_000)
-            let maxNode = try bucket.required("max")
-            let maximum = try maxNode.integer(in: 1...1_000)
-            guard maximum >= minimum else { throw maxNode.error("must be at least min (\(minimum)), found \(maximum)") }
-            let weightNode = try bucket.required("weight")
-            let weight = try weightNode.number(in: 0...Double.greatestFiniteMagnitude, describing: "greater than 0")
-            guard weight > 0 else { throw weightNode.error("must be greater than 0, found 0") }
-            return LengthBucket(minWords: minimum, maxWords: maximum, weight: weight)
-        }
-        guard !buckets.isEmpty else { throw lengthNode.error("must list at least one bucket {min, max, weight}") }
-
-        let language = try fields.required("language").mapping(allowed: ["cross_lingual_share", "cross_lingual"])
-        let share = try language.required("cross_lingual_share").number(in: 0...1)
-        var targets: [WeightedLanguage] = []
-        if let targetsNode = language.optional("cross_lingual") {
-            let mapping = try targetsNode.mapping(allowed: Languages.names.keys.sorted())
-            for (code, weightNode) in mapping.children.sorted(by: { $0.key < $1.key }) {
-                let weight = try weightNode.number(in: 0...Double.greatestFiniteMagnitude, describing: "greater than 0")
-                guard weight > 0 else { throw weightNode.error("must be greater than 0, found 0") }
-                targets.append(WeightedLanguage(code: code, weight: weight))
-            }
-        }
-        if share > 0 && targets.isEmpty {
-            throw fields.parent.error("language.cross_lingual must list target languages (for example en: 1.0) when cross_lingual_share is above 0")
-        }
-        return QueryPlanSettings(length: buckets, crossLingualShare: share, crossLingualTargets: targets)
-    }
-
-    private static func parseConcurrency(_ node: ConfigNode?) throws -> StageConcurrency {
-        let fields = try node?.mapping(allowed: ["configure", "generate"])
-        return StageConcurrency(
-            configure: try fields?.optional("configure")?.integer(in: 1...4_096) ?? 32,
-            generate: try fields?.optional("generate")?.integer(in: 1...4_096) ?? 32)
     }
 
     private static func parseRetries(_ node: ConfigNode?) throws -> RetrySettings {
@@ -190,13 +165,5 @@ extension PipelineConfiguration {
             answerAttempts: try fields?.optional("answer_attempts")?.integer(in: 1...20) ?? 3,
             transportAttempts: try fields?.optional("transport_attempts")?.integer(in: 1...50) ?? 6,
             initialBackoffSeconds: initial, maxBackoffSeconds: maximum)
-    }
-
-    private static func parseValidation(_ node: ConfigNode?) throws -> ValidationSettings {
-        let fields = try node?.mapping(allowed: ["length_ratio_min", "length_ratio_max", "max_passage_overlap"])
-        return ValidationSettings(
-            lengthRatioMin: try fields?.optional("length_ratio_min")?.number(in: 0...1) ?? 0.5,
-            lengthRatioMax: try fields?.optional("length_ratio_max")?.number(in: 1...100) ?? 2.0,
-            maxPassageOverlap: try fields?.optional("max_passage_overlap")?.number(in: 0...1) ?? 0.8)
     }
 }

@@ -8,52 +8,34 @@ public struct PipelineConfiguration: Sendable, Hashable {
     public var file: URL
     /// SHA-256 of the file's bytes.
     public var fileSHA256: String
-    /// Where the prompt templates and their answer schemas are.
-    public var prompts: PromptFiles
+    /// The task family of the examples this pipeline makes (`retrieval`, `bitext`, `sts`, `classification`, …).
+    public var task: String
     /// The chat endpoints, at least one.
     public var endpoints: [ChatEndpoint]
-    /// Sampling parameters of every chat request.
+    /// Sampling parameters of every chat request (a stage may override them).
     public var sampling: Sampling
-    /// The persona library and how many candidates each passage gets.
+    /// The persona library, whether the task matches personas and how many candidates each passage gets.
     public var personas: PersonaSettings
-    /// The embedding model and the query-side instruction.
+    /// The embedding model and the anchor side's default instruction.
     public var embedding: EmbeddingSettings
-    /// Queries written per passage.
+    /// Units per passage (each sample is its own unit through every stage).
     public var samplesPerPassage: Int
-    /// How query lengths and languages are drawn.
-    public var query: QueryPlanSettings
-    /// Units worked on at once per stage.
-    public var concurrency: StageConcurrency
+    /// The declared option lists (`lists:`), by name.
+    public var lists: [String: [ListItem]]
+    /// The LLM stages, in order.
+    public var stages: [StageDeclaration]
+    /// What the last stage's unit produces.
+    public var example: ExampleDeclaration
     /// Retry limits and back-off.
     public var retries: RetrySettings
-    /// Answer validation bounds.
-    public var validation: ValidationSettings
+    /// True when the file uses the format before declared stages (`prompts:`, `query:`, `validation:`).
+    public var isLegacyFormat: Bool = false
     /// The cosine similarity above which a pair enters the SFT set.
     public var similarityThreshold: Double
     /// Scoring, dedup, selection and hard-negative settings (the whole `selection:` block).
     public var selection: SelectionSettings = SelectionSettings()
     /// The file's text as read (the bytes ``fileSHA256`` hashes), as the run stores it.
     public var stored: StoredPipeline
-
-    /// The prompt templates and schemas, as resolved paths.
-    public struct PromptFiles: Sendable, Hashable {
-        /// The configure stage's Mustache template.
-        public var configure: URL
-        /// The configure answer's JSON schema (its `character` enum is filled per passage).
-        public var configureSchema: URL
-        /// The generate stage's Mustache template.
-        public var generate: URL
-        /// The generate answer's JSON schema.
-        public var generateSchema: URL
-
-        /// Creates the settings.
-        public init(configure: URL, configureSchema: URL, generate: URL, generateSchema: URL) {
-            self.configure = configure
-            self.configureSchema = configureSchema
-            self.generate = generate
-            self.generateSchema = generateSchema
-        }
-    }
 
     /// One OpenAI-compatible chat endpoint.
     public struct ChatEndpoint: Sendable, Hashable {
@@ -98,11 +80,14 @@ public struct PipelineConfiguration: Sendable, Hashable {
         public var library: URL
         /// Candidates per passage (the report uses five).
         public var candidates: Int
+        /// Whether the task matches personas to passages at all.
+        public var match: Bool
 
         /// Creates the settings.
-        public init(library: URL, candidates: Int) {
+        public init(library: URL, candidates: Int, match: Bool = true) {
             self.library = library
             self.candidates = candidates
+            self.match = match
         }
     }
 
@@ -110,7 +95,8 @@ public struct PipelineConfiguration: Sendable, Hashable {
     public struct EmbeddingSettings: Sendable, Hashable {
         /// A model folder or name (`--embedding-model`/`--embedding-url` replace it).
         public var model: String
-        /// The task instruction the query side carries.
+        /// The anchor side's default instruction (the example's `anchor_instruction`; legacy files'
+        /// `embedding.query_instruction`), used for examples stored without one.
         public var queryInstruction: String
         /// Texts embedded per batch.
         public var batchSize: Int
@@ -126,68 +112,6 @@ public struct PipelineConfiguration: Sendable, Hashable {
             self.queryInstruction = queryInstruction
             self.batchSize = batchSize
             self.precision = precision
-        }
-    }
-
-    /// A range of query lengths in words, drawn with a weight.
-    public struct LengthBucket: Sendable, Hashable {
-        /// The shortest length, in words.
-        public var minWords: Int
-        /// The longest length, in words.
-        public var maxWords: Int
-        /// The bucket's relative weight.
-        public var weight: Double
-
-        /// Creates the settings.
-        public init(minWords: Int, maxWords: Int, weight: Double) {
-            self.minWords = minWords
-            self.maxWords = maxWords
-            self.weight = weight
-        }
-    }
-
-    /// How query lengths and languages are drawn.
-    public struct QueryPlanSettings: Sendable, Hashable {
-        /// Length buckets (weights need not sum to 1).
-        public var length: [LengthBucket]
-        /// The share of queries asked for in a language other than the passage's, 0…1.
-        public var crossLingualShare: Double
-        /// Target languages of cross-lingual queries and their weights, sorted by code.
-        public var crossLingualTargets: [WeightedLanguage]
-
-        /// Creates the settings.
-        public init(length: [LengthBucket], crossLingualShare: Double, crossLingualTargets: [WeightedLanguage]) {
-            self.length = length
-            self.crossLingualShare = crossLingualShare
-            self.crossLingualTargets = crossLingualTargets
-        }
-    }
-
-    /// A language code with a weight.
-    public struct WeightedLanguage: Sendable, Hashable {
-        /// ISO 639-1 code.
-        public var code: String
-        /// Relative weight.
-        public var weight: Double
-
-        /// Creates the settings.
-        public init(code: String, weight: Double) {
-            self.code = code
-            self.weight = weight
-        }
-    }
-
-    /// Units worked on at once per stage.
-    public struct StageConcurrency: Sendable, Hashable {
-        /// The configure stage.
-        public var configure: Int
-        /// The generate stage.
-        public var generate: Int
-
-        /// Creates the settings.
-        public init(configure: Int, generate: Int) {
-            self.configure = configure
-            self.generate = generate
         }
     }
 
@@ -208,23 +132,6 @@ public struct PipelineConfiguration: Sendable, Hashable {
             self.transportAttempts = transportAttempts
             self.initialBackoffSeconds = initialBackoffSeconds
             self.maxBackoffSeconds = maxBackoffSeconds
-        }
-    }
-
-    /// Answer validation bounds.
-    public struct ValidationSettings: Sendable, Hashable {
-        /// The shortest accepted query, as a share of the requested length.
-        public var lengthRatioMin: Double
-        /// The longest accepted query, as a multiple of the requested length.
-        public var lengthRatioMax: Double
-        /// A query sharing more than this share of its words with one passage sentence is a copy.
-        public var maxPassageOverlap: Double
-
-        /// Creates the settings.
-        public init(lengthRatioMin: Double, lengthRatioMax: Double, maxPassageOverlap: Double) {
-            self.lengthRatioMin = lengthRatioMin
-            self.lengthRatioMax = lengthRatioMax
-            self.maxPassageOverlap = maxPassageOverlap
         }
     }
 }

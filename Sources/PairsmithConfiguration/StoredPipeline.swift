@@ -10,12 +10,17 @@ import Yams
 public struct StoredPipeline: Sendable, Hashable {
     /// The text, exactly as stored (the export manifest quotes it).
     public let text: String
+    /// The anchor side's default instruction: `example.anchor_instruction`, or a legacy file's
     /// `embedding.query_instruction` (or `queryInstruction`), when the text has one.
     public let queryInstruction: String?
     /// `embedding.model`, when given.
     public let embeddingModel: String?
     /// The models of the `endpoints` list, in file order, without repeats.
     public let chatModels: [String]
+    /// The names of the declared stages in order (`configure`, `generate` for files in the format before `stages:`).
+    public let stageNames: [String]
+    /// The task family (`retrieval` for files in the format before `task:`).
+    public let task: String
     /// The `selection:` block as parsed (defaults when the text has none), or what is wrong with it.
     private let selection: Result<PipelineConfiguration.SelectionSettings, ConfigurationError>
 
@@ -33,6 +38,7 @@ public struct StoredPipeline: Sendable, Hashable {
             embedding.flatMap { node in
                 Self.member(node, "query_instruction") ?? Self.member(node, "queryInstruction")
             }?.scalar?.string
+            ?? root.flatMap { Self.member($0, "example") }.flatMap { Self.member($0, "anchor_instruction") }?.scalar?.string
         embeddingModel = embedding.flatMap { Self.member($0, "model") }?.scalar?.string
         var models: [String] = []
         for endpoint in root.flatMap({ Self.member($0, "endpoints") })?.sequence ?? [] {
@@ -41,6 +47,12 @@ public struct StoredPipeline: Sendable, Hashable {
             }
         }
         chatModels = models
+        if let stages = root.flatMap({ Self.member($0, "stages") })?.sequence {
+            stageNames = stages.compactMap { Self.member($0, "name")?.scalar?.string }
+        } else {
+            stageNames = ["configure", "generate"]
+        }
+        task = root.flatMap { Self.member($0, "task") }?.scalar?.string ?? "retrieval"
         if let selection {
             self.selection = .success(selection)
         } else {

@@ -7,7 +7,7 @@ import PairsmithSelection
 import PairsmithStages
 import PairsmithStore
 
-/// One `pairsmith run` as a library call: the LLM stages over the corpus (``RetrievalRun``), then — when they
+/// One `pairsmith run` as a library call: the LLM stages over the corpus (``GenerationRun``), then — when they
 /// settled every unit and stored pairs — the selection stages (score → dedup → select → hard negatives).
 ///
 /// Cancel the calling task to stop gracefully: what is done is committed, and the outcome says the run was
@@ -20,7 +20,7 @@ public struct PipelineRun: Sendable {
     /// Embeds personas, passages and queries (local engine or remote servers).
     public let embedder: EmbeddingBackend
     /// Corpus, personas and limits.
-    public let options: RetrievalRunOptions
+    public let options: GenerationRunOptions
     /// Where the chat client and the stages log.
     public let logger: Logger
     /// Called with the LLM stages' progress every `options.progressInterval`.
@@ -33,7 +33,7 @@ public struct PipelineRun: Sendable {
     /// Creates the run.
     public init(
         configuration: PipelineConfiguration, store: PairsmithStore, embedder: EmbeddingBackend,
-        options: RetrievalRunOptions, logger: Logger, onProgress: @escaping @Sendable (RunProgress) -> Void = { _ in },
+        options: GenerationRunOptions, logger: Logger, onProgress: @escaping @Sendable (RunProgress) -> Void = { _ in },
         onStagesFinished: @escaping @Sendable (RunSummary) -> Void = { _ in },
         onMessage: @escaping @Sendable (String) -> Void = { _ in }
     ) {
@@ -56,9 +56,9 @@ public struct PipelineRun: Sendable {
         }
         let summary: RunSummary
         do {
-            summary = try await ChatClient.withClient(RetrievalRun.chatConfiguration(for: configuration), logger: logger) {
+            summary = try await ChatClient.withClient(GenerationRun.chatConfiguration(for: configuration), logger: logger) {
                 client in
-                try await RetrievalRun(
+                try await GenerationRun(
                     configuration: configuration, store: store, client: client,
                     embed: { texts in try await embedder.embed(texts) }, options: options, onProgress: onProgress
                 ).execute()

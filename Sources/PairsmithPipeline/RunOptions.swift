@@ -2,7 +2,7 @@ import Foundation
 
 /// What a retrieval run works on besides its pipeline file: the corpus, the persona library and the limits the
 /// command line sets.
-public struct RetrievalRunOptions: Sendable {
+public struct GenerationRunOptions: Sendable {
     /// The corpus (JSONL file, `.txt`/`.md` file or folder).
     public var corpus: URL
     /// A persona library replacing the pipeline's, if given.

@@ -20,7 +20,7 @@ public struct RunSummary: Sendable, Hashable, CustomStringConvertible {
     public var interrupted: Bool
 
     /// True when every unit is done or recorded as failed.
-    public var isComplete: Bool { progress.configure.isSettled && progress.generate.isSettled && !interrupted }
+    public var isComplete: Bool { progress.isSettled && !interrupted }
 
     public var description: String {
         var lines = [

@@ -7,24 +7,23 @@ public enum ProgressBars {
     /// The stages' bar lines and a totals line, each at most `width` characters (at least 20 are assumed).
     public static func render(_ progress: RunProgress, width: Int) -> [String] {
         let width = max(20, width)
-        let stages = [
-            bar("configure", stage: configureFigures(progress), elapsed: progress.elapsedSeconds, width: width),
-            bar("generate", stage: generateFigures(progress), elapsed: progress.elapsedSeconds, width: width),
-        ]
+        let label = max(9, (progress.stages.map(\.name.count).max() ?? 0) + 1)
+        let stages = figures(progress).map { name, figures in
+            bar(name, stage: figures, elapsed: progress.elapsedSeconds, width: width, labelWidth: label)
+        }
         let pairRate = progress.elapsedSeconds > 0 ? Double(progress.pairsMadeNow) / progress.elapsedSeconds : 0
         let totals =
             "requests \(progress.requestsSent) sent, \(progress.answersReused) reused · "
-            + "\(formatRate(pairRate)) pairs/s · \(formatDuration(progress.elapsedSeconds)) elapsed"
+            + "\(formatRate(pairRate)) examples/s · \(formatDuration(progress.elapsedSeconds)) elapsed"
         return stages + [clip(totals, width)]
     }
 
     /// The line printed under the bars once the stages have ended.
     public static func finalLine(_ progress: RunProgress, interrupted: Bool) -> String {
-        let configure = configureFigures(progress), generate = generateFigures(progress)
         let verb = interrupted ? "stopped" : "finished"
-        return "\(verb) in \(formatDuration(progress.elapsedSeconds)): configure \(configure.settled)/\(configure.total)"
-            + " (\(configure.failed) failed), generate \(generate.settled)/\(generate.total) (\(generate.failed) failed), "
-            + "\(progress.pairsMadeNow) pairs made, \(progress.requestsSent) requests"
+        let parts = figures(progress).map { name, figures in "\(name) \(figures.settled)/\(figures.total) (\(figures.failed) failed)" }
+        return "\(verb) in \(formatDuration(progress.elapsedSeconds)): " + parts.joined(separator: ", ")
+            + ", \(progress.pairsMadeNow) examples made, \(progress.requestsSent) requests"
     }
 
     /// The figures of one stage's bar.
@@ -39,24 +38,28 @@ public enum ProgressBars {
         var settledBefore: Int
     }
 
-    static func configureFigures(_ progress: RunProgress) -> Figures {
-        let counts = progress.configure
-        return Figures(
-            settled: counts.done + counts.failed, failed: counts.failed, total: counts.total,
-            settledBefore: progress.configureSettledAtStart)
-    }
-
-    /// Generate units appear as configure units finish; every configure unit not failed will have one.
-    static func generateFigures(_ progress: RunProgress) -> Figures {
-        let counts = progress.generate
-        let expected = max(counts.total, progress.configure.total - progress.configure.failed)
-        return Figures(
-            settled: counts.done + counts.failed, failed: counts.failed, total: expected,
-            settledBefore: progress.generateSettledAtStart)
+    /// Each stage's figures. A stage's units appear as the stage before finishes its own; every unit of the stage
+    /// before that did not fail will have one, so that is the least a later stage expects.
+    static func figures(_ progress: RunProgress) -> [(String, Figures)] {
+        var result: [(String, Figures)] = []
+        var expectedFromBefore = 0
+        for (index, stage) in progress.stages.enumerated() {
+            let counts = stage.counts
+            let total = index == 0 ? counts.total : max(counts.total, expectedFromBefore)
+            result.append(
+                (
+                    stage.name,
+                    Figures(
+                        settled: counts.done + counts.failed, failed: counts.failed, total: total,
+                        settledBefore: stage.settledAtStart)
+                ))
+            expectedFromBefore = total - counts.failed
+        }
+        return result
     }
 
     /// One stage line: `name [bar] settled/total pct rate ETA`, the bar taking the room the text leaves.
-    static func bar(_ name: String, stage: Figures, elapsed: Double, width: Int) -> String {
+    static func bar(_ name: String, stage: Figures, elapsed: Double, width: Int, labelWidth: Int = 9) -> String {
         let fraction = stage.total > 0 ? min(1, Double(stage.settled) / Double(stage.total)) : 0
         let percent = stage.total > 0 ? String(format: "%3d%%", Int((fraction * 100).rounded(.down))) : "  -%"
         let madeNow = max(0, stage.settled - stage.settledBefore)
@@ -72,7 +75,7 @@ public enum ProgressBars {
         }
         var text = " \(stage.settled)/\(stage.total) \(percent) \(formatRate(rate))/s \(eta)"
         if stage.failed > 0 { text += " (\(stage.failed) failed)" }
-        let label = name.padding(toLength: 9, withPad: " ", startingAt: 0)
+        let label = name.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
         let room = width - label.count - text.count - 3  // " [" and "]"
         guard room >= 5 else { return clip(label + text, width) }
         let filled = Int((fraction * Double(room)).rounded(.down))

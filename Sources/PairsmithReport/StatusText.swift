@@ -5,8 +5,8 @@ import PairsmithStore
 /// Renders a store snapshot for `pairsmith status`: units per stage and state, rejects by reason, tokens and
 /// throughput, as aligned plain text or as JSON.
 public enum StatusText {
-    /// The plain-text report.
-    public static func render(_ status: StoreStatus) -> String {
+    /// The plain-text report; `stageOrder` gives each run's declared stages in pipeline order (others follow).
+    public static func render(_ status: StoreStatus, stageOrder: [String: [String]] = [:]) -> String {
         var lines: [String] = []
         lines.append(
             "documents \(status.documents), personas \(status.personas), configs \(status.configs), "
@@ -20,6 +20,8 @@ public enum StatusText {
             lines.append("run \(run)")
             let states = UnitState.allCases
             lines.append(pad("stage", 12) + states.map { pad($0.rawValue, 10, right: true) }.joined() + pad("total", 10, right: true))
+            let declared = stageOrder[run] ?? ["configure", "generate"]
+            func order(_ stage: String) -> Int { declared.firstIndex(of: stage) ?? declared.count }
             let stages = Set(status.units.filter { $0.run == run }.map(\.stage)).sorted { (order($0), $0) < (order($1), $1) }
             for stage in stages {
                 let counts = states.map { status.count(stage: stage, state: $0, run: run) }
@@ -65,11 +67,6 @@ public enum StatusText {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
         return String(decoding: try encoder.encode(status), as: UTF8.self)
-    }
-
-    /// Known stages in pipeline order, then any others.
-    private static func order(_ stage: String) -> Int {
-        RetrievalStage.allCases.firstIndex { $0.rawValue == stage } ?? RetrievalStage.allCases.count
     }
 
     private static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {

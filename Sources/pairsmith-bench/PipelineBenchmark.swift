@@ -99,7 +99,7 @@ struct PipelineBenchmark: AsyncParsableCommand {
         let configuration = try PipelineConfiguration.load(from: workspace.pipeline)
             .overriding(chatURL: server.url, chatModel: "test-model", concurrency: level)
         let store = try PairsmithStore(url: directory.file("bench.sqlite"))
-        let options = RetrievalRunOptions(
+        let options = GenerationRunOptions(
             corpus: workspace.corpus, concurrency: level, embeddingModel: "hash-16", progressInterval: .seconds(3600))
 
         // Everything before the stages, done once here so the measured run finds it done.
@@ -116,21 +116,21 @@ struct PipelineBenchmark: AsyncParsableCommand {
         try await prepare()
         let preludeCPU = cpuSeconds() - cpuBefore
 
-        var chat = RetrievalRun.chatConfiguration(for: configuration)
+        var chat = GenerationRun.chatConfiguration(for: configuration)
         chat.timeouts = EndpointTimeouts(connect: .seconds(10), read: .seconds(60), total: .seconds(120))
         let cpu0 = cpuSeconds()
         let serverCPU0 = server.cpuSeconds() ?? 0
         let summary = try await ChatClient.withClient(chat) { client in
-            try await RetrievalRun(
+            try await GenerationRun(
                 configuration: configuration, store: store, client: client, embed: hashEmbed, options: options
             ).execute()
         }
         let cpu = max(0, cpuSeconds() - cpu0 - preludeCPU)
         let serverCPU = max(0, (server.cpuSeconds() ?? 0) - serverCPU0)
-        guard summary.isComplete, summary.progress.configure.total == passages else {
+        guard summary.isComplete, summary.progress["configure"].total == passages else {
             throw ValidationError("the benchmark run did not complete: \(summary)")
         }
-        let settled = summary.progress.generate.done + summary.progress.generate.failed
+        let settled = summary.progress["generate"].done + summary.progress["generate"].failed
         let seconds = summary.progress.elapsedSeconds
         return Measurement(
             passages: settled, seconds: seconds, rate: Double(settled) / seconds,

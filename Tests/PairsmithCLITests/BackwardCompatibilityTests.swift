@@ -26,14 +26,24 @@ struct BackwardCompatibilityTests {
         return root
     }
 
-    /// Row counts of the tables the LLM stages fill, read by Python's sqlite3 (not by the code under test).
+    /// Row counts of the tables the LLM stages fill, read by Python's sqlite3 (not by the code under test). A v3
+    /// database's `pairs` are counted as `examples` (the v5 migration renames the table); `stage_outputs` (v5) is
+    /// counted as the configurations plus the pairs it was filled from.
     static func tableCounts(_ database: URL) throws -> [String: Int] {
         let script = """
             import json, sqlite3, sys
             c = sqlite3.connect(sys.argv[1])
-            names = ["documents", "personas", "vectors", "candidates", "units", "llm_calls", "configs", "pairs",
+            tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            names = ["documents", "personas", "vectors", "candidates", "units", "llm_calls", "configs",
                      "scores", "rejects", "duplicates", "selections", "selected_pairs", "negative_searches"]
-            print(json.dumps({n: c.execute(f"SELECT COUNT(*) FROM {n}").fetchone()[0] for n in names}))
+            out = {n: c.execute(f"SELECT COUNT(*) FROM {n}").fetchone()[0] for n in names}
+            examples = "examples" if "examples" in tables else "pairs"
+            out["examples"] = c.execute(f"SELECT COUNT(*) FROM {examples}").fetchone()[0]
+            if "stage_outputs" in tables:
+                out["stage_outputs"] = c.execute("SELECT COUNT(*) FROM stage_outputs").fetchone()[0]
+            else:
+                out["stage_outputs"] = out["configs"] + out["examples"]
+            print(json.dumps(out))
             """
         let output = try ProcessRunner.python(script, arguments: [database.path])
         return try JSONDecoder().decode([String: Int].self, from: output)
@@ -49,20 +59,22 @@ struct BackwardCompatibilityTests {
         }
     }
 
-    @Test("run resumes without a single request, status reads it, and every export is byte-identical")
-    func resumeAndExport() async throws {
+    @Test(
+        "run resumes without a single request, status reads it, and every export is byte-identical",
+        arguments: ["pipeline.yaml", "pipeline-declared.yaml"])
+    func resumeAndExport(pipeline: String) async throws {
         let directory = try TemporaryDirectory(prefix: "pairsmith-v3")
         defer { directory.remove() }
         let root = try Self.copyFixture(into: directory)
         let database = root.appendingPathComponent("run.sqlite")
         let before = try Self.tableCounts(database)
-        #expect(before["pairs", default: 0] > 0 && before["llm_calls", default: 0] > 0, "the fixture holds a finished run")
+        #expect(before["examples", default: 0] > 0 && before["llm_calls", default: 0] > 0, "the fixture holds a finished run")
 
         try await TestEndpoint.withRunning(TestEndpointBehaviour()) { endpoint in
             let result = try await ProcessRunner.runAsync(
                 TestEnvironment.pairsmithExecutable,
                 [
-                    "run", root.appendingPathComponent("pipeline.yaml").path,
+                    "run", root.appendingPathComponent(pipeline).path,
                     "--corpus", root.appendingPathComponent("corpus.jsonl").path, "--db", database.path,
                     "--personas", root.appendingPathComponent("personas.jsonl").path,
                     "--chat-url", endpoint.url, "--chat-model", "test-model",
@@ -97,6 +109,66 @@ struct BackwardCompatibilityTests {
             let newManifest = try Self.comparableManifest(out.appendingPathComponent("manifest.json"))
             #expect(oldManifest == newManifest, "export \(name): the manifest differs beyond the pipeline path and version")
         }
+    }
+
+    @Test(
+        "units a v3 run left undone are asked with byte-identical requests: every answer comes from its stored hash",
+        arguments: ["pipeline.yaml", "pipeline-declared.yaml"])
+    func replayUndoneUnits(pipeline: String) async throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-v3-replay")
+        defer { directory.remove() }
+        let root = try Self.copyFixture(into: directory)
+        let database = root.appendingPathComponent("run.sqlite")
+        // Undo, in the v3 database, what the LLM stages stored for a third of the units (their calls stay in
+        // llm_calls): configure and generate of some samples, generate alone of others; the scores go with them.
+        let undo = """
+            import json, sqlite3, sys
+            c = sqlite3.connect(sys.argv[1])
+            pairs = c.execute("SELECT p.id, p.document_id, p.sample, p.query, d.key FROM pairs p JOIN documents d ON d.id = p.document_id ORDER BY p.id").fetchall()
+            expected = {f"{key}/{sample}": query for _, _, sample, query, key in pairs}
+            both = pairs[0::6]; generate_only = pairs[3::6]
+            for table in ("scores", "negatives", "negative_searches", "duplicates", "selected_pairs"):
+                c.execute(f"DELETE FROM {table}")
+            c.execute("DELETE FROM selections")
+            c.execute("DELETE FROM vectors WHERE owner_kind = 'query'")
+            for pid, doc, sample, _, _ in both + generate_only:
+                c.execute("DELETE FROM pairs WHERE id = ?", (pid,))
+                c.execute("UPDATE units SET state = 'pending', attempts = 0 WHERE stage = 'generate' AND document_id = ? AND sample = ?", (doc, sample))
+            for pid, doc, sample, _, _ in both:
+                c.execute("DELETE FROM configs WHERE document_id = ? AND sample = ?", (doc, sample))
+                c.execute("DELETE FROM units WHERE stage = 'generate' AND document_id = ? AND sample = ?", (doc, sample))
+                c.execute("UPDATE units SET state = 'pending', attempts = 0 WHERE stage = 'configure' AND document_id = ? AND sample = ?", (doc, sample))
+            c.commit()
+            print(json.dumps({"expected": expected, "undone": len(both) + len(generate_only)}))
+            """
+        struct Undo: Decodable {
+            var expected: [String: String]
+            var undone: Int
+        }
+        let undone = try JSONDecoder().decode(Undo.self, from: ProcessRunner.python(undo, arguments: [database.path]))
+        #expect(undone.undone >= 2, "the fixture has enough pairs to undo some")
+        try await TestEndpoint.withRunning(TestEndpointBehaviour()) { endpoint in
+            let result = try await ProcessRunner.runAsync(
+                TestEnvironment.pairsmithExecutable,
+                [
+                    "run", root.appendingPathComponent(pipeline).path,
+                    "--corpus", root.appendingPathComponent("corpus.jsonl").path, "--db", database.path,
+                    "--personas", root.appendingPathComponent("personas.jsonl").path,
+                    "--chat-url", endpoint.url, "--chat-model", "test-model",
+                    "--embedding-url", endpoint.url, "--embedding-model", "test-embed", "--concurrency", "2",
+                ])
+            #expect(result.status == 0, "\(result.stderr)")
+            let chat = endpoint.recordedRequests().filter { $0.body.contains("\"messages\"") }
+            #expect(chat.isEmpty, "\(chat.count) chat requests were sent: a rendered request differs from the v3 release's")
+        }
+        let read = """
+            import json, sqlite3, sys
+            c = sqlite3.connect(sys.argv[1])
+            rows = c.execute("SELECT d.key, e.sample, e.anchor FROM examples e JOIN documents d ON d.id = e.document_id").fetchall()
+            print(json.dumps({f"{k}/{s}": a for k, s, a in rows}))
+            """
+        let queries = try JSONDecoder().decode([String: String].self, from: ProcessRunner.python(read, arguments: [database.path]))
+        #expect(queries == undone.expected, "the replayed units wrote other queries than the v3 release did")
     }
 
     /// A manifest without the fields allowed to differ between releases (the pipeline file's path and the version).

@@ -18,7 +18,7 @@ struct RunCommandTests {
         var yaml = try String(
             contentsOf: TestEnvironment.packageRoot.appendingPathComponent("pipelines/retrieval.yaml"), encoding: .utf8)
         for (old, new) in [
-            ("directory: ../prompts/retrieval", "directory: prompts"), ("samples_per_passage: 1", "samples_per_passage: 2"),
+            ("../prompts/retrieval", "prompts"), ("samples_per_passage: 1", "samples_per_passage: 2"),
             ("initial_backoff_seconds: 0.5", "initial_backoff_seconds: 0.01"), ("max_backoff_seconds: 30", "max_backoff_seconds: 0.05"),
             ("cross_lingual_share: 0.25", "cross_lingual_share: 0.0"),
         ] {

@@ -1,6 +1,7 @@
 import Foundation
 import PairsmithConfiguration
 import PairsmithIngest
+import PairsmithStages
 import PairsmithStore
 import PairsmithTestSupport
 import Testing
@@ -28,7 +29,7 @@ struct FoundationFlowTests {
             _ = try await PersonaLoader(store: store).load(configuration.personas.library)
             try await store.recoverInterruptedUnits(run: run.id)
             try await store.enqueueForDocuments(
-                run: run.id, stage: RetrievalStage.configure.rawValue, samples: 2)
+                run: run.id, stage: "configure", samples: 2)
         }
         let status = try await store.status()
         #expect(status.documents == 3)
@@ -36,8 +37,8 @@ struct FoundationFlowTests {
         #expect(status.count(stage: "configure", state: .pending) == 6)
         let documents = try await store.documents(limit: 10)
         #expect(documents.map(\.lang) == ["de", "zh", "fr"])
-        let key = RetrievalStage.generate.key(run: "retrieval", documentID: documents[0].id!, sample: 1)
+        let key = UnitKey(run: "retrieval", stage: "generate", documentID: documents[0].id!, sample: 1)
         #expect(key.description == "retrieval/generate/\(documents[0].id!)/1")
-        #expect(RetrievalStage.planKey(run: "retrieval", documentID: 4, sample: 1) == "retrieval/4/1")
+        #expect(VariableDrawer.planKey(run: "retrieval", documentID: 4, sample: 1) == "retrieval/4/1")
     }
 }

@@ -6,18 +6,23 @@ import Testing
 @Suite("Pipeline configuration")
 struct PipelineConfigurationTests {
     static let shipped = TestEnvironment.packageRoot.appendingPathComponent("pipelines/retrieval.yaml")
+    /// `pipelines/retrieval.yaml` as the release before declared stages shipped it (the legacy format still loads).
+    static let legacy = TestEnvironment.packageRoot.appendingPathComponent("Tests/Fixtures/legacy-pipelines/retrieval-v3.yaml")
 
-    @Test("the shipped retrieval pipeline loads with the report's settings")
+    @Test("the legacy-format retrieval pipeline loads with the report's settings")
     func shippedPipeline() throws {
-        let configuration = try PipelineConfiguration.load(from: Self.shipped)
+        let configuration = try PipelineConfiguration.load(from: Self.legacy)
+        #expect(configuration.isLegacyFormat)
         #expect(configuration.name == "retrieval")
         #expect(configuration.similarityThreshold == 0.7)
         #expect(configuration.personas.candidates == 5)
         #expect(configuration.endpoints.count >= 1)
         #expect(configuration.sampling.topP > 0 && configuration.sampling.maxTokens > 0)
-        #expect(configuration.query.crossLingualShare > 0 && configuration.query.crossLingualShare < 1)
-        #expect(!configuration.query.crossLingualTargets.isEmpty)
-        #expect(configuration.query.length.allSatisfy { $0.minWords <= $0.maxWords })
+        guard case .language(let share, let targets, _)? = configuration.stages.last?.draw?.variables.last?.kind else {
+            Issue.record("the generate stage draws the query language last")
+            return
+        }
+        #expect(share > 0 && share < 1 && !targets.isEmpty)
         #expect(configuration.retries.answerAttempts >= 1)
         #expect(!configuration.embedding.queryInstruction.isEmpty)
         #expect(FileManager.default.fileExists(atPath: configuration.personas.library.path))
@@ -63,13 +68,13 @@ struct PipelineConfigurationTests {
         ),
     ]
 
-    @Test("a broken pipeline file is refused with the file, line, field and what is allowed", arguments: breakages)
+    @Test("a broken legacy-format pipeline file is refused with the file, line, field and what is allowed", arguments: breakages)
     func brokenFile(breakage: Breakage) throws {
-        let original = try String(contentsOf: Self.shipped, encoding: .utf8)
+        let original = try String(contentsOf: Self.legacy, encoding: .utf8)
         #expect(original.contains(breakage.replace), "the fixture no longer contains \(breakage.replace)")
         let broken = original.replacingOccurrences(of: breakage.replace, with: breakage.with)
         // Parsed as if it sat beside the shipped file, so relative prompt paths still resolve.
-        let file = Self.shipped.deletingLastPathComponent().appendingPathComponent("broken.yaml")
+        let file = Self.legacy.deletingLastPathComponent().appendingPathComponent("broken.yaml")
         let error = try #require(throws: ConfigurationError.self) {
             try PipelineConfiguration.parse(yaml: broken, file: file)
         }
@@ -85,8 +90,8 @@ struct PipelineConfigurationTests {
 
     @Test("embedding.precision: auto unless given; auto, bf16 and fp32 accepted, anything else refused with the field")
     func embeddingPrecision() throws {
-        let original = try String(contentsOf: Self.shipped, encoding: .utf8)
-        let file = Self.shipped.deletingLastPathComponent().appendingPathComponent("precision.yaml")
+        let original = try String(contentsOf: Self.legacy, encoding: .utf8)
+        let file = Self.legacy.deletingLastPathComponent().appendingPathComponent("precision.yaml")
         #expect(try PipelineConfiguration.parse(yaml: original, file: file).embedding.precision == "auto")
         let anchor = "  query_instruction:"
         #expect(original.contains(anchor))
@@ -102,8 +107,8 @@ struct PipelineConfigurationTests {
 
     @Test("missing sections and cross-lingual shares without targets are refused")
     func missingParts() throws {
-        let original = try String(contentsOf: Self.shipped, encoding: .utf8)
-        let file = Self.shipped.deletingLastPathComponent().appendingPathComponent("broken.yaml")
+        let original = try String(contentsOf: Self.legacy, encoding: .utf8)
+        let file = Self.legacy.deletingLastPathComponent().appendingPathComponent("broken.yaml")
         let withoutSelection = original.components(separatedBy: "selection:")[0]
         let missing = try #require(throws: ConfigurationError.self) {
             try PipelineConfiguration.parse(yaml: withoutSelection, file: file)

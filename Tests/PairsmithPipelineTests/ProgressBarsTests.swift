@@ -3,6 +3,21 @@ import PairsmithStages
 import PairsmithStore
 import Testing
 
+extension RunProgress {
+    /// A retrieval run's progress: configure, then generate.
+    init(
+        configure: StageCounts, generate: StageCounts, requestsSent: Int = 0, answersReused: Int = 0, elapsedSeconds: Double,
+        pairsMadeNow: Int = 0, configureSettledAtStart: Int = 0, generateSettledAtStart: Int = 0
+    ) {
+        self.init(
+            stages: [
+                StageProgress(name: "configure", counts: configure, settledAtStart: configureSettledAtStart),
+                StageProgress(name: "generate", counts: generate, settledAtStart: generateSettledAtStart),
+            ], requestsSent: requestsSent, answersReused: answersReused, elapsedSeconds: elapsedSeconds,
+            pairsMadeNow: pairsMadeNow)
+    }
+}
+
 @Suite("Progress bars")
 struct ProgressBarsTests {
     static func counts(pending: Int = 0, running: Int = 0, done: Int = 0, failed: Int = 0) -> StageCounts {
@@ -24,7 +39,7 @@ struct ProgressBarsTests {
         // generate: expected total = 100 configure units - 2 failed = 98; 30 settled at 1.0/s → 68 s = 1m08s.
         #expect(lines[1].hasPrefix("generate  ["))
         #expect(lines[1].hasSuffix("] 30/98  30% 1.0/s ETA 1m08s"))
-        #expect(lines[2] == "requests 130 sent, 4 reused · 1.0 pairs/s · 30s elapsed")
+        #expect(lines[2] == "requests 130 sent, 4 reused · 1.0 examples/s · 30s elapsed")
         for line in lines { #expect(line.count <= 100, "\(line)") }
         // The bar's filled part is proportional: 70% of its cells.
         let bar = lines[0].split(separator: "[")[1].split(separator: "]")[0]
@@ -61,7 +76,7 @@ struct ProgressBarsTests {
         #expect(lines[0].hasSuffix("] 0/0   -% 0/s ETA --"))
         #expect(lines[1].hasSuffix("] 0/0   -% 0/s ETA --"))
         #expect(!lines[0].contains("█"))
-        #expect(lines[2] == "requests 0 sent, 0 reused · 0 pairs/s · 0s elapsed")
+        #expect(lines[2] == "requests 0 sent, 0 reused · 0 examples/s · 0s elapsed")
         let waiting = RunProgress(configure: Self.counts(pending: 10), generate: Self.counts(), elapsedSeconds: 3)
         #expect(ProgressBars.render(waiting, width: 80)[0].hasSuffix("] 0/10   0% 0/s ETA --"))
         // generate's total is expected from configure before its units exist.
@@ -75,7 +90,30 @@ struct ProgressBarsTests {
         #expect(!done[0].contains("░"))
         #expect(
             ProgressBars.finalLine(finished, interrupted: false)
-                == "finished in 2m05s: configure 10/10 (0 failed), generate 10/10 (1 failed), 9 pairs made, 21 requests")
+                == "finished in 2m05s: configure 10/10 (0 failed), generate 10/10 (1 failed), 9 examples made, 21 requests")
         #expect(ProgressBars.finalLine(finished, interrupted: true).hasPrefix("stopped in 2m05s"))
+    }
+}
+
+@Suite("Progress bars for declared stages")
+struct DeclaredStageProgressTests {
+    @Test("one bar per declared stage in order; a later stage expects the units the one before did not fail")
+    func threeStages() {
+        let progress = RunProgress(
+            stages: [
+                StageProgress(name: "classify", counts: ProgressBarsTests.counts(done: 8, failed: 2)),
+                StageProgress(name: "write_text", counts: ProgressBarsTests.counts(pending: 2, done: 4)),
+                StageProgress(name: "judge", counts: ProgressBarsTests.counts(done: 1)),
+            ], requestsSent: 20, elapsedSeconds: 10, pairsMadeNow: 1)
+        let lines = ProgressBars.render(progress, width: 100)
+        #expect(lines.count == 4)
+        #expect(lines[0].hasPrefix("classify    [") && lines[1].hasPrefix("write_text  [") && lines[2].hasPrefix("judge       ["))
+        #expect(lines[0].hasSuffix("] 10/10 100% 1.0/s done (2 failed)"))
+        #expect(lines[1].hasSuffix("] 4/8  50% 0.4/s ETA 10s"))
+        #expect(lines[2].hasSuffix("] 1/8  12% 0.1/s ETA 1m10s"))
+        #expect(
+            ProgressBars.finalLine(progress, interrupted: false)
+                == "finished in 10s: classify 10/10 (2 failed), write_text 4/8 (0 failed), judge 1/8 (0 failed), 1 examples made, 20 requests")
+        #expect(progress["write_text"].pending == 2 && progress["missing"].total == 0)
     }
 }

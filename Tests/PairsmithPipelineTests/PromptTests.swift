@@ -14,9 +14,9 @@ struct PromptTests {
         "A high school student in Recife who runs the school's debate club.",
     ]
 
-    private func prompts() throws -> RetrievalPrompts {
-        try RetrievalPrompts(configuration: try PipelineConfiguration.load(from: PipelineConfigurationTests.shipped))
-    }
+    private func prompts() throws -> RetrievalRecipe { try RetrievalRecipe() }
+
+    private func items(_ list: String) throws -> [ListItem] { try #require(try prompts().lists[list]) }
 
     private func object(_ json: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
@@ -29,8 +29,9 @@ struct PromptTests {
         #expect(rendered.text.contains(passage))
         #expect(rendered.text.contains("The Passage is in German"))
         for character in Self.characters { #expect(rendered.text.contains(character)) }
-        for type in QuestionType.allCases { #expect(rendered.text.contains("- \(type.rawValue): \(type.explanation)")) }
-        for level in Difficulty.allCases { #expect(rendered.text.contains("- \(level.rawValue): \(level.explanation)")) }
+        #expect(try items("question_types").count == 5 && items("difficulties").count == 3)
+        for type in try items("question_types") { #expect(rendered.text.contains("- \(type.name): \(type.description)")) }
+        for level in try items("difficulties") { #expect(rendered.text.contains("- \(level.name): \(level.description)")) }
         #expect(!rendered.text.contains("{{") && !rendered.text.contains("&amp;") && !rendered.text.contains("CONTENT_TYPE"))
         #expect(!rendered.text.hasPrefix("\n"))
     }
@@ -45,9 +46,9 @@ struct PromptTests {
         let character = try #require(properties["character"] as? [String: Any])
         #expect(character["enum"] as? [String] == Self.characters)
         let types = try #require((properties["question_type"] as? [String: Any])?["enum"] as? [String])
-        #expect(types == QuestionType.allCases.map(\.rawValue))
+        #expect(types == (try items("question_types")).map(\.name))
         let levels = try #require((properties["difficulty"] as? [String: Any])?["enum"] as? [String])
-        #expect(levels == Difficulty.allCases.map(\.rawValue))
+        #expect(levels == (try items("difficulties")).map(\.name))
         #expect(schema["required"] as? [String] == ["character", "question_type", "difficulty"])
         #expect(schema["additionalProperties"] as? Bool == false)
         // Canonical: the same inputs give byte-identical schema text (it enters the request hash).
@@ -59,9 +60,9 @@ struct PromptTests {
     func generatePrompt() throws {
         let prompts = try prompts()
         let cross = try prompts.generate(
-            character: Self.characters[0], passage: "Le respirateur sonne.", passageLanguage: "fr", questionType: .yesOrNo,
-            difficulty: .university, lengthWords: 7, queryLanguage: "en")
-        #expect(cross.text.contains("- Type: yes_or_no (\(QuestionType.yesOrNo.explanation))"))
+            character: Self.characters[0], passage: "Le respirateur sonne.", passageLanguage: "fr", questionType: "yes_or_no",
+            difficulty: "university", lengthWords: 7, queryLanguage: "en")
+        #expect(cross.text.contains("- Type: yes_or_no (a question that the Passage lets one answer with yes or no)"))
         #expect(cross.text.contains("- Difficulty: university"))
         #expect(cross.text.contains("- Length: about 7 words"))
         #expect(cross.text.contains("- Language: English"))
@@ -69,8 +70,8 @@ struct PromptTests {
         #expect(cross.text.contains("even though the Passage is not"))
         #expect(cross.text.contains(Self.characters[0]) && cross.text.contains("Le respirateur sonne."))
         let same = try prompts.generate(
-            character: Self.characters[1], passage: "Pociąg odjeżdża o ósmej.", passageLanguage: "pl", questionType: .keywords,
-            difficulty: .highSchool, lengthWords: 3, queryLanguage: "pl")
+            character: Self.characters[1], passage: "Pociąg odjeżdża o ósmej.", passageLanguage: "pl", questionType: "keywords",
+            difficulty: "high_school", lengthWords: 3, queryLanguage: "pl")
         #expect(!same.text.contains("even though"))
         #expect(same.text.contains("must be in Polish"))
         let schema = try object(same.schema)

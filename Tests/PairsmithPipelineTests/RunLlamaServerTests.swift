@@ -45,21 +45,21 @@ struct RunLlamaServerTests {
         try yaml.write(to: path, atomically: true, encoding: .utf8)
         let configuration = try PipelineConfiguration.load(from: path)
             .overriding(chatURL: url, chatModel: "smollm2", concurrency: 2)
-        var chat = RetrievalRun.chatConfiguration(for: configuration)
+        var chat = GenerationRun.chatConfiguration(for: configuration)
         chat.timeouts = EndpointTimeouts(connect: .seconds(5), read: .seconds(120), total: .seconds(180))
         let store = try PairsmithStore(url: directory.file("run.sqlite"))
-        let options = RetrievalRunOptions(corpus: workspace.appendingPathComponent("corpus.jsonl"), embeddingModel: "emb-f32-gqa")
+        let options = GenerationRunOptions(corpus: workspace.appendingPathComponent("corpus.jsonl"), embeddingModel: "emb-f32-gqa")
         for round in 0..<2 {
             let summary = try await ChatClient.withClient(chat) { client in
-                try await RetrievalRun(
+                try await GenerationRun(
                     configuration: configuration, store: store, client: client, embed: try RunFixtures.embedder(),
                     options: options
                 ).execute()
             }
             print("llama.cpp run \(round): \(summary.progress); pairs \(summary.pairs)")
             #expect(summary.isComplete)
-            #expect(summary.progress.configure.total == 2)
-            #expect(summary.progress.generate.total == summary.progress.configure.done)
+            #expect(summary.progress["configure"].total == 2)
+            #expect(summary.progress["generate"].total == summary.progress["configure"].done)
             if round == 1 { #expect(summary.progress.requestsSent == 0) }
         }
         let status = try await store.status()

@@ -22,11 +22,11 @@ struct RunPipelineTests {
         let configuration = try PipelineConfiguration.load(from: workspace.appendingPathComponent("pipeline.yaml"))
             .overriding(chatURL: endpoint.url, chatModel: "test-model", concurrency: concurrency)
         let store = try PairsmithStore(url: database)
-        let options = RetrievalRunOptions(
+        let options = GenerationRunOptions(
             corpus: workspace.appendingPathComponent("corpus.jsonl"), embeddingModel: "emb-f32-gqa",
             progressInterval: .seconds(1))
         return try await ChatClient.withClient(Self.chat(configuration)) { client in
-            try await RetrievalRun(
+            try await GenerationRun(
                 configuration: configuration, store: store, client: client, embed: try RunFixtures.embedder(),
                 options: options
             ).execute()
@@ -35,7 +35,7 @@ struct RunPipelineTests {
 
     /// The pipeline's chat configuration with a short rest for a failing endpoint, so fault tests stay quick.
     static func chat(_ configuration: PipelineConfiguration) -> ChatClientConfiguration {
-        var chat = RetrievalRun.chatConfiguration(for: configuration)
+        var chat = GenerationRun.chatConfiguration(for: configuration)
         chat.health = HealthPolicy(failureThreshold: 3, coolingPeriod: .milliseconds(50))
         return chat
     }
@@ -49,10 +49,10 @@ struct RunPipelineTests {
         try await TestEndpoint.withRunning(TestEndpointBehaviour(faultRates: Self.faults)) { endpoint in
             let first = try await Self.run(workspace: workspace, database: database, endpoint: endpoint)
             #expect(first.isComplete)
-            #expect(first.progress.configure.total == 24)
-            #expect(first.progress.configure.isSettled && first.progress.generate.isSettled)
-            #expect(first.progress.generate.total == first.progress.configure.done)
-            #expect(first.pairs == first.progress.generate.done)
+            #expect(first.progress["configure"].total == 24)
+            #expect(first.progress["configure"].isSettled && first.progress["generate"].isSettled)
+            #expect(first.progress["generate"].total == first.progress["configure"].done)
+            #expect(first.pairs == first.progress["generate"].done)
             #expect(first.pairs > 0)
             let store = try PairsmithStore(url: database)
             let pairs = try await store.pairs(run: "retrieval")
@@ -115,7 +115,7 @@ struct RunPipelineTests {
         try await TestEndpoint.withRunning(TestEndpointBehaviour(faultRates: [.notJSON: 1.0])) { endpoint in
             let summary = try await Self.run(workspace: workspace, database: database, endpoint: endpoint)
             #expect(summary.isComplete)
-            #expect(summary.progress.configure.failed == 6)
+            #expect(summary.progress["configure"].failed == 6)
             #expect(summary.pairs == 0)
         }
         let store = try PairsmithStore(url: database)
@@ -142,13 +142,13 @@ struct RunPipelineTests {
         chat.health = HealthPolicy(failureThreshold: 1_000, coolingPeriod: .milliseconds(10))  // fail fast, no resting
         chat.timeouts = EndpointTimeouts(connect: .milliseconds(200))  // the HTTP pool retries refused connects until then
         let summary = try await ChatClient.withClient(chat) { client in
-            try await RetrievalRun(
+            try await GenerationRun(
                 configuration: configuration, store: store, client: client, embed: try RunFixtures.embedder(),
-                options: RetrievalRunOptions(corpus: workspace.appendingPathComponent("corpus.jsonl"), embeddingModel: "m")
+                options: GenerationRunOptions(corpus: workspace.appendingPathComponent("corpus.jsonl"), embeddingModel: "m")
             ).execute()
         }
         #expect(summary.isComplete)
-        #expect(summary.progress.configure.failed == 4)
+        #expect(summary.progress["configure"].failed == 4)
         let unit = try #require(try await store.unit(id: 1))
         #expect(unit.lastError?.contains("chat request failed") == true)
     }

@@ -70,24 +70,31 @@ struct SamplingTests {
     @Test("query plans are fixed by the unit key and follow the pipeline's distributions")
     func plans() throws {
         let configuration = try PipelineConfiguration.load(from: PipelineConfigurationTests.shipped)
-        let planner = QueryPlanner(settings: configuration.query)
-        let keys = (0..<20_000).map { "retrieval/generate/\($0)/0" }
-        let plans = keys.map { planner.plan(key: $0, passageLanguage: "de") }
-        #expect(plans == keys.map { planner.plan(key: $0, passageLanguage: "de") })
-        let crossShare = Double(plans.filter(\.crossLingual).count) / Double(plans.count)
-        #expect(abs(crossShare - configuration.query.crossLingualShare) < 0.02)
-        #expect(plans.allSatisfy { $0.crossLingual == ($0.language != "de") })
-        let totalWeight = configuration.query.length.map(\.weight).reduce(0, +)
-        for bucket in configuration.query.length {
-            let share = Double(plans.filter { (bucket.minWords...bucket.maxWords).contains($0.lengthWords) }.count) / Double(plans.count)
-            #expect(abs(share - bucket.weight / totalWeight) < 0.02, "bucket \(bucket.minWords)-\(bucket.maxWords)")
+        let draw = try #require(configuration.stages.first { $0.name == "generate" }?.draw)
+        let drawer = VariableDrawer(declaration: draw)
+        guard case .integer(let buckets) = draw.variables[0].kind, case .language(let share, _, _) = draw.variables[1].kind else {
+            Issue.record("the generate stage draws length, then query_language: \(draw.variables)")
+            return
         }
-        // A passage in a target language never gets a "cross-lingual" query in its own language.
-        #expect(keys.map { planner.plan(key: $0, passageLanguage: "en") }.allSatisfy { !$0.crossLingual || $0.language != "en" })
+        struct Plan: Hashable { var length: Int, language: String }
+        func plan(_ key: String, _ language: String) -> Plan {
+            let values = drawer.draw(planKey: key, passageLanguage: language)
+            return Plan(length: Int(values["length"]?.number ?? -1), language: values["query_language"]?.text ?? "")
+        }
+        let keys = (0..<20_000).map { "retrieval/\($0)/0" }
+        let plans = keys.map { plan($0, "de") }
+        #expect(plans == keys.map { plan($0, "de") })
+        let crossShare = Double(plans.filter { $0.language != "de" }.count) / Double(plans.count)
+        #expect(abs(crossShare - share) < 0.02)
+        let totalWeight = buckets.map(\.weight).reduce(0, +)
+        for bucket in buckets {
+            let count = plans.filter { (bucket.min...bucket.max).contains($0.length) }.count
+            #expect(abs(Double(count) / Double(plans.count) - bucket.weight / totalWeight) < 0.02, "bucket \(bucket.min)-\(bucket.max)")
+        }
         // An undetermined passage gets a query in a target language, not "und".
-        #expect(keys.prefix(500).map { planner.plan(key: $0, passageLanguage: "und") }.allSatisfy { $0.language != "und" })
+        #expect(keys.prefix(500).map { plan($0, "und") }.allSatisfy { $0.language != "und" })
         // Retries get new request seeds; the same attempt gets the same seed.
-        #expect(QueryPlanner.requestSeed(key: keys[0], attempt: 0) == QueryPlanner.requestSeed(key: keys[0], attempt: 0))
-        #expect(QueryPlanner.requestSeed(key: keys[0], attempt: 0) != QueryPlanner.requestSeed(key: keys[0], attempt: 1))
+        #expect(VariableDrawer.requestSeed(key: keys[0], attempt: 0) == VariableDrawer.requestSeed(key: keys[0], attempt: 0))
+        #expect(VariableDrawer.requestSeed(key: keys[0], attempt: 0) != VariableDrawer.requestSeed(key: keys[0], attempt: 1))
     }
 }

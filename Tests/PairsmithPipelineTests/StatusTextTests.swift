@@ -19,8 +19,8 @@ struct StatusTextTests {
                     contentHash: "h\(index)")
             })
         let ids = outcomes.compactMap { if case .inserted(let id) = $0 { id } else { nil } }
-        try await store.enqueue(ids.map { RetrievalStage.configure.key(run: "retrieval", documentID: $0, sample: 0) })
-        try await store.enqueue([RetrievalStage.generate.key(run: "retrieval", documentID: ids[0], sample: 0)])
+        try await store.enqueue(ids.map { UnitKey(run: "retrieval", stage: "configure", documentID: $0, sample: 0) })
+        try await store.enqueue([UnitKey(run: "retrieval", stage: "generate", documentID: ids[0], sample: 0)])
         let unit = try #require(try await store.claim(run: "retrieval", stage: "configure", limit: 1).first)
         try await store.complete(
             unitID: unit.id!,

@@ -14,11 +14,11 @@ struct StoredPipelineTests {
         try FileManager.default.copyItem(
             at: TestEnvironment.packageRoot.appendingPathComponent("prompts/retrieval"), to: directory.file("prompts"))
         var text = try String(contentsOf: PipelineConfigurationTests.shipped, encoding: .utf8)
-        guard text.contains("directory: ../prompts/retrieval") else {
+        guard text.contains("../prompts/retrieval/") else {
             throw TestSupportError.missingPrerequisite("pipelines/retrieval.yaml without its prompts directory")
         }
         text =
-            text.replacingOccurrences(of: "directory: ../prompts/retrieval", with: "directory: prompts")
+            text.replacingOccurrences(of: "../prompts/retrieval/", with: "prompts/")
             + "# Größe, 東京, 🚀 and a last line without a newline"
         let file = directory.file("pipeline.yaml")
         try Data(text.utf8).write(to: file)

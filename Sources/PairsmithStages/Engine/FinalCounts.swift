@@ -6,15 +6,17 @@ import PairsmithStore
 /// `pending` (``PairsmithStore/settleRun(_:stages:now:)``, which a cancelled task does not roll back, so the
 /// bookkeeping still happens after SIGINT).
 struct FinalCounts: Sendable {
-    var configure: StageCounts
-    var generate: StageCounts
-    var pairs: Int
+    var stages: [StageProgress]
+    var examples: Int
 
     /// Returns `running` units of `run` to `pending` (only this process works on the run) and reads the counts.
-    static func settle(store: PairsmithStore, run: String) async throws -> FinalCounts {
-        let stages = [RetrievalStage.configure, .generate]
-        let tally = try await store.settleRun(run, stages: stages.map(\.rawValue))
-        func counts(_ stage: RetrievalStage) -> StageCounts { StageCounts(tally.units[stage.rawValue] ?? [:]) }
-        return FinalCounts(configure: counts(.configure), generate: counts(.generate), pairs: tally.pairs)
+    static func settle(store: PairsmithStore, run: String, stageNames: [String], baseline: RunProgress) async throws -> FinalCounts {
+        let tally = try await store.settleRun(run, stages: stageNames)
+        let stages = stageNames.map { name in
+            StageProgress(
+                name: name, counts: StageCounts(tally.units[name] ?? [:]),
+                settledAtStart: baseline.stages.first { $0.name == name }?.settledAtStart ?? 0)
+        }
+        return FinalCounts(stages: stages, examples: tally.examples)
     }
 }

@@ -27,71 +27,88 @@ public struct StageCounts: Sendable, Hashable, Codable {
     public var isSettled: Bool { pending == 0 && running == 0 }
 }
 
-/// Where a run stands: units per LLM stage, chat requests sent and answers reused.
+/// One stage's place in a run: its name, its unit counts and how many were settled before this process began.
+public struct StageProgress: Sendable, Hashable {
+    /// The stage's name.
+    public var name: String
+    /// Its unit counts.
+    public var counts: StageCounts
+    /// Units already done or failed when this process started its stages (rates leave them out).
+    public var settledAtStart: Int
+
+    /// Creates a stage's progress.
+    public init(name: String, counts: StageCounts, settledAtStart: Int = 0) {
+        self.name = name
+        self.counts = counts
+        self.settledAtStart = settledAtStart
+    }
+}
+
+/// Where a run stands: units per declared LLM stage (in pipeline order), chat requests sent and answers reused.
 public struct RunProgress: Sendable, Hashable, CustomStringConvertible {
-    /// The configure stage.
-    public var configure: StageCounts
-    /// The generate stage.
-    public var generate: StageCounts
+    /// The stages, in pipeline order.
+    public var stages: [StageProgress]
     /// Chat requests sent by this process.
     public var requestsSent: Int
     /// Answers served from `llm_calls` by this process.
     public var answersReused: Int
     /// Seconds since the LLM stages started.
     public var elapsedSeconds: Double
-    /// Pairs written by this process (the rate counts these, not the pairs of earlier sessions).
+    /// Examples written by this process (the rate counts these, not the examples of earlier sessions).
     public var pairsMadeNow: Int = 0
-    /// Configure units already done or failed when this process started its stages (rates leave them out).
-    public var configureSettledAtStart: Int = 0
-    /// Generate units already done or failed when this process started its stages (rates leave them out).
-    public var generateSettledAtStart: Int = 0
 
     /// Creates a progress snapshot.
     public init(
-        configure: StageCounts, generate: StageCounts, requestsSent: Int = 0, answersReused: Int = 0,
-        elapsedSeconds: Double, pairsMadeNow: Int = 0, configureSettledAtStart: Int = 0, generateSettledAtStart: Int = 0
+        stages: [StageProgress], requestsSent: Int = 0, answersReused: Int = 0, elapsedSeconds: Double,
+        pairsMadeNow: Int = 0
     ) {
-        self.configure = configure
-        self.generate = generate
+        self.stages = stages
         self.requestsSent = requestsSent
         self.answersReused = answersReused
         self.elapsedSeconds = elapsedSeconds
         self.pairsMadeNow = pairsMadeNow
-        self.configureSettledAtStart = configureSettledAtStart
-        self.generateSettledAtStart = generateSettledAtStart
     }
+
+    /// The counts of the stage `name` (empty counts when the pipeline has no such stage).
+    public subscript(name: String) -> StageCounts { stages.first { $0.name == name }?.counts ?? StageCounts() }
+
+    /// True when every stage's units are done or failed.
+    public var isSettled: Bool { stages.allSatisfy(\.counts.isSettled) }
 
     /// Reads the counts of `run` from `store`; `baseline` is the snapshot taken when the stages started.
     static func read(
-        store: PairsmithStore, run: String, counters: RunCounters, elapsed: Double, baseline: RunProgress? = nil
+        store: PairsmithStore, run: String, stageNames: [String], counters: RunCounters, elapsed: Double,
+        baseline: RunProgress? = nil
     ) async throws -> RunProgress {
-        let configure = StageCounts(try await store.unitCounts(run: run, stage: RetrievalStage.configure.rawValue))
-        let generate = StageCounts(try await store.unitCounts(run: run, stage: RetrievalStage.generate.rawValue))
+        var stages: [StageProgress] = []
+        for name in stageNames {
+            let counts = StageCounts(try await store.unitCounts(run: run, stage: name))
+            let before = baseline?.stages.first { $0.name == name }?.settledAtStart ?? 0
+            stages.append(StageProgress(name: name, counts: counts, settledAtStart: before))
+        }
         let (sent, reused, made) = await counters.snapshot()
         return RunProgress(
-            configure: configure, generate: generate, requestsSent: sent, answersReused: reused, elapsedSeconds: elapsed,
-            pairsMadeNow: made, configureSettledAtStart: baseline?.configureSettledAtStart ?? 0,
-            generateSettledAtStart: baseline?.generateSettledAtStart ?? 0)
+            stages: stages, requestsSent: sent, answersReused: reused, elapsedSeconds: elapsed, pairsMadeNow: made)
     }
 
     /// The snapshot taken before the stages start: what is already settled is the baseline of the rates.
-    static func start(store: PairsmithStore, run: String) async throws -> RunProgress {
-        let configure = StageCounts(try await store.unitCounts(run: run, stage: RetrievalStage.configure.rawValue))
-        let generate = StageCounts(try await store.unitCounts(run: run, stage: RetrievalStage.generate.rawValue))
-        return RunProgress(
-            configure: configure, generate: generate, elapsedSeconds: 0,
-            configureSettledAtStart: configure.done + configure.failed, generateSettledAtStart: generate.done + generate.failed)
+    static func start(store: PairsmithStore, run: String, stageNames: [String]) async throws -> RunProgress {
+        var stages: [StageProgress] = []
+        for name in stageNames {
+            let counts = StageCounts(try await store.unitCounts(run: run, stage: name))
+            stages.append(StageProgress(name: name, counts: counts, settledAtStart: counts.done + counts.failed))
+        }
+        return RunProgress(stages: stages, elapsedSeconds: 0)
     }
 
     /// One plain line: per stage done/total and failures, requests and rate.
     public var description: String {
-        func stage(_ name: String, _ counts: StageCounts) -> String {
-            "\(name) \(counts.done)/\(counts.total) done, \(counts.failed) failed, \(counts.running) running"
+        let parts = stages.map { stage in
+            "\(stage.name) \(stage.counts.done)/\(stage.counts.total) done, \(stage.counts.failed) failed, \(stage.counts.running) running"
         }
         let rate = elapsedSeconds > 0 ? Double(pairsMadeNow) / elapsedSeconds : 0
-        return stage("configure", configure) + " | " + stage("generate", generate)
-            + " | \(requestsSent) requests, \(answersReused) reused"
-            + String(format: " | %.1f pairs/s, %.0f s", rate, elapsedSeconds)
+        return parts.joined(separator: " | ") + " | \(requestsSent) requests, \(answersReused) reused"
+            + String(format: " | %.1f examples/s, %.0f s", rate, elapsedSeconds)
     }
 }
 
@@ -105,7 +122,7 @@ actor RunCounters {
     func requestSent() { sent += 1 }
     /// Counts one answer served from the store.
     func answerReused() { reused += 1 }
-    /// Counts one pair made.
+    /// Counts one example made.
     func pairMade() { made += 1 }
     /// The counts so far.
     func snapshot() -> (sent: Int, reused: Int, made: Int) { (sent, reused, made) }

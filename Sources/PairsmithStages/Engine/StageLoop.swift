@@ -2,7 +2,7 @@ import Foundation
 import PairsmithConfiguration
 import PairsmithStore
 
-/// Set once the configure stage has settled, so the generate stage knows no new units will come.
+/// Set once a stage has settled, so the stage after it knows no new units will come.
 actor StageGate {
     private(set) var isOpen = false
     /// Marks the upstream stage finished.
@@ -19,7 +19,7 @@ struct StageLoop: Sendable {
     let store: PairsmithStore
     let writer: BatchWriter
     let run: String
-    let stage: RetrievalStage
+    let stage: String
     let limit: Int
     /// How long to wait before looking for work again when none is ready.
     let pollInterval: Duration
@@ -48,7 +48,7 @@ struct StageLoop: Sendable {
                 if !waitForTick && room >= claimBatch {
                     let units: [UnitRecord]
                     do {
-                        units = try await store.claim(run: run, stage: stage.rawValue, limit: room)
+                        units = try await store.claim(run: run, stage: stage, limit: room)
                     } catch is CancellationError {
                         break
                     }
@@ -95,7 +95,7 @@ struct StageLoop: Sendable {
     /// True when nothing of the stage is pending or running once every write handed over is committed.
     private func isSettled() async throws -> Bool {
         try await writer.flush()
-        let counts = StageCounts(try await store.unitCounts(run: run, stage: stage.rawValue))
+        let counts = StageCounts(try await store.unitCounts(run: run, stage: stage))
         return counts.isSettled
     }
 }

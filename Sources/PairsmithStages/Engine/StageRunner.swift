@@ -3,11 +3,11 @@ import PairsmithConfiguration
 import PairsmithEndpoints
 import PairsmithStore
 
-/// The LLM stages of a run (configure and generate) side by side over the work queue, until every unit is settled
-/// or the calling task is cancelled. A passage's generate unit is enqueued in the transaction that completes its
-/// configure unit, and the generate workers pick it up at once; every answer is stored under its request hash.
+/// The declared LLM stages of a run side by side over the work queue, until every unit is settled or the calling
+/// task is cancelled. A unit's next stage is enqueued in the transaction that completes it, and that stage's
+/// workers pick it up at once; every answer is stored under its request hash.
 ///
-/// The configure units must be enqueued already (the caller ingests, matches personas and enqueues first).
+/// The first stage's units must be enqueued already (the caller ingests, matches personas and enqueues first).
 public struct StageRunner: Sendable {
     /// The pipeline file.
     public let configuration: PipelineConfiguration
@@ -38,58 +38,56 @@ public struct StageRunner: Sendable {
         self.onProgress = onProgress
     }
 
-    /// What the stages did: the final counts and the pairs stored for the run.
+    /// What the stages did: the final counts and the examples stored for the run.
     public struct Result: Sendable, Hashable {
         /// Units per stage, requests sent and answers reused by this process.
         public var progress: RunProgress
-        /// Pairs stored for the run (by this and earlier processes).
+        /// Examples stored for the run (by this and earlier processes).
         public var pairs: Int
     }
 
     /// Runs the stages; returns once every unit is settled, or after cancellation with what was committed.
+    /// - Throws: a ``ConfigurationError`` for a stage whose files do not check out (before any request), or a store error.
     public func execute() async throws -> Result {
+        let pipeline = try CompiledPipeline(configuration: configuration)
         let personas = Dictionary(
             try await store.personas().compactMap { record in record.id.map { ($0, record.text) } },
             uniquingKeysWith: { first, _ in first })
         let counters = RunCounters()
         let work = StageWork(
-            store: store, run: run, configuration: configuration, prompts: try RetrievalPrompts(configuration: configuration),
-            rules: AnswerRules(settings: configuration.validation),
-            planner: QueryPlanner(settings: configuration.query),
+            store: store, run: run, pipeline: pipeline,
             answers: AnswerSource(
                 store: store, client: client, model: configuration.endpoints.first?.model ?? "", counters: counters),
             personas: personas)
-        let baseline = try await RunProgress.start(store: store, run: run)
+        let names = pipeline.stages.map(\.name)
+        let baseline = try await RunProgress.start(store: store, run: run, stageNames: names)
         let started = ContinuousClock.now
-        try await runStages(work: work, counters: counters, started: started, baseline: baseline)
+        try await runStages(pipeline: pipeline, work: work, counters: counters, started: started, baseline: baseline)
 
         let elapsed = Self.seconds(ContinuousClock.now - started)
-        let final = try await FinalCounts.settle(store: store, run: run)
+        let final = try await FinalCounts.settle(store: store, run: run, stageNames: names, baseline: baseline)
         let (sent, reused, made) = await counters.snapshot()
         let progress = RunProgress(
-            configure: final.configure, generate: final.generate, requestsSent: sent, answersReused: reused,
-            elapsedSeconds: elapsed, pairsMadeNow: made, configureSettledAtStart: baseline.configureSettledAtStart,
-            generateSettledAtStart: baseline.generateSettledAtStart)
-        return Result(progress: progress, pairs: final.pairs)
+            stages: final.stages, requestsSent: sent, answersReused: reused, elapsedSeconds: elapsed, pairsMadeNow: made)
+        return Result(progress: progress, pairs: final.examples)
     }
 
-    /// The configure and generate stages side by side, a progress reporter and the writer's timed flushes; the
-    /// writer is flushed last, also after cancellation.
+    /// Every stage side by side (stage k+1 learns from a gate when stage k has settled), a progress reporter and
+    /// the writer's timed flushes; the writer is flushed last, also after cancellation.
     private func runStages(
-        work: StageWork, counters: RunCounters, started: ContinuousClock.Instant, baseline: RunProgress
-    )
-        async throws
-    {
+        pipeline: CompiledPipeline, work: StageWork, counters: RunCounters, started: ContinuousClock.Instant,
+        baseline: RunProgress
+    ) async throws {
         let writer = BatchWriter(store: store, configuration: .init(maxBatchSize: 256, maxDelay: .milliseconds(100)))
-        let gate = StageGate()
-        let configureLimit = max(1, concurrency ?? configuration.concurrency.configure)
-        let generateLimit = max(1, concurrency ?? configuration.concurrency.generate)
-        let configureLoop = StageLoop(
-            store: store, writer: writer, run: run, stage: .configure, limit: configureLimit,
-            pollInterval: .milliseconds(50), upstreamFinished: { true }, work: { try await work.perform($0) })
-        let generateLoop = StageLoop(
-            store: store, writer: writer, run: run, stage: .generate, limit: generateLimit,
-            pollInterval: .milliseconds(50), upstreamFinished: { await gate.isOpen }, work: { try await work.perform($0) })
+        let gates = pipeline.stages.map { _ in StageGate() }
+        let names = pipeline.stages.map(\.name)
+        let loops = pipeline.stages.map { stage in
+            StageLoop(
+                store: store, writer: writer, run: run, stage: stage.name,
+                limit: max(1, concurrency ?? stage.declaration.concurrency), pollInterval: .milliseconds(50),
+                upstreamFinished: { [gates] in stage.index == 0 ? true : await gates[stage.index - 1].isOpen },
+                work: { try await work.perform($0) })
+        }
         do {
             try await withThrowingTaskGroup(of: Void.self) { helpers in
                 helpers.addTask { try await writer.run() }
@@ -98,18 +96,20 @@ public struct StageRunner: Sendable {
                         do { try await Task.sleep(for: progressInterval) } catch { return }
                         let elapsed = Self.seconds(ContinuousClock.now - started)
                         if let progress = try? await RunProgress.read(
-                            store: store, run: run, counters: counters, elapsed: elapsed, baseline: baseline)
+                            store: store, run: run, stageNames: names, counters: counters, elapsed: elapsed,
+                            baseline: baseline)
                         {
                             onProgress(progress)
                         }
                     }
                 }
                 try await withThrowingTaskGroup(of: Void.self) { stages in
-                    stages.addTask {
-                        try await configureLoop.run()
-                        await gate.open()
+                    for (index, loop) in loops.enumerated() {
+                        stages.addTask {
+                            try await loop.run()
+                            await gates[index].open()
+                        }
                     }
-                    stages.addTask { try await generateLoop.run() }
                     try await stages.waitForAll()
                 }
                 helpers.cancelAll()

@@ -3,30 +3,33 @@ import PairsmithConfiguration
 import PairsmithEndpoints
 import PairsmithJSON
 import PairsmithStore
+import PairsmithText
 
-/// The work of one unit of the configure or generate stage: build the request, get the answer, judge it, and
-/// return the one write that records the outcome (done with results, a rejected answer to retry, or a failure).
+/// The work of one unit of any declared stage: gather its inputs (passage, personas, lists, drawn variables, the
+/// answers of the stages before), render the prompt, get the answer, judge it against the schema and the rules, and
+/// return the one write that records the outcome (done with its output — and, for the last stage, the example — a
+/// rejected answer to retry, or a failure).
 struct StageWork: Sendable {
     let store: PairsmithStore
     let run: String
-    let configuration: PipelineConfiguration
-    let prompts: RetrievalPrompts
-    let rules: AnswerRules
-    let planner: QueryPlanner
+    let pipeline: CompiledPipeline
     let answers: AnswerSource
     /// Persona texts by id.
     let personas: [Int64: String]
+
+    private var configuration: PipelineConfiguration { pipeline.configuration }
 
     /// The write for `unit`, or nil when the task was cancelled (the unit stays `running` and is recovered on the
     /// next start).
     func perform(_ unit: UnitRecord) async throws -> StoreWrite? {
         guard let unitID = unit.id else { return nil }
         do {
-            switch RetrievalStage(rawValue: unit.stage) {
-            case .configure: return try await configure(unit, unitID: unitID)
-            case .generate: return try await generate(unit, unitID: unitID)
-            default: return .fail(unitID: unitID, error: "no worker for stage \(unit.stage)", policy: FailurePolicy(maxAttempts: 1))
+            guard let stage = pipeline.stage(named: unit.stage) else {
+                return .fail(
+                    unitID: unitID, error: "no stage named \(unit.stage) in the pipeline file",
+                    policy: FailurePolicy(maxAttempts: 1))
             }
+            return try await perform(unit, unitID: unitID, stage: stage)
         } catch is CancellationError {
             return nil
         } catch let failure as TransportFailure {
@@ -44,82 +47,138 @@ struct StageWork: Sendable {
         }
     }
 
-    // MARK: Configure
+    private func perform(_ unit: UnitRecord, unitID: Int64, stage: CompiledStage) async throws -> StoreWrite {
+        let context = try await context(for: unit, stage: stage)
+        var drawn: [String: DrawnValue] = [:]
+        for variable in stage.declaration.draw?.variables ?? [] { drawn[variable.name] = context.variables[variable.name] }
+        let variablesText = JSONValue.object(drawn.mapValues(\.json)).canonicalText
 
-    private func configure(_ unit: UnitRecord, unitID: Int64) async throws -> StoreWrite {
-        let document = try await document(unit)
-        let candidates = try await store.candidates(run: run, documentID: unit.documentID).sorted { $0.rank < $1.rank }
-        let characters = candidates.compactMap { personas[$0.personaID] }
-        guard !characters.isEmpty else { throw UnitInputError.noCandidates(unit.key) }
-        let prompt = try prompts.configure(passage: document.text, passageLanguage: document.lang, characters: characters)
-        let outcome = try await answers.ask(request(prompt, unit: unit), unitKey: unit.key.description)
+        if let condition = stage.declaration.condition, !condition.admits(context.variables[condition.variable]?.text) {
+            let output = StageOutputRecord(
+                run: run, stage: stage.name, documentID: unit.documentID, sample: unit.sample, fields: "{}",
+                variables: variablesText, personaID: nil, skipped: true, requestHash: nil)
+            return try await finish(unit, unitID: unitID, stage: stage, context: context, output: output, calls: [])
+        }
+
+        let prompt = try pipeline.render(stage, context: context)
+        let outcome = try await answers.ask(request(prompt, stage: stage, unit: unit), unitKey: unit.key.description)
         let calls = outcome.call.map { [$0] } ?? []
+        let value: JSONValue
         switch outcome.answer {
         case .unusable(let reason, let detail, let raw):
             return reject(unit, unitID: unitID, reason: reason, detail: detail, payload: raw, calls: calls)
-        case .json(let value):
-            guard let fields = value.strings(exactly: ["character", "question_type", "difficulty"]),
-                let character = fields["character"], let type = fields["question_type"], let level = fields["difficulty"]
-            else {
-                return reject(
-                    unit, unitID: unitID, reason: "schema_violation",
-                    detail: "the answer is not {character, question_type, difficulty} as strings",
-                    payload: value.canonicalText, calls: calls)
-            }
-            switch rules.check(character: character, questionType: type, difficulty: level, candidates: characters) {
-            case .failure(let rejection):
-                return reject(
-                    unit, unitID: unitID, reason: rejection.reason, detail: rejection.description,
-                    payload: value.canonicalText, calls: calls)
-            case .success(let checked):
-                let config = ConfigRecord(
-                    run: run, documentID: unit.documentID, sample: unit.sample, character: checked.character,
-                    personaID: candidates[checked.candidateIndex].personaID, questionType: checked.questionType.rawValue,
-                    difficulty: checked.difficulty.rawValue, requestHash: outcome.requestHash)
-                let next = RetrievalStage.generate.key(run: run, documentID: unit.documentID, sample: unit.sample)
-                return .complete(unitID: unitID, outputs: UnitOutputs(configs: [config], llmCalls: calls, enqueue: [next]))
-            }
+        case .json(let answer):
+            value = answer
+        }
+        switch pipeline.judge(value, stage: stage, schema: prompt.schemaValue, context: context) {
+        case .failure(let violation):
+            return reject(
+                unit, unitID: unitID, reason: violation.reason, detail: violation.detail, payload: value.canonicalText,
+                calls: calls)
+        case .success(let checked):
+            let output = StageOutputRecord(
+                run: run, stage: stage.name, documentID: unit.documentID, sample: unit.sample,
+                fields: JSONValue.object(checked.fields).canonicalText, variables: variablesText,
+                personaID: checked.personaID, skipped: false, requestHash: outcome.requestHash)
+            var next = context
+            next.answers[stage.name] = checked.fields
+            for (field, description) in checked.descriptions { next.descriptions["\(stage.name).\(field)"] = description }
+            return try await finish(unit, unitID: unitID, stage: stage, context: next, output: output, calls: calls)
         }
     }
 
-    // MARK: Generate
+    // MARK: Completion
 
-    private func generate(_ unit: UnitRecord, unitID: Int64) async throws -> StoreWrite {
+    /// Completes the unit: its output, then the next stage's unit, or — after the last stage — the example.
+    private func finish(
+        _ unit: UnitRecord, unitID: Int64, stage: CompiledStage, context: UnitContext, output: StageOutputRecord,
+        calls: [LLMCallRecord]
+    ) async throws -> StoreWrite {
+        if stage.index + 1 < pipeline.stages.count {
+            let next = UnitKey(
+                run: run, stage: pipeline.stages[stage.index + 1].name, documentID: unit.documentID, sample: unit.sample)
+            return .complete(unitID: unitID, outputs: UnitOutputs(stageOutputs: [output], llmCalls: calls, enqueue: [next]))
+        }
         let document = try await document(unit)
-        guard let config = try await store.config(run: run, documentID: unit.documentID, sample: unit.sample),
-            let type = QuestionType(rawValue: config.questionType), let level = Difficulty(rawValue: config.difficulty)
-        else { throw UnitInputError.noConfiguration(unit.key) }
-        let plan = planner.plan(
-            key: RetrievalStage.planKey(run: run, documentID: unit.documentID, sample: unit.sample),
-            passageLanguage: document.lang)
-        let prompt = try prompts.generate(
-            character: config.character, passage: document.text, passageLanguage: document.lang, questionType: type,
-            difficulty: level, lengthWords: plan.lengthWords, queryLanguage: plan.language)
-        let outcome = try await answers.ask(request(prompt, unit: unit), unitKey: unit.key.description)
-        let calls = outcome.call.map { [$0] } ?? []
-        switch outcome.answer {
-        case .unusable(let reason, let detail, let raw):
-            return reject(unit, unitID: unitID, reason: reason, detail: detail, payload: raw, calls: calls)
-        case .json(let value):
-            guard let query = value.strings(exactly: ["query"])?["query"] else {
-                return reject(
-                    unit, unitID: unitID, reason: "schema_violation", detail: "the answer is not {query} as a string",
-                    payload: value.canonicalText, calls: calls)
+        switch ExampleBuilder(declaration: configuration.example).build(
+            run: run, documentID: unit.documentID, sample: unit.sample, passageLanguage: document.lang, context: context,
+            requestHash: output.requestHash)
+        {
+        case .success(let example):
+            await answers.counters.pairMade()
+            return .complete(
+                unitID: unitID, outputs: UnitOutputs(stageOutputs: [output], examples: [example], llmCalls: calls))
+        case .failure(let missing):
+            let record = RejectRecord(
+                run: run, source: unit.stage, location: "\(unit.key)", reason: "example_incomplete", detail: missing.description,
+                payload: nil)
+            return .complete(unitID: unitID, outputs: UnitOutputs(stageOutputs: [output], rejects: [record], llmCalls: calls))
+        }
+    }
+
+    // MARK: Inputs
+
+    /// The unit's context: its passage, candidates, the variables and answers of the stages up to this one.
+    func context(for unit: UnitRecord, stage: CompiledStage) async throws -> UnitContext {
+        let document = try await document(unit)
+        var candidates: [PersonaCandidate] = []
+        if configuration.personas.match {
+            candidates = try await store.candidates(run: run, documentID: unit.documentID).sorted { $0.rank < $1.rank }
+                .compactMap { record in personas[record.personaID].map { PersonaCandidate(personaID: record.personaID, text: $0) } }
+            let usesPersonas = stage.declaration.inputs.contains { $0.source == .personas }
+            if usesPersonas && candidates.isEmpty { throw UnitInputError.noCandidates(unit.key) }
+        }
+        var context = UnitContext(
+            passage: document.text, passageLanguage: document.lang, passageKey: document.key, candidates: candidates,
+            lists: configuration.lists)
+        let stored = try await store.stageOutputs(run: run, documentID: unit.documentID, sample: unit.sample)
+        let planKey = VariableDrawer.planKey(run: run, documentID: unit.documentID, sample: unit.sample)
+        for earlier in pipeline.stages.prefix(stage.index + 1) {
+            for variable in earlier.declaration.draw?.variables ?? [] {
+                if case .choice(_, let list?) = variable.kind { context.variableLists[variable.name] = list }
             }
-            switch rules.check(query: query, plan: plan, passage: document.text) {
-            case .failure(let rejection):
-                return reject(
-                    unit, unitID: unitID, reason: rejection.reason, detail: rejection.description,
-                    payload: value.canonicalText, calls: calls)
-            case .success(let checked):
-                let pair = PairRecord(
-                    run: run, documentID: unit.documentID, sample: unit.sample, configID: config.id, query: checked,
-                    queryLanguage: plan.language, documentLanguage: document.lang, lengthWords: plan.lengthWords,
-                    requestHash: outcome.requestHash)
-                await answers.counters.pairMade()
-                return .complete(unitID: unitID, outputs: UnitOutputs(pairs: [pair], llmCalls: calls))
+            let output = stored.first { $0.stage == earlier.name }
+            if earlier.index < stage.index {
+                guard let output else { throw UnitInputError.noEarlierOutput(unit.key, stage: earlier.name) }
+                // What the earlier stage was given is what it stored (a v3 database stores what its planner drew).
+                if let variables = try? JSONValue.parse(output.variables).objectValue {
+                    for (name, value) in variables { if let drawn = DrawnValue(json: value) { context.variables[name] = drawn } }
+                }
+                if !output.skipped, let fields = try? JSONValue.parse(output.fields).objectValue {
+                    context.answers[earlier.name] = fields
+                    for rule in earlier.declaration.rules {
+                        guard case .oneOf(.list(let name)?, _, _) = rule.kind,
+                            let value = fields[rule.field]?.stringValue,
+                            let item = configuration.lists[name]?.first(where: { $0.name == value })
+                        else { continue }
+                        context.descriptions["\(earlier.name).\(rule.field)"] = item.description
+                    }
+                }
+            }
+            if let drawer = earlier.drawer {
+                for (name, value) in drawer.draw(planKey: planKey, passageLanguage: document.lang)
+                where context.variables[name] == nil {
+                    context.variables[name] = value
+                }
             }
         }
+        if let fewShot = stage.declaration.fewShot, !stage.fewShotPool.isEmpty {
+            context.fewShot = Self.drawFewShot(
+                pool: stage.fewShotPool, count: fewShot.count, key: "few-shot|\(stage.name)|\(planKey)")
+        }
+        return context
+    }
+
+    /// `count` distinct examples of `pool`, drawn by a seeded partial shuffle (the same unit always sees the same).
+    static func drawFewShot(pool: [[String: JSONValue]], count: Int, key: String) -> [[String: JSONValue]] {
+        var random = Xoshiro256StarStar(key: key)
+        var indices = Array(pool.indices)
+        let wanted = min(count, indices.count)
+        for position in 0..<wanted {
+            let pick = random.uniform(position...(indices.count - 1))
+            indices.swapAt(position, pick)
+        }
+        return indices.prefix(wanted).map { pool[$0] }
     }
 
     // MARK: Helpers
@@ -130,12 +189,12 @@ struct StageWork: Sendable {
     }
 
     /// The chat request of a prompt, seeded by the unit key and its attempt (a retry after a rejection asks anew).
-    private func request(_ prompt: RenderedPrompt, unit: UnitRecord) -> ChatRequest {
-        ChatRequest(
-            messages: [.user(prompt.text)], temperature: configuration.sampling.temperature,
-            topP: configuration.sampling.topP, maxTokens: configuration.sampling.maxTokens,
-            seed: QueryPlanner.requestSeed(key: unit.key.description, attempt: unit.attempts),
-            schema: JSONSchema(prompt.schemaValue), schemaName: prompt.schemaName)
+    private func request(_ prompt: RenderedPrompt, stage: CompiledStage, unit: UnitRecord) -> ChatRequest {
+        let sampling = stage.declaration.sampling
+        return ChatRequest(
+            messages: [.user(prompt.text)], temperature: sampling.temperature, topP: sampling.topP,
+            maxTokens: sampling.maxTokens, seed: VariableDrawer.requestSeed(key: unit.key.description, attempt: unit.attempts),
+            schema: PairsmithEndpoints.JSONSchema(prompt.schemaValue), schemaName: prompt.schemaName)
     }
 
     /// A rejected answer: kept with its reason; the unit is asked again (new seed) until its attempts run out.
@@ -156,13 +215,13 @@ struct StageWork: Sendable {
 enum UnitInputError: Error, CustomStringConvertible {
     case noDocument(UnitKey)
     case noCandidates(UnitKey)
-    case noConfiguration(UnitKey)
+    case noEarlierOutput(UnitKey, stage: String)
 
     var description: String {
         switch self {
         case .noDocument(let key): "unit \(key): its document is not in the store"
         case .noCandidates(let key): "unit \(key): the passage has no persona candidates"
-        case .noConfiguration(let key): "unit \(key): no configuration is stored for it"
+        case .noEarlierOutput(let key, let stage): "unit \(key): the \(stage) stage's output for it is not stored"
         }
     }
 }

@@ -79,7 +79,7 @@ extension PairsmithCommand {
             }
             if let model = embedder.localModel { printError(precisionLine(requested: precision.precision, model: model)) }
             let display = RunProgressDisplay()
-            let options = RetrievalRunOptions(
+            let options = GenerationRunOptions(
                 corpus: URL(fileURLWithPath: corpus), personas: personas.map { URL(fileURLWithPath: $0) }, limit: limit,
                 concurrency: concurrency, embeddingModel: embedder.name, progressInterval: display.interval)
             let job = PipelineRun(

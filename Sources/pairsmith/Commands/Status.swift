@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PairsmithConfiguration
 import PairsmithReport
 import PairsmithStore
 
@@ -16,7 +17,13 @@ extension PairsmithCommand {
         func run() async throws {
             let store = try database.openExisting()
             let status = try await store.status()
-            print(json ? try StatusText.json(status) : StatusText.render(status))
+            var stageOrder: [String: [String]] = [:]
+            for run in Set(status.units.map(\.run)) {
+                if let record = try await store.run(run) {
+                    stageOrder[run] = StoredPipeline(text: record.configuration, file: record.pipelinePath).stageNames
+                }
+            }
+            print(json ? try StatusText.json(status) : StatusText.render(status, stageOrder: stageOrder))
         }
     }
 }

@@ -6,34 +6,34 @@ import PairsmithMatching
 import PairsmithStages
 import PairsmithStore
 
-/// One run of the retrieval pipeline over a corpus, start to finish or until cancelled:
-/// begin (or resume) the run, recover units a killed process left running, ingest the corpus, load the personas,
-/// match personas to passages, enqueue the configure units, then run the configure and generate stages at the same
-/// time. A passage's generate unit is enqueued in the transaction that completes its configure unit, and the
-/// generate workers pick it up at once. Every answer is stored under its request hash, so running the same command
+/// One run of a pipeline's LLM stages over a corpus, start to finish or until cancelled:
+/// begin (or resume) the run, recover units a killed process left running, ingest the corpus, load the personas and
+/// match them to passages (when the task uses personas), enqueue the first stage's units, then run every declared
+/// stage at the same time. A unit's next stage is enqueued in the transaction that completes it, and that stage's
+/// workers pick it up at once. Every answer is stored under its request hash, so running the same command
 /// again (after a kill, or after the end) asks nothing twice and stores no duplicates.
 ///
 /// Cancel the calling task to stop gracefully: the units in flight are abandoned (they stay `running` and are
 /// recovered on the next start), every write already handed over is committed, and ``execute()`` returns a summary
 /// marked interrupted.
-public struct RetrievalRun: Sendable {
+public struct GenerationRun: Sendable {
     /// The pipeline file.
     public let configuration: PipelineConfiguration
     /// The store.
     public let store: PairsmithStore
-    /// The chat client (its endpoints and retries come from the caller; see ``RetrievalRun/chatConfiguration(for:)``).
+    /// The chat client (its endpoints and retries come from the caller; see ``GenerationRun/chatConfiguration(for:)``).
     public let client: ChatClient
     /// Embeds persona and passage texts (no instruction).
     public let embed: EmbedTexts
     /// Corpus, personas and limits.
-    public let options: RetrievalRunOptions
+    public let options: GenerationRunOptions
     /// Called every `options.progressInterval` while the LLM stages run.
     public let onProgress: @Sendable (RunProgress) -> Void
 
     /// Creates a run.
     public init(
         configuration: PipelineConfiguration, store: PairsmithStore, client: ChatClient, embed: @escaping EmbedTexts,
-        options: RetrievalRunOptions, onProgress: @escaping @Sendable (RunProgress) -> Void = { _ in }
+        options: GenerationRunOptions, onProgress: @escaping @Sendable (RunProgress) -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.store = store
@@ -49,14 +49,19 @@ public struct RetrievalRun: Sendable {
         let run = try await store.beginRun(configuration.runRecord()).id
         try await store.recoverInterruptedUnits(run: run)
         let ingest = try await CorpusIngester(store: store, options: .init(limit: options.limit)).ingest(options.corpus)
-        let personaReport = try await PersonaLoader(store: store).load(options.personas ?? configuration.personas.library)
-        let matcher = PersonaMatcher(
-            store: store, model: options.embeddingModel, candidates: configuration.personas.candidates,
-            batchSize: configuration.embedding.batchSize, embed: embed)
-        let matching = try await matcher.matchAll(run: run)
+        var personaReport = IngestReport()
+        var matching = MatchReport(matchedNow: 0, personaCount: 0, usage: [:])
+        if configuration.personas.match {
+            personaReport = try await PersonaLoader(store: store).load(options.personas ?? configuration.personas.library)
+            let matcher = PersonaMatcher(
+                store: store, model: options.embeddingModel, candidates: configuration.personas.candidates,
+                batchSize: configuration.embedding.batchSize, embed: embed)
+            matching = try await matcher.matchAll(run: run)
+        }
+        guard let first = configuration.stages.first else { throw PipelineRunError.noStages(configuration.file.path) }
         try await store.enqueueForDocuments(
-            run: run, stage: RetrievalStage.configure.rawValue, samples: configuration.samplesPerPassage,
-            onlyWithCandidates: true)
+            run: run, stage: first.name, samples: configuration.samplesPerPassage,
+            onlyWithCandidates: configuration.personas.match)
 
         let stages = try await StageRunner(
             configuration: configuration, store: store, client: client, run: run, concurrency: options.concurrency,
@@ -65,7 +70,7 @@ public struct RetrievalRun: Sendable {
         let progress = stages.progress
         return RunSummary(
             run: run, ingest: ingest, personas: personaReport, matching: matching, progress: progress, pairs: stages.pairs,
-            interrupted: Task.isCancelled && !(progress.configure.isSettled && progress.generate.isSettled))
+            interrupted: Task.isCancelled && !progress.isSettled)
     }
 
     /// Builds the chat client configuration of a pipeline: its endpoints and transport retries.
@@ -81,5 +86,17 @@ public struct RetrievalRun: Sendable {
             maxAttempts: max(1, retries.transportAttempts), baseDelay: .milliseconds(Int(retries.initialBackoffSeconds * 1_000)),
             maxDelay: .milliseconds(Int(retries.maxBackoffSeconds * 1_000)))
         return ChatClientConfiguration(endpoints: endpoints, retry: retry)
+    }
+}
+
+/// A pipeline that cannot run.
+public enum PipelineRunError: Error, CustomStringConvertible, Sendable {
+    /// The pipeline declares no LLM stage.
+    case noStages(String)
+
+    public var description: String {
+        switch self {
+        case .noStages(let file): "\(file) declares no stage; list at least one under stages:"
+        }
     }
 }

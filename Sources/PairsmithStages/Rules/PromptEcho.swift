@@ -1,29 +1,35 @@
 import Foundation
+import PairsmithConfiguration
 
 /// Recognises generated queries that are not queries: a placeholder copied from the prompt's answer shape (SmolLM2
 /// answered `<the query>`), a schema field name, a template tag, or text echoed from the prompt (a `query:` prefix,
 /// the requirement's lines, the taxonomy's names and explanations, the prompt's headings).
 enum PromptEcho {
     /// Why a query is a placeholder, or nil.
-    static func placeholder(_ query: String) -> String? {
+    static func placeholder(_ query: String, vocabulary: PromptEchoVocabulary = PromptEchoVocabulary()) -> String? {
         let text = query.trimmingCharacters(in: .whitespacesAndNewlines)
         if let tag = firstMatch(of: templateTag, in: text) { return "it holds the template tag \(tag)" }
         if text.hasPrefix("<") && text.hasSuffix(">") && text.count >= 3 {
             return "the whole answer is wrapped in <…>, like the prompt's placeholder"
         }
-        if placeholders.contains(normalised(text)) { return "it is the placeholder or field name \"\(text.prefix(40))\"" }
+        let plain = normalised(text)
+        if placeholders.contains(plain) || vocabulary.fieldNames.contains(plain) {
+            return "it is the placeholder or field name \"\(text.prefix(40))\""
+        }
         return nil
     }
 
     /// Why a query echoes the prompt, or nil.
-    static func echo(_ query: String) -> String? {
+    static func echo(_ query: String, vocabulary: PromptEchoVocabulary = PromptEchoVocabulary()) -> String? {
         let lower = query.lowercased()
         // Markdown emphasis removed: `**Query**:` reads as `query:`.
         let stripped = lower.filter { $0 != "*" && $0 != "`" }.trimmingCharacters(in: CharacterSet(charactersIn: " \t\n\r\"'#-"))
         for prefix in echoPrefixes where stripped.hasPrefix(prefix) {
             return "it starts with \"\(prefix)\", echoing the prompt"
         }
-        for marker in promptMarkers where lower.contains(marker) { return "it repeats the prompt's \"\(marker)\"" }
+        for marker in promptMarkers + vocabulary.markers where lower.contains(marker) {
+            return "it repeats the prompt's \"\(marker)\""
+        }
         let labels = requirementLabels.filter { lower.contains($0) }
         if labels.count >= 2 || requirementLabels.contains(where: { stripped.hasPrefix($0) }) {
             return "it repeats the requirement's labels (\(labels.joined(separator: " ")))"
@@ -33,7 +39,7 @@ enum PromptEcho {
         if tokens.count >= explanationRun {
             for start in 0...(tokens.count - explanationRun) {
                 let run = tokens[start..<(start + explanationRun)].joined(separator: " ")
-                if explanationRuns.contains(run) { return "it repeats the requirement's explanation (\"\(run)…\")" }
+                if vocabulary.explanationRuns.contains(run) { return "it repeats the requirement's explanation (\"\(run)…\")" }
             }
         }
         return nil
@@ -71,24 +77,12 @@ enum PromptEcho {
     /// The requirement's line labels.
     private static let requirementLabels = ["type:", "difficulty:", "length:", "language:"]
 
-    /// Runs of this many words of a type's or level's explanation count as an echo.
-    private static let explanationRun = 6
-    private static let explanationRuns: Set<String> = {
-        var runs = Set<String>()
-        let texts = QuestionType.allCases.map(\.explanation) + Difficulty.allCases.map(\.explanation)
-        for text in texts {
-            let tokens = words(text.lowercased())
-            guard tokens.count >= explanationRun else { continue }
-            for start in 0...(tokens.count - explanationRun) {
-                runs.insert(tokens[start..<(start + explanationRun)].joined(separator: " "))
-            }
-        }
-        return runs
-    }()
+    /// Runs of this many words of a list item's description count as an echo.
+    static let explanationRun = 6
 
     // MARK: Helpers
 
-    private static func words(_ text: String) -> [String] {
+    static func words(_ text: String) -> [String] {
         text.split { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == "'") }.map(String.init)
     }
 
@@ -104,5 +98,33 @@ enum PromptEcho {
             let range = Range(match.range, in: text)
         else { return nil }
         return String(text[range])
+    }
+}
+
+/// What counts as an echo of one stage's prompt beyond the fixed patterns: runs of six words from the descriptions
+/// of the lists the prompt shows, the lists' `snake_case` names, and the answer's field names as whole answers.
+public struct PromptEchoVocabulary: Sendable, Hashable {
+    /// Six-word runs of the descriptions, lowercased.
+    var explanationRuns: Set<String> = []
+    /// Names with an underscore that the prompt shows and an answer never contains.
+    var markers: [String] = []
+    /// Field names that are not an answer when they are the whole answer.
+    var fieldNames: Set<String> = []
+
+    /// An empty vocabulary (the fixed patterns only).
+    public init() {}
+
+    /// The vocabulary of a stage that shows `lists` and asks for `fields`.
+    public init(lists: [[ListItem]], fields: [String]) {
+        for item in lists.joined() {
+            let tokens = PromptEcho.words(item.description.lowercased())
+            if tokens.count >= PromptEcho.explanationRun {
+                for start in 0...(tokens.count - PromptEcho.explanationRun) {
+                    explanationRuns.insert(tokens[start..<(start + PromptEcho.explanationRun)].joined(separator: " "))
+                }
+            }
+            if item.name.contains("_") { markers.append(item.name.lowercased()) }
+        }
+        fieldNames = Set(fields.map { $0.lowercased() } + fields.map { $0.lowercased().replacingOccurrences(of: "_", with: " ") })
     }
 }
