@@ -36,14 +36,16 @@ extension PipelineConfiguration {
         let folder = file.deletingLastPathComponent()
         let topNode = ConfigNode(node: root, path: "", file: path)
         let legacy = topNode.keys.contains("prompts") && !topNode.keys.contains("stages")
-        let common = [
-            "name", "endpoints", "sampling", "personas", "embedding", "samples_per_passage", "retries", "selection",
-            "chunking",
-        ]
         let top = try topNode.mapping(
-            allowed: common
-                + (legacy
-                    ? ["prompts", "query", "concurrency", "validation"] : ["task", "lists", "stages", "example"]))
+            allowed: legacy
+                ? [
+                    "name", "prompts", "endpoints", "sampling", "personas", "embedding", "samples_per_passage", "query",
+                    "concurrency", "retries", "validation", "selection", "chunking",
+                ]
+                : [
+                    "name", "task", "endpoints", "sampling", "personas", "embedding", "samples_per_passage", "chunking",
+                    "lists", "stages", "example", "retries", "selection",
+                ])
         if !legacy && top.optional("stages") == nil {
             throw ConfigurationError(
                 file: path, line: nil, field: "stages",

@@ -7,7 +7,7 @@ public enum ProgressBars {
     /// The stages' bar lines and a totals line, each at most `width` characters (at least 20 are assumed).
     public static func render(_ progress: RunProgress, width: Int) -> [String] {
         let width = max(20, width)
-        let label = max(9, (progress.stages.map(\.name.count).max() ?? 0) + 1)
+        let label = max(9, progress.stages.map(\.name.count).max() ?? 0)
         let stages = figures(progress).map { name, figures in
             bar(name, stage: figures, elapsed: progress.elapsedSeconds, width: width, labelWidth: label)
         }

@@ -56,10 +56,10 @@ struct RunCommandTests {
     static func queries(_ database: URL) async throws -> [String: String] {
         let store = try PairsmithStore(url: database)
         var result: [String: String] = [:]
-        for pair in try await store.pairs(run: "retrieval") {
+        for pair in try await store.examples(run: "retrieval") {
             let key = "\(try await store.document(id: pair.documentID)?.key ?? "?")/\(pair.sample)"
             #expect(result[key] == nil, "duplicate pair for \(key)")
-            result[key] = pair.query
+            result[key] = pair.anchor
         }
         return result
     }
@@ -86,7 +86,7 @@ struct RunCommandTests {
         let json = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, ["status", "--db", database.path, "--json"])
         #expect(json.status == 0)
         let object = try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any]
-        #expect(object?["pairs"] as? Int == (try await Self.queries(database)).count)
+        #expect(object?["examples"] as? Int == (try await Self.queries(database)).count)
         let missing = try await ProcessRunner.runAsync(
             TestEnvironment.pairsmithExecutable, ["status", "--db", directory.file("none.sqlite").path])
         #expect(missing.status != 0 && missing.stderr.contains("no pairsmith database"))

@@ -107,7 +107,7 @@ struct DeclaredStageProgressTests {
             ], requestsSent: 20, elapsedSeconds: 10, pairsMadeNow: 1)
         let lines = ProgressBars.render(progress, width: 100)
         #expect(lines.count == 4)
-        #expect(lines[0].hasPrefix("classify    [") && lines[1].hasPrefix("write_text  [") && lines[2].hasPrefix("judge       ["))
+        #expect(lines[0].hasPrefix("classify   [") && lines[1].hasPrefix("write_text [") && lines[2].hasPrefix("judge      ["))
         #expect(lines[0].hasSuffix("] 10/10 100% 1.0/s done (2 failed)"))
         #expect(lines[1].hasSuffix("] 4/8  50% 0.4/s ETA 10s"))
         #expect(lines[2].hasSuffix("] 1/8  12% 0.1/s ETA 1m10s"))

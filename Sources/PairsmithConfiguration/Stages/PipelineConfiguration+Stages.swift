@@ -151,7 +151,7 @@ extension PipelineConfiguration {
             throw node.error("\(file.path) is not valid JSON: \(error)")
         }
         do {
-            try JSONSchema.validateSchema(value)
+            try JSONSchemaCheck.validateSchema(value)
         } catch {
             throw node.error("\(file.path) is not a valid JSON Schema: \(error)")
         }

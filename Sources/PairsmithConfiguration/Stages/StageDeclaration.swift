@@ -127,6 +127,16 @@ public struct VariableDeclaration: Sendable, Hashable {
         self.kind = kind
         self.location = location
     }
+
+    /// Equal declarations draw the same values, wherever they are written.
+    public static func == (lhs: VariableDeclaration, rhs: VariableDeclaration) -> Bool {
+        lhs.name == rhs.name && lhs.kind == rhs.kind
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(kind)
+    }
 }
 
 /// An integer range with a weight.
@@ -194,6 +204,16 @@ public struct StageCondition: Sendable, Hashable {
         self.location = location
     }
 
+    /// Equal conditions admit the same units, wherever they are written.
+    public static func == (lhs: StageCondition, rhs: StageCondition) -> Bool {
+        lhs.variable == rhs.variable && lhs.values == rhs.values && lhs.negated == rhs.negated
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(variable)
+        hasher.combine(values)
+    }
+
     /// Whether the stage runs when the variable holds `value`.
     public func admits(_ value: String?) -> Bool {
         let member = value.map(values.contains) ?? false
@@ -216,6 +236,13 @@ public struct FewShotDeclaration: Sendable, Hashable {
         self.count = count
         self.location = location
     }
+
+    /// Equal declarations draw from the same file, wherever they are written.
+    public static func == (lhs: FewShotDeclaration, rhs: FewShotDeclaration) -> Bool {
+        lhs.file == rhs.file && lhs.count == rhs.count
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(file) }
 }
 
 /// One LLM stage: its prompt, answer schema, draws, inputs, rules and concurrency.

@@ -32,7 +32,7 @@ extension CompiledPipeline {
     public func judge(
         _ value: JSONValue, stage: CompiledStage, schema: JSONValue, context: UnitContext
     ) -> Result<CheckedAnswer, RuleViolation> {
-        let problems = JSONSchema.violations(of: value, against: schema, structuralOnly: true)
+        let problems = JSONSchemaCheck.violations(of: value, against: schema, structuralOnly: true)
         guard problems.isEmpty, var fields = value.objectValue else {
             let shape = stage.fields.map { "\($0.name)" }.joined(separator: ", ")
             let detail = problems.first.map { "\($0)" } ?? "the answer is not a JSON object"

@@ -194,7 +194,7 @@ struct StageWork: Sendable {
         return ChatRequest(
             messages: [.user(prompt.text)], temperature: sampling.temperature, topP: sampling.topP,
             maxTokens: sampling.maxTokens, seed: VariableDrawer.requestSeed(key: unit.key.description, attempt: unit.attempts),
-            schema: PairsmithEndpoints.JSONSchema(prompt.schemaValue), schemaName: prompt.schemaName)
+            schema: JSONSchema(prompt.schemaValue), schemaName: prompt.schemaName)
     }
 
     /// A rejected answer: kept with its reason; the unit is asked again (new seed) until its attempts run out.

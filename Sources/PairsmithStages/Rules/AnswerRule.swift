@@ -117,8 +117,8 @@ public struct AnswerRule: Sendable {
             guard let text = value.stringValue else { return fail("\(field) must be a string, found \(value.typeName)") }
             guard let expected = context.value(of: expectedSource)?.text, expected != Languages.undetermined else { return pass }
             if let detected = languageMismatch(text, expected: expected) {
-                return fail(
-                    "the \(field) looks \(Languages.name(of: detected)), not \(Languages.name(of: expected)) as requested")
+                let looks = detected == Languages.undetermined ? "written in another script" : Languages.name(of: detected)
+                return fail("the \(field) looks \(looks), not \(Languages.name(of: expected)) as requested")
             }
             return pass
 
@@ -218,10 +218,35 @@ public struct AnswerRule: Sendable {
     /// texts long enough for the word lists to tell are judged. Returns the detected language when it is wrong.
     private func languageMismatch(_ text: String, expected: String) -> String? {
         let detection = detector.detect(text)
-        guard detection.language != Languages.undetermined, detection.language != expected else { return nil }
+        if detection.language == Languages.undetermined {
+            // No word list decides, but a text written in another script is still not in the requested language.
+            guard let script = Self.dominantScriptFamily(text), script != Self.scriptFamily(of: expected) else { return nil }
+            return Languages.undetermined
+        }
+        guard detection.language != expected else { return nil }
         if Self.scriptFamily(of: expected) != Self.scriptFamily(of: detection.language) { return detection.language }
         guard WordCounter.count(text) >= 6, detection.confidence >= 0.5 else { return nil }
         return detection.language
+    }
+
+    /// The script family most of `text`'s letters are written in (nil when it has no letters).
+    static func dominantScriptFamily(_ text: String) -> String? {
+        var counts: [String: Int] = [:]
+        for scalar in text.unicodeScalars {
+            guard let script = Script.of(scalar) else { continue }
+            let family: String
+            switch script {
+            case .han, .kana: family = "cjk"
+            case .latin: family = "latin"
+            case .cyrillic: family = "cyrillic"
+            case .arabic: family = "arabic"
+            case .devanagari: family = "devanagari"
+            case .hangul: family = "hangul"
+            default: family = "\(script)"
+            }
+            counts[family, default: 0] += 1
+        }
+        return counts.max { $0.value < $1.value }?.key
     }
 
     /// The script family of a language, so that e.g. zh and ja (both Han) are not confused with Latin languages.
@@ -232,7 +257,23 @@ public struct AnswerRule: Sendable {
         case "ru", "uk", "bg", "sr", "mk", "be", "kk", "mn": "cyrillic"
         case "ar", "fa", "ur": "arabic"
         case "hi", "mr", "ne": "devanagari"
-        case "he", "el", "th", "bn", "pa", "gu", "ta", "te", "kn", "ml", "si", "lo", "my", "ka", "am", "km", "hy": language
+        case "he": "hebrew"
+        case "el": "greek"
+        case "th": "thai"
+        case "bn": "bengali"
+        case "pa": "gurmukhi"
+        case "gu": "gujarati"
+        case "ta": "tamil"
+        case "te": "telugu"
+        case "kn": "kannada"
+        case "ml": "malayalam"
+        case "si": "sinhala"
+        case "lo": "lao"
+        case "my": "myanmar"
+        case "ka": "georgian"
+        case "am": "ethiopic"
+        case "km": "khmer"
+        case "hy": "armenian"
         default: "latin"
         }
     }
