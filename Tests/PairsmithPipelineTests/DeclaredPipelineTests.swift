@@ -48,6 +48,27 @@ struct DeclaredPipelineTests {
         #expect(pipeline.stages.count == 2)
     }
 
+    @Test("every shipped pipeline file loads and compiles; the demo's generate stage draws three few-shot examples")
+    func everyShippedPipeline() throws {
+        let folder = TestEnvironment.packageRoot.appendingPathComponent("pipelines")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(files.contains("retrieval.yaml") && files.contains("demo-smollm2.yaml"))
+        for name in files {
+            let configuration = try PipelineConfiguration.load(from: folder.appendingPathComponent(name))
+            #expect(!configuration.isLegacyFormat, "\(name) is still in the format before stages:")
+            _ = try CompiledPipeline(configuration: configuration)
+        }
+        let demo = try CompiledPipeline(configuration: try PipelineConfiguration.load(from: folder.appendingPathComponent("demo-smollm2.yaml")))
+        let generate = try #require(demo.stage(named: "generate"))
+        #expect(generate.declaration.fewShot?.count == 3 && generate.fewShotPool.count >= 3)
+        var context = UnitContext(passage: "Die Fähre fährt nachts.", passageLanguage: "de", passageKey: "d", candidates: [], lists: demo.configuration.lists)
+        context.answers["configure"] = ["character": "A ferry pilot.", "question_type": "keywords", "difficulty": "phd"]
+        context.variables = ["length": .integer(4), "query_language": .string("de")]
+        context.fewShot = Array(generate.fewShotPool.prefix(3))
+        let prompt = try demo.render(generate, context: context).text
+        #expect(prompt.contains("<Example1>") && prompt.contains("<Example3>") && !prompt.contains("<Example4>"))
+    }
+
     @Test("the legacy-format file and the declared one are the same recipe: same stages, lists, rules and example")
     func legacyEqualsDeclared() throws {
         let declared = try PipelineConfiguration.load(from: Self.shipped)

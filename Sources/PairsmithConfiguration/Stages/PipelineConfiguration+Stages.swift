@@ -145,15 +145,18 @@ extension PipelineConfiguration {
     /// The top-level properties of a stage's schema file, which must be a valid JSON Schema object.
     static func schemaProperties(_ file: URL, node: ConfigNode) throws -> [JSONSchemaProperty] {
         let value: JSONValue
+        let text: String
         do {
-            value = try JSONValue.parse(Data(contentsOf: file), duplicateKeys: .reject)
+            text = try String(contentsOf: file, encoding: .utf8)
+            value = try JSONValue.parse(text, duplicateKeys: .reject)
         } catch {
             throw node.error("\(file.path) is not valid JSON: \(error)")
         }
         do {
             try JSONSchemaCheck.validateSchema(value)
         } catch {
-            throw node.error("\(file.path) is not a valid JSON Schema: \(error)")
+            let at = JSONPointer.line(of: error.pointer, in: text).map { "\(file.path):\($0)" } ?? file.path
+            throw node.error("\(at) is not a valid JSON Schema: \(error)")
         }
         let properties = JSONSchemaProperties.of(value)
         guard !properties.isEmpty else {
