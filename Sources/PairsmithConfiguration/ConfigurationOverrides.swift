@@ -7,9 +7,11 @@ extension PipelineConfiguration {
         var copy = self
         if chatURL != nil || chatModel != nil {
             let first = endpoints.first
-            copy.endpoints = [ChatEndpoint(
-                url: chatURL ?? first?.url ?? "http://127.0.0.1:8080/v1", model: chatModel ?? first?.model ?? "default",
-                keyEnvironment: chatURL == nil ? first?.keyEnvironment : nil, concurrency: first?.concurrency ?? 16)]
+            copy.endpoints = [
+                ChatEndpoint(
+                    url: chatURL ?? first?.url ?? "http://127.0.0.1:8080/v1", model: chatModel ?? first?.model ?? "default",
+                    keyEnvironment: chatURL == nil ? first?.keyEnvironment : nil, concurrency: first?.concurrency ?? 16)
+            ]
         }
         if let concurrency, concurrency > 0 {
             copy.endpoints = copy.endpoints.map { endpoint in

@@ -78,36 +78,36 @@ struct ToyPipelineTests {
 
     static let files: [String: String] = [
         "classify.mustache": """
-            {{% CONTENT_TYPE: TEXT}}
-            Which topic fits this passage best?
-            {{#topics}}
-            - {{name}}: {{description}}
-            {{/topics}}
-            Passage: {{passage}}
-            Reply with {"topic": "<one topic name>"}.
-            """,
+        {{% CONTENT_TYPE: TEXT}}
+        Which topic fits this passage best?
+        {{#topics}}
+        - {{name}}: {{description}}
+        {{/topics}}
+        Passage: {{passage}}
+        Reply with {"topic": "<one topic name>"}.
+        """,
         "classify.schema.json": """
-            {"type": "object", "properties": {"topic": {"type": "string", "enum": [], "x-pairsmith-enum": "topics"}},
-             "required": ["topic"], "additionalProperties": false}
-            """,
+        {"type": "object", "properties": {"topic": {"type": "string", "enum": [], "x-pairsmith-enum": "topics"}},
+         "required": ["topic"], "additionalProperties": false}
+        """,
         "write.mustache": """
-            {{% CONTENT_TYPE: TEXT}}
-            Write one {{tone}} sentence of about {{words}} words about {{topic}} ({{topic_description}}) that this passage answers.
-            {{#shots}}
-            <Example{{number}}>{{sentence}}</Example{{number}}>
-            {{/shots}}
-            Passage: {{passage}}
-            """,
+        {{% CONTENT_TYPE: TEXT}}
+        Write one {{tone}} sentence of about {{words}} words about {{topic}} ({{topic_description}}) that this passage answers.
+        {{#shots}}
+        <Example{{number}}>{{sentence}}</Example{{number}}>
+        {{/shots}}
+        Passage: {{passage}}
+        """,
         "write.schema.json": """
-            {"type": "object", "properties": {"sentence": {"type": "string", "minLength": 1}}, "required": ["sentence"],
-             "additionalProperties": false}
-            """,
+        {"type": "object", "properties": {"sentence": {"type": "string", "minLength": 1}}, "required": ["sentence"],
+         "additionalProperties": false}
+        """,
         "shots.jsonl": """
-            {"sentence": "The night ferry needs two pilots."}
-            {"sentence": "Sourdough rises slowly in a cold kitchen."}
-            {"sentence": "Glaciers in the Alps lose ice every summer."}
+        {"sentence": "The night ferry needs two pilots."}
+        {"sentence": "Sourdough rises slowly in a cold kitchen."}
+        {"sentence": "Glaciers in the Alps lose ice every summer."}
 
-            """,
+        """,
     ]
 
     /// A folder with the pipeline, its templates and schemas, and a corpus of `passages` passages.
@@ -163,7 +163,8 @@ struct ToyPipelineTests {
         let root = try Self.workspace(directory, passages: 6)
         let database = directory.file("toy.sqlite")
         try await TestEndpoint.withRunning(TestEndpointBehaviour(faultRates: [.serverError: 0.1, .wrongSchema: 0.1])) { endpoint in
-            let first = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, try Self.arguments(root, database: database, endpoint: endpoint))
+            let first = try await ProcessRunner.runAsync(
+                TestEnvironment.pairsmithExecutable, try Self.arguments(root, database: database, endpoint: endpoint))
             #expect(first.status == 0, "\(first.stderr)")
             let prompts = endpoint.recordedRequests().compactMap { request -> String? in
                 guard let body = try? JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any],
@@ -176,7 +177,8 @@ struct ToyPipelineTests {
             #expect(writes.allSatisfy { $0.contains("(ferries, trains") || $0.contains("(bread, tea") || $0.contains("(tides, glaciers") })
             #expect(prompts.filter { $0.hasPrefix("Which topic") }.allSatisfy { $0.contains("- nature: tides, glaciers, rivers and bees") })
             let requests = endpoint.counts().requests
-            let second = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, try Self.arguments(root, database: database, endpoint: endpoint))
+            let second = try await ProcessRunner.runAsync(
+                TestEnvironment.pairsmithExecutable, try Self.arguments(root, database: database, endpoint: endpoint))
             #expect(second.status == 0, "\(second.stderr)")
             #expect(endpoint.counts().requests == requests, "the rerun asked again")
         }
@@ -219,7 +221,8 @@ struct ToyPipelineTests {
         let clock = ContinuousClock()
         let started = clock.now
         try await TestEndpoint.withRunning(behaviour) { endpoint in
-            let result = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, try Self.arguments(root, database: reference, endpoint: endpoint))
+            let result = try await ProcessRunner.runAsync(
+                TestEnvironment.pairsmithExecutable, try Self.arguments(root, database: reference, endpoint: endpoint))
             #expect(result.status == 0, "\(result.stderr)")
         }
         let elapsed = clock.now - started

@@ -61,7 +61,8 @@ struct DeclaredPipelineTests {
         let demo = try CompiledPipeline(configuration: try PipelineConfiguration.load(from: folder.appendingPathComponent("demo-smollm2.yaml")))
         let generate = try #require(demo.stage(named: "generate"))
         #expect(generate.declaration.fewShot?.count == 3 && generate.fewShotPool.count >= 3)
-        var context = UnitContext(passage: "Die Fähre fährt nachts.", passageLanguage: "de", passageKey: "d", candidates: [], lists: demo.configuration.lists)
+        var context = UnitContext(
+            passage: "Die Fähre fährt nachts.", passageLanguage: "de", passageKey: "d", candidates: [], lists: demo.configuration.lists)
         context.answers["configure"] = ["character": "A ferry pilot.", "question_type": "keywords", "difficulty": "phd"]
         context.variables = ["length": .integer(4), "query_language": .string("de")]
         context.fewShot = Array(generate.fewShotPool.prefix(3))

@@ -70,7 +70,9 @@ struct RetrievalRecipe {
     }
 
     /// Judges a generated query asked for at `length` words in `language`; the query as stored when it passes.
-    func checkQuery(_ query: String, length: Int, language: String, passage: String, passageLanguage: String = "en")
+    func checkQuery(
+        _ query: String, length: Int, language: String, passage: String, passageLanguage: String = "en"
+    )
         -> Result<String, RuleViolation>
     {
         let context = generateContext(

@@ -65,7 +65,9 @@ enum LegacyRetrievalFormat {
         func located(_ field: String) -> DeclarationLocation {
             DeclarationLocation(file: at.file, line: at.line, field: field)
         }
-        func rule(_ name: String, _ field: String, _ kind: RuleDeclaration.Kind, _ reason: String, long: String? = nil)
+        func rule(
+            _ name: String, _ field: String, _ kind: RuleDeclaration.Kind, _ reason: String, long: String? = nil
+        )
             -> RuleDeclaration
         {
             RuleDeclaration(name: name, field: field, kind: kind, reason: reason, reasonLong: long, location: located("prompts"))

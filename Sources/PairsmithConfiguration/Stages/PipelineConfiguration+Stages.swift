@@ -201,11 +201,12 @@ extension PipelineConfiguration {
                 if share > 0 && targets.isEmpty {
                     throw kindNode.error("targets must list languages and weights (for example en: 1.0) when cross_lingual_share is above 0")
                 }
-                let fallback = try language.optional("fallback").map { node -> String in
-                    let code = try node.string()
-                    guard Languages.names[code] != nil else { throw node.error("is not a known language code (ISO 639-1), found \"\(code)\"") }
-                    return code
-                } ?? "en"
+                let fallback =
+                    try language.optional("fallback").map { node -> String in
+                        let code = try node.string()
+                        guard Languages.names[code] != nil else { throw node.error("is not a known language code (ISO 639-1), found \"\(code)\"") }
+                        return code
+                    } ?? "en"
                 kind = .language(crossLingualShare: share, targets: targets, fallback: fallback)
             }
             let variable = VariableDeclaration(name: name, kind: kind, location: item.location)
@@ -339,13 +340,15 @@ extension PipelineConfiguration {
             case ("description", .choice(_, let list?)) where scope.lists[list] != nil: return .variableDescription(name)
             default:
                 throw node.error(
-                    "vars.\(name).\(parts[2]) does not exist; a language variable has .name and .cross_lingual, a choice from a list has .description")
+                    "vars.\(name).\(parts[2]) does not exist; a language variable has .name and .cross_lingual, a choice from a list has .description"
+                )
             }
         case let stage? where scope.stages.contains(stage) && (parts.count == 2 || parts.count == 3):
             let field = parts[1]
             guard scope.fields[stage]?.contains(field) == true else {
                 throw node.error(
-                    "the stage \"\(stage)\" has no answer field \"\(field)\"; its schema defines: \((scope.fields[stage] ?? []).sorted().joined(separator: ", "))")
+                    "the stage \"\(stage)\" has no answer field \"\(field)\"; its schema defines: \((scope.fields[stage] ?? []).sorted().joined(separator: ", "))"
+                )
             }
             if parts.count == 2 { return .field(stage: stage, field: field) }
             guard parts[2] == "description", scope.describedFields.contains("\(stage).\(field)") else {
@@ -405,7 +408,8 @@ extension PipelineConfiguration {
             if let matchNode = checked.optional("match") {
                 let text = try matchNode.string()
                 guard let parsed = RuleDeclaration.Matching(rawValue: text) else {
-                    throw matchNode.error("must be one of \(RuleDeclaration.Matching.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(text)\"")
+                    throw matchNode.error(
+                        "must be one of \(RuleDeclaration.Matching.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(text)\"")
                 }
                 matching = parsed
             }

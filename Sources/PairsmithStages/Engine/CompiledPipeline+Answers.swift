@@ -70,4 +70,3 @@ public struct RenderedPrompt: Sendable, Hashable {
     /// The answer's JSON schema as canonical JSON text.
     public var schema: String { schemaValue.canonicalText }
 }
-

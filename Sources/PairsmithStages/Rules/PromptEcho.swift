@@ -88,8 +88,10 @@ enum PromptEcho {
 
     private static func normalised(_ text: String) -> String {
         let trimmed = text.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: " \t\n\r\"'`<>[](){}*:.?!"))
-        return trimmed.isEmpty ? text.trimmingCharacters(in: .whitespaces) : trimmed.split(whereSeparator: \.isWhitespace)
-            .joined(separator: " ")
+        return trimmed.isEmpty
+            ? text.trimmingCharacters(in: .whitespaces)
+            : trimmed.split(whereSeparator: \.isWhitespace)
+                .joined(separator: " ")
     }
 
     private static func firstMatch(of pattern: NSRegularExpression?, in text: String) -> String? {
