@@ -9,8 +9,8 @@ public enum StatusText {
     public static func render(_ status: StoreStatus) -> String {
         var lines: [String] = []
         lines.append(
-            "documents \(status.documents), personas \(status.personas), configs \(status.configs), "
-                + "pairs \(status.pairs), scores \(status.scores)")
+            "documents \(status.documents), personas \(status.personas), stage outputs \(status.stageOutputs), "
+                + "examples \(status.examples), scores \(status.scores)")
         if status.duplicates > 0 || !status.selections.isEmpty || status.negativeSearches > 0 {
             lines.append(selectionLine(status))
         }

@@ -26,14 +26,17 @@ struct BackwardCompatibilityTests {
         return root
     }
 
-    /// Row counts of the tables the LLM stages fill, read by Python's sqlite3 (not by the code under test).
+    /// Row counts of the tables the LLM stages fill, read by Python's sqlite3 (not by the code under test); the v3
+    /// `pairs` table is counted as `examples` (its name since migration v5).
     static func tableCounts(_ database: URL) throws -> [String: Int] {
         let script = """
             import json, sqlite3, sys
             c = sqlite3.connect(sys.argv[1])
-            names = ["documents", "personas", "vectors", "candidates", "units", "llm_calls", "configs", "pairs",
+            tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            names = ["documents", "personas", "vectors", "candidates", "units", "llm_calls", "configs", "examples",
                      "scores", "rejects", "duplicates", "selections", "selected_pairs", "negative_searches"]
-            print(json.dumps({n: c.execute(f"SELECT COUNT(*) FROM {n}").fetchone()[0] for n in names}))
+            table = lambda n: "pairs" if n == "examples" and "examples" not in tables else n
+            print(json.dumps({n: c.execute(f"SELECT COUNT(*) FROM {table(n)}").fetchone()[0] for n in names}))
             """
         let output = try ProcessRunner.python(script, arguments: [database.path])
         return try JSONDecoder().decode([String: Int].self, from: output)
@@ -56,7 +59,7 @@ struct BackwardCompatibilityTests {
         let root = try Self.copyFixture(into: directory)
         let database = root.appendingPathComponent("run.sqlite")
         let before = try Self.tableCounts(database)
-        #expect(before["pairs", default: 0] > 0 && before["llm_calls", default: 0] > 0, "the fixture holds a finished run")
+        #expect(before["examples", default: 0] > 0 && before["llm_calls", default: 0] > 0, "the fixture holds a finished run")
 
         try await TestEndpoint.withRunning(TestEndpointBehaviour()) { endpoint in
             let result = try await ProcessRunner.runAsync(
@@ -72,6 +75,15 @@ struct BackwardCompatibilityTests {
             #expect(endpoint.counts().requests == 0, "the resumed run sent requests: \(result.stderr)")
         }
         #expect(try Self.tableCounts(database) == before, "resuming a finished v3 run changed what is stored")
+        // The migration carried every configuration and query over as a stage output, and the run added none.
+        let outputs = try ProcessRunner.python(
+            """
+            import sqlite3, sys
+            print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM stage_outputs").fetchone()[0])
+            """, arguments: [database.path])
+        #expect(
+            Int(String(decoding: outputs, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+                == before["configs", default: 0] + before["examples", default: 0])
 
         let status = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, ["status", "--db", database.path])
         #expect(status.status == 0, "\(status.stderr)")

@@ -26,16 +26,20 @@ struct RunCommandTests {
             yaml = yaml.replacingOccurrences(of: old, with: new)
         }
         try yaml.write(to: root.appendingPathComponent("pipeline.yaml"), atomically: true, encoding: .utf8)
-        let topics = ["ferry timetables", "bread baking", "heat pumps", "ocean tides", "bicycle repair", "tea farming",
-                      "glacier retreat", "library lending", "bee keeping", "solar panels"]
+        let topics = [
+            "ferry timetables", "bread baking", "heat pumps", "ocean tides", "bicycle repair", "tea farming",
+            "glacier retreat", "library lending", "bee keeping", "solar panels",
+        ]
         let corpus = (0..<passages).map { index in
             let topic = topics[index % topics.count]
             return "{\"id\": \"doc-\(index)\", \"lang\": \"en\", \"text\": \"Passage \(index) explains \(topic) in plain words: "
                 + "how people learn about \(topic), which tools they use, and why the seasons change the work.\"}"
         }
         try (corpus.joined(separator: "\n") + "\n").write(to: root.appendingPathComponent("corpus.jsonl"), atomically: true, encoding: .utf8)
-        let personas = ["a ferry captain in Bergen", "a baker in Lyon", "a heating engineer in Leeds", "a student in Busan",
-                        "a courier in Bogotá", "a tea farmer in Darjeeling", "a glaciologist in Zurich", "a librarian in Nairobi"]
+        let personas = [
+            "a ferry captain in Bergen", "a baker in Lyon", "a heating engineer in Leeds", "a student in Busan",
+            "a courier in Bogotá", "a tea farmer in Darjeeling", "a glaciologist in Zurich", "a librarian in Nairobi",
+        ]
         try (personas.map { "{\"persona\": \"\($0)\"}" }.joined(separator: "\n") + "\n")
             .write(to: root.appendingPathComponent("personas.jsonl"), atomically: true, encoding: .utf8)
         return root
@@ -56,10 +60,10 @@ struct RunCommandTests {
     static func queries(_ database: URL) async throws -> [String: String] {
         let store = try PairsmithStore(url: database)
         var result: [String: String] = [:]
-        for pair in try await store.pairs(run: "retrieval") {
+        for pair in try await store.examples(run: "retrieval") {
             let key = "\(try await store.document(id: pair.documentID)?.key ?? "?")/\(pair.sample)"
             #expect(result[key] == nil, "duplicate pair for \(key)")
-            result[key] = pair.query
+            result[key] = pair.anchor
         }
         return result
     }
@@ -107,8 +111,11 @@ struct RunCommandTests {
             #expect(result.status == 0, "\(result.stderr)")
         }
         // Kill points spread over the length of an uninterrupted run, so some land in the LLM stages.
-        let runMilliseconds = max(500, Int((clock.now - started).components.seconds * 1_000
-            + (clock.now - started).components.attoseconds / 1_000_000_000_000_000))
+        let runMilliseconds = max(
+            500,
+            Int(
+                (clock.now - started).components.seconds * 1_000
+                    + (clock.now - started).components.attoseconds / 1_000_000_000_000_000))
         try await TestEndpoint.withRunning(behaviour) { endpoint in
             let arguments = try Self.runArguments(workspace, database: killed, endpoint: endpoint)
             var generator = SystemRandomNumberGenerator()
@@ -129,8 +136,9 @@ struct RunCommandTests {
                     }
                 }
                 let status = try await PairsmithStore(url: killed).status()
-                print("kill test: killed after \(delay) ms of a \(runMilliseconds) ms run; configure done "
-                    + "\(status.count(stage: "configure", state: .done)), generate done \(status.count(stage: "generate", state: .done))")
+                print(
+                    "kill test: killed after \(delay) ms of a \(runMilliseconds) ms run; configure done "
+                        + "\(status.count(stage: "configure", state: .done)), generate done \(status.count(stage: "generate", state: .done))")
             }
             let final = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, arguments)
             #expect(final.status == 0, "\(final.stderr)")

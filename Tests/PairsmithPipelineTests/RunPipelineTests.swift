@@ -55,17 +55,23 @@ struct RunPipelineTests {
             #expect(first.pairs == first.progress.generate.done)
             #expect(first.pairs > 0)
             let store = try PairsmithStore(url: database)
-            let pairs = try await store.pairs(run: "retrieval")
+            let pairs = try await store.examples(run: "retrieval")
             let rules = AnswerRules(
                 settings: try PipelineConfiguration.load(
                     from: workspace.appendingPathComponent("pipeline.yaml")
                 ).validation)
             for pair in pairs {
-                #expect(!pair.query.isEmpty)
-                #expect(rules.lengthBounds(requested: pair.lengthWords).contains(pair.query.split(separator: " ").count))
-                #expect(pair.queryLanguage == "en" && pair.documentLanguage == "en")
-                let config = try #require(try await store.config(run: "retrieval", documentID: pair.documentID, sample: pair.sample))
-                #expect(QuestionType(rawValue: config.questionType) != nil && Difficulty(rawValue: config.difficulty) != nil)
+                #expect(!pair.anchor.isEmpty)
+                #expect(rules.lengthBounds(requested: pair.lengthWords).contains(pair.anchor.split(separator: " ").count))
+                #expect(pair.anchorLanguage == "en" && pair.positiveLanguage == "en")
+                #expect(pair.task == "retrieval" && pair.positive == nil && pair.positiveInstruction == nil)
+                let outputs = try await store.stageOutputs(run: "retrieval", documentID: pair.documentID, sample: pair.sample)
+                #expect(outputs.map(\.stage) == ["configure", "generate"])
+                let config = try #require(outputs.first)
+                let fields = try JSONSerialization.jsonObject(with: Data(config.fields.utf8)) as? [String: String] ?? [:]
+                #expect(QuestionType(rawValue: fields["question_type"] ?? "") != nil && Difficulty(rawValue: fields["difficulty"] ?? "") != nil)
+                #expect(pair.metadata == config.fields)
+                #expect(outputs.last?.fields.contains(#""query":"#) == true)
                 let candidates = try await store.candidates(run: "retrieval", documentID: pair.documentID)
                 #expect(candidates.contains { $0.personaID == config.personaID })
             }
@@ -82,7 +88,7 @@ struct RunPipelineTests {
             #expect(endpoint.counts().requests == requests)
             let after = try await store.status()
             #expect(after.units == before.units)
-            #expect(after.pairs == before.pairs && after.configs == before.configs && after.llmCalls == before.llmCalls)
+            #expect(after.examples == before.examples && after.stageOutputs == before.stageOutputs && after.llmCalls == before.llmCalls)
             #expect(try await RunFixtures.queries(store) == queries)
         }
     }

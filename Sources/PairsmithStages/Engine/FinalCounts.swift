@@ -15,6 +15,6 @@ struct FinalCounts: Sendable {
         let stages = [RetrievalStage.configure, .generate]
         let tally = try await store.settleRun(run, stages: stages.map(\.rawValue))
         func counts(_ stage: RetrievalStage) -> StageCounts { StageCounts(tally.units[stage.rawValue] ?? [:]) }
-        return FinalCounts(configure: counts(.configure), generate: counts(.generate), pairs: tally.pairs)
+        return FinalCounts(configure: counts(.configure), generate: counts(.generate), pairs: tally.examples)
     }
 }

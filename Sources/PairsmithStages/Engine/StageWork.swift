@@ -72,12 +72,16 @@ struct StageWork: Sendable {
                     unit, unitID: unitID, reason: rejection.reason, detail: rejection.description,
                     payload: value.canonicalText, calls: calls)
             case .success(let checked):
-                let config = ConfigRecord(
-                    run: run, documentID: unit.documentID, sample: unit.sample, character: checked.character,
-                    personaID: candidates[checked.candidateIndex].personaID, questionType: checked.questionType.rawValue,
-                    difficulty: checked.difficulty.rawValue, requestHash: outcome.requestHash)
+                let output = StageOutputRecord(
+                    run: run, stage: unit.stage, documentID: unit.documentID, sample: unit.sample,
+                    fields: Self.configureFields(
+                        character: checked.character, questionType: checked.questionType.rawValue,
+                        difficulty: checked.difficulty.rawValue
+                    ).canonicalText,
+                    variables: "{}",
+                    personaID: candidates[checked.candidateIndex].personaID, requestHash: outcome.requestHash)
                 let next = RetrievalStage.generate.key(run: run, documentID: unit.documentID, sample: unit.sample)
-                return .complete(unitID: unitID, outputs: UnitOutputs(configs: [config], llmCalls: calls, enqueue: [next]))
+                return .complete(unitID: unitID, outputs: UnitOutputs(stageOutputs: [output], llmCalls: calls, enqueue: [next]))
             }
         }
     }
@@ -86,14 +90,18 @@ struct StageWork: Sendable {
 
     private func generate(_ unit: UnitRecord, unitID: Int64) async throws -> StoreWrite {
         let document = try await document(unit)
-        guard let config = try await store.config(run: run, documentID: unit.documentID, sample: unit.sample),
-            let type = QuestionType(rawValue: config.questionType), let level = Difficulty(rawValue: config.difficulty)
+        let outputs = try await store.stageOutputs(run: run, documentID: unit.documentID, sample: unit.sample)
+        guard let stored = outputs.first(where: { $0.stage == RetrievalStage.configure.rawValue }),
+            let config = try? JSONValue.parse(stored.fields),
+            let character = config["character"]?.stringValue,
+            let type = config["question_type"]?.stringValue.flatMap(QuestionType.init(rawValue:)),
+            let level = config["difficulty"]?.stringValue.flatMap(Difficulty.init(rawValue:))
         else { throw UnitInputError.noConfiguration(unit.key) }
         let plan = planner.plan(
             key: RetrievalStage.planKey(run: run, documentID: unit.documentID, sample: unit.sample),
             passageLanguage: document.lang)
         let prompt = try prompts.generate(
-            character: config.character, passage: document.text, passageLanguage: document.lang, questionType: type,
+            character: character, passage: document.text, passageLanguage: document.lang, questionType: type,
             difficulty: level, lengthWords: plan.lengthWords, queryLanguage: plan.language)
         let outcome = try await answers.ask(request(prompt, unit: unit), unitKey: unit.key.description)
         let calls = outcome.call.map { [$0] } ?? []
@@ -112,17 +120,34 @@ struct StageWork: Sendable {
                     unit, unitID: unitID, reason: rejection.reason, detail: rejection.description,
                     payload: value.canonicalText, calls: calls)
             case .success(let checked):
-                let pair = PairRecord(
-                    run: run, documentID: unit.documentID, sample: unit.sample, configID: config.id, query: checked,
-                    queryLanguage: plan.language, documentLanguage: document.lang, lengthWords: plan.lengthWords,
+                let output = StageOutputRecord(
+                    run: run, stage: unit.stage, documentID: unit.documentID, sample: unit.sample,
+                    fields: JSONValue.object([("query", .string(checked))]).canonicalText,
+                    variables: JSONValue.object([
+                        ("length", .integer(plan.lengthWords)), ("query_language", .string(plan.language)),
+                    ]).canonicalText,
+                    requestHash: outcome.requestHash)
+                let example = ExampleRecord(
+                    run: run, documentID: unit.documentID, sample: unit.sample, task: "retrieval", anchor: checked,
+                    anchorInstruction: configuration.embedding.queryInstruction, anchorLanguage: plan.language,
+                    positiveLanguage: document.lang, lengthWords: plan.lengthWords,
+                    metadata: Self.configureFields(character: character, questionType: type.rawValue, difficulty: level.rawValue)
+                        .canonicalText,
                     requestHash: outcome.requestHash)
                 await answers.counters.pairMade()
-                return .complete(unitID: unitID, outputs: UnitOutputs(pairs: [pair], llmCalls: calls))
+                return .complete(unitID: unitID, outputs: UnitOutputs(stageOutputs: [output], examples: [example], llmCalls: calls))
             }
         }
     }
 
     // MARK: Helpers
+
+    /// The configure stage's answer fields after the rules, as stored (and as the example's metadata).
+    private static func configureFields(character: String, questionType: String, difficulty: String) -> JSONValue {
+        .object([
+            ("character", .string(character)), ("difficulty", .string(difficulty)), ("question_type", .string(questionType)),
+        ])
+    }
 
     private func document(_ unit: UnitRecord) async throws -> DocumentRecord {
         guard let document = try await store.document(id: unit.documentID) else { throw UnitInputError.noDocument(unit.key) }
