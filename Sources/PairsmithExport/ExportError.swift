@@ -18,7 +18,7 @@ public enum ExportError: Error, CustomStringConvertible, Equatable {
     case noRowWithNegatives(run: String, set: String, columns: Int)
     /// The output folder exists and `--overwrite` was not given.
     case outputExists(path: String)
-    /// The run's configuration names no query instruction, which the format needs.
+    /// An example has no anchor instruction and the run's configuration no query instruction, which the format needs.
     case missingInstruction(run: String)
     /// A file or folder could not be written, synced or renamed.
     case cannotWrite(path: String, reason: String)
@@ -50,8 +50,9 @@ public enum ExportError: Error, CustomStringConvertible, Equatable {
             "the output folder \(path) already exists; pass --overwrite to replace it (it is replaced only once "
                 + "the new export is complete), or choose another --out"
         case .missingInstruction(let run):
-            "the configuration of run \"\(run)\" has no embedding.query_instruction, which this format puts in every "
-                + "row; export with --format sentence-transformers, or re-run with a pipeline file that sets it"
+            "run \"\(run)\" has examples without an anchor instruction and its configuration has no "
+                + "embedding.query_instruction to stand for it, and this format puts one in every row; export with "
+                + "--format sentence-transformers, or re-run with a pipeline file that sets example.anchor_instruction"
         case .cannotWrite(let path, let reason):
             "cannot write \(path): \(reason); check that the folder is writable and the disk has room"
         case .validationFailed(let path, let reason):

@@ -53,25 +53,28 @@ public enum ExportFormat: Sendable, Hashable, CaseIterable, CustomStringConverti
     /// preprocessor keeps only the keys it documents).
     public var carriesMetadata: Bool { self == .flagEmbedding }
 
-    /// The training row for `pair` (queries carry `instruction` where the format has a place for it).
-    public func row(_ pair: ExportPair, instruction: String) -> JSONValue {
-        let negatives = pair.negatives.map(\.text)
+    /// The training row for `example`: the anchor carries `anchorInstruction` (the example's own, or the run's
+    /// default for v3 rows) and the positive the example's positive instruction where the format has a place for
+    /// them; negatives are the generated ones, then the mined ones by rank. An empty instruction means none.
+    public func row(_ example: ExportExample, anchorInstruction instruction: String) -> JSONValue {
+        let negatives = example.generatedNegatives + example.negatives.map(\.text)
+        let positiveInstruction = example.positiveInstruction ?? ""
         switch self {
         case .flagEmbedding:
             // FlagEmbedding's fine-tuning data: {"query": str, "pos": [str], "neg": [str], "prompt": str}; the
             // pos_scores/neg_scores keys are left out on purpose (the trainer would read them as distillation
             // targets). `meta` is extra: the loader (datasets' JSON reader) keeps it as a column nobody reads.
             return .object([
-                ("query", .string(pair.query)),
-                ("pos", .strings([pair.passage])),
+                ("query", .string(example.anchor)),
+                ("pos", .strings([example.positive])),
                 ("neg", .strings(negatives)),
                 ("prompt", .string(instruction)),
-                ("meta", Self.metadata(pair)),
+                ("meta", Self.metadata(example)),
             ])
         case .sentenceTransformers:
             // Columns by position: anchor, positive, then negative_1 … negative_n (n = negatives found; a row
             // without negatives is only anchor and positive). The instruction goes in the trainer's `prompts`.
-            var members: [(String, JSONValue)] = [("anchor", .string(pair.query)), ("positive", .string(pair.passage))]
+            var members: [(String, JSONValue)] = [("anchor", .string(example.anchor)), ("positive", .string(example.positive))]
             for (index, text) in negatives.enumerated() { members.append(("negative_\(index + 1)", .string(text))) }
             return .object(members)
         case .msSwift:
@@ -80,8 +83,8 @@ public enum ExportFormat: Sendable, Hashable, CaseIterable, CustomStringConverti
             // {"query": "Instruct: …\nQuery:…", "response": passage, "rejected_response": [negatives]}; the key is
             // left out when there are no negatives (in-batch negatives only).
             var members: [(String, JSONValue)] = [
-                ("query", .string(QueryInstruction.format(pair.query, instruction: instruction))),
-                ("response", .string(pair.passage)),
+                ("query", .string(Self.instructed(example.anchor, instruction))),
+                ("response", .string(Self.instructed(example.positive, positiveInstruction))),
             ]
             if !negatives.isEmpty { members.append(("rejected_response", .strings(negatives))) }
             return .object(members)
@@ -92,8 +95,8 @@ public enum ExportFormat: Sendable, Hashable, CaseIterable, CustomStringConverti
             // of message lists, exactly one positive; `negative_messages` may be left out (in-batch negatives).
             // The Qwen3 instruction stays in the anchor's user content, as the model was trained with it.
             var members: [(String, JSONValue)] = [
-                ("messages", .array([Self.userMessage(QueryInstruction.format(pair.query, instruction: instruction))])),
-                ("positive_messages", .array([.array([Self.userMessage(pair.passage)])])),
+                ("messages", .array([Self.userMessage(Self.instructed(example.anchor, instruction))])),
+                ("positive_messages", .array([.array([Self.userMessage(Self.instructed(example.positive, positiveInstruction))])])),
             ]
             if !negatives.isEmpty {
                 members.append(("negative_messages", .array(negatives.map { .array([Self.userMessage($0)]) })))
@@ -112,23 +115,35 @@ public enum ExportFormat: Sendable, Hashable, CaseIterable, CustomStringConverti
         }
     }
 
+    /// `text` under `instruction` as the model reads it (`Instruct: …\nQuery:…`), or `text` when there is none.
+    private static func instructed(_ text: String, _ instruction: String) -> String {
+        instruction.isEmpty ? text : QueryInstruction.format(text, instruction: instruction)
+    }
+
     private static func userMessage(_ content: String) -> JSONValue {
         .object([("role", .string("user")), ("content", .string(content))])
     }
 
-    /// The per-row metadata of FlagEmbedding rows: where the pair came from, its score and its negative search
-    /// (`negatives_requested`/`negatives_found` are null when no search was recorded for the pair).
-    static func metadata(_ pair: ExportPair) -> JSONValue {
-        .object([
-            ("run", .string(pair.run)),
-            ("document", .string(pair.documentKey)),
-            ("sample", .integer(pair.sample)),
-            ("query_language", .string(pair.queryLanguage)),
-            ("document_language", .string(pair.documentLanguage)),
-            ("cosine", .number(pair.cosine)),
-            ("negatives_requested", pair.negativeSearch.map { .integer($0.requested) } ?? .null),
-            ("negatives_found", pair.negativeSearch.map { .integer($0.found) } ?? .null),
-            ("negative_documents", .strings(pair.negatives.map(\.documentKey))),
-        ])
+    /// The per-row metadata of FlagEmbedding rows: where the example came from, its cosine and its negative search
+    /// (`negatives_requested`/`negatives_found` are null when no search was recorded for the example). `task` is
+    /// added for tasks other than retrieval, `label`, `score` and `generated_negatives` when the example has them,
+    /// so retrieval rows keep the v3 layout byte for byte.
+    static func metadata(_ example: ExportExample) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("run", .string(example.run)),
+            ("document", .string(example.documentKey)),
+            ("sample", .integer(example.sample)),
+            ("query_language", .string(example.anchorLanguage)),
+            ("document_language", .string(example.positiveLanguage)),
+            ("cosine", .number(example.cosine)),
+            ("negatives_requested", example.negativeSearch.map { .integer($0.requested) } ?? .null),
+            ("negatives_found", example.negativeSearch.map { .integer($0.found) } ?? .null),
+            ("negative_documents", .strings(example.negatives.map(\.documentKey))),
+        ]
+        if example.task != "retrieval" { members.append(("task", .string(example.task))) }
+        if let label = example.label { members.append(("label", .string(label))) }
+        if let score = example.score { members.append(("score", .number(score))) }
+        if !example.generatedNegatives.isEmpty { members.append(("generated_negatives", .integer(example.generatedNegatives.count))) }
+        return .object(members)
     }
 }

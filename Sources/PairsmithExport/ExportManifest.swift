@@ -39,11 +39,11 @@ struct ExportCounts: Sendable, Hashable {
         }
     }
 
-    /// Counts `pair`, written as one row.
-    mutating func add(_ pair: ExportPair) {
+    /// Counts `pair`, written as one row (its generated and mined negatives together; searches count mined ones).
+    mutating func add(_ pair: ExportExample) {
         rows += 1
-        negatives += pair.negatives.count
-        if pair.negatives.isEmpty { rowsWithoutNegatives += 1 }
+        negatives += pair.generatedNegatives.count + pair.negatives.count
+        if pair.negatives.isEmpty && pair.generatedNegatives.isEmpty { rowsWithoutNegatives += 1 }
         if pair.cosine == nil { rowsWithoutScore += 1 }
         if let search = pair.negativeSearch {
             rowsWithNegativeSearch += 1

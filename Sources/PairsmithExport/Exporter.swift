@@ -92,7 +92,7 @@ public struct Exporter: Sendable {
     /// (tests inject failures here).
     public var afterShard: @Sendable (Int) throws -> Void = { _ in }
 
-    /// Pairs read from the database per query.
+    /// Examples read from the database per query.
     static let chunkSize = 256
 
     /// Creates an exporter.
@@ -129,10 +129,6 @@ public struct Exporter: Sendable {
         let ids = try snapshot.orderedPairIDs(selectionID: selection.id)
         guard !ids.isEmpty else { throw ExportError.emptySelection(run: run.id, set: selection.set, selectionID: selection.id) }
         let facts = StoredPipeline(text: run.configuration, file: run.pipelinePath)
-        let instruction = facts.queryInstruction ?? ""
-        if facts.queryInstruction == nil, options.format != .sentenceTransformers {
-            throw ExportError.missingInstruction(run: run.id)
-        }
         let destination = options.output.standardizedFileURL
         let staging = try StagingFolder(destination: destination, overwrite: options.overwrite)
         do {
@@ -147,16 +143,22 @@ public struct Exporter: Sendable {
             while start < ids.count {
                 let chunk = Array(ids[start..<min(start + chunkSize, ids.count)])
                 start += chunkSize
-                for var pair in try snapshot.pairs(ids: chunk, model: selection.model) {
-                    if let limit = columns ?? options.negatives, pair.negatives.count > limit {
-                        pair.negatives.removeSubrange(limit...)
+                for var example in try snapshot.examples(ids: chunk, model: selection.model) {
+                    if let limit = columns ?? options.negatives {
+                        Self.keepNegatives(&example, limit: limit)
                     }
-                    if let columns, pair.negatives.count < columns {
+                    if let columns, example.generatedNegatives.count + example.negatives.count < columns {
                         counts.rowsLeftOut += 1
                         continue
                     }
-                    try writer.append(options.format.row(pair, instruction: instruction))
-                    counts.add(pair)
+                    // The anchor's instruction: the example's own, else (v3 rows) the run's query instruction.
+                    // sentence-transformers rows carry no instruction (the trainer's `prompts` do).
+                    let stated = example.anchorInstruction ?? facts.queryInstruction
+                    guard let instruction = stated ?? (options.format == .sentenceTransformers ? "" : nil) else {
+                        throw ExportError.missingInstruction(run: run.id)
+                    }
+                    try writer.append(options.format.row(example, anchorInstruction: instruction))
+                    counts.add(example)
                 }
             }
             guard counts.rows > 0 else {
@@ -178,6 +180,16 @@ public struct Exporter: Sendable {
         } catch {
             staging.discard()
             throw error
+        }
+    }
+
+    /// Cuts `example`'s negatives to the first `limit` of its generated ones followed by its mined ones by rank.
+    static func keepNegatives(_ example: inout ExportExample, limit: Int) {
+        if example.generatedNegatives.count >= limit {
+            example.generatedNegatives.removeSubrange(limit...)
+            example.negatives = []
+        } else if example.generatedNegatives.count + example.negatives.count > limit {
+            example.negatives.removeSubrange((limit - example.generatedNegatives.count)...)
         }
     }
 

@@ -1,9 +1,9 @@
 import PairsmithStore
 
-/// Finds the duplicate pairs of a run: exact (the same normalised query text, any passage) and near (queries of the
-/// same passage whose cosine is at least the threshold). Pairs are visited in (document key, sample, pair id)
-/// order and the first of a group is kept, so the result does not depend on insertion order; the others are
-/// recorded in `duplicates` with their kind and the pair they duplicate.
+/// Finds the duplicate examples of a run, over their anchors: exact (the same normalised anchor text, any passage)
+/// and near (anchors made from the same passage whose cosine is at least the threshold). Examples are visited in
+/// (document key, sample, id) order and the first of a group is kept, so the result does not depend on insertion
+/// order; the others are recorded in `duplicates` with their kind and the example they duplicate.
 public struct Deduplicator: Sendable {
     /// The store.
     public let store: PairsmithStore
@@ -40,7 +40,7 @@ public struct Deduplicator: Sendable {
         var keptByDocument: [Int64: [(id: Int64, vector: [Float])]] = [:]
         var records: [DuplicateRecord] = []
         for pair in ordered {
-            let normal = QueryNormalizer.normalize(pair.query)
+            let normal = QueryNormalizer.normalize(pair.anchor)
             if let first = firstByText[normal] {
                 records.append(DuplicateRecord(pairID: pair.pairID, kind: .exact, duplicateOf: first))
                 continue
@@ -49,7 +49,8 @@ public struct Deduplicator: Sendable {
             guard let vector = vectors[pair.pairID], !vector.isEmpty else { continue }
             let kept = keptByDocument[pair.documentID, default: []]
             if let match = kept.lazy.map({ (id: $0.id, cosine: Cosine.of(vector, $0.vector)) })
-                .first(where: { $0.cosine >= nearDuplicateCosine }) {
+                .first(where: { $0.cosine >= nearDuplicateCosine })
+            {
                 records.append(DuplicateRecord(pairID: pair.pairID, kind: .near, duplicateOf: match.id, cosine: match.cosine))
                 continue
             }

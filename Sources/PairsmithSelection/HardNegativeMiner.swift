@@ -3,8 +3,9 @@ import PairsmithBLAS
 import PairsmithConfiguration
 import PairsmithStore
 
-/// Mines hard negatives for the pairs of a run's weak set: for each pair, up to K passages of the corpus ranked by
-/// cosine to the query vector (exact search, one sgemm per block of queries and chunk of document vectors).
+/// Mines hard negatives for the examples of a run's weak set whose positive is the passage (an example with a
+/// generated positive gets none): for each, up to K passages of the corpus ranked by cosine to the anchor vector
+/// (exact search, one sgemm per block of anchors and chunk of document vectors).
 ///
 /// Ranks count every passage but the positive (rank 1 = the closest other passage); only ranks within
 /// [rankFrom, rankTo] are considered, and a candidate scoring above guard × the positive's score is skipped (a
@@ -46,7 +47,10 @@ public struct HardNegativeMiner: Sendable {
         guard settings.count > 0, let weak = try await store.latestSelection(run: run, set: .weak), let weakID = weak.id else {
             return report
         }
-        let pairIDs = try await store.selectedPairIDs(selectionID: weakID)
+        let selected = try await store.selectedPairIDs(selectionID: weakID)
+        let generated = try await store.examplesWithGeneratedPositive(run: run)
+        let pairIDs = generated.isEmpty ? selected : selected.filter { !generated.contains($0) }
+        report.generatedPositives = selected.count - pairIDs.count
         let searched = try await store.negativeSearches(run: run)
         let pending = pairIDs.filter { id in
             !(searched[id]?.matches(
@@ -220,6 +224,8 @@ public struct NegativeReport: Sendable, Hashable, CustomStringConvertible {
     public var alreadySearched = 0
     /// Pairs skipped for want of a query vector (not scored).
     public var withoutQueryVector = 0
+    /// Selected examples not searched because their positive is generated, not the passage.
+    public var generatedPositives = 0
     /// Negatives stored now.
     public var negatives = 0
     /// Pairs searched now that got fewer than K negatives.
@@ -231,5 +237,6 @@ public struct NegativeReport: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         "hard negatives: searched \(searchedNow) pairs (\(alreadySearched) already searched), stored \(negatives) negatives, "
             + "\(short) pairs with fewer than asked" + (withoutQueryVector > 0 ? ", \(withoutQueryVector) without a query vector" : "")
+            + (generatedPositives > 0 ? ", \(generatedPositives) with a generated positive (not searched)" : "")
     }
 }

@@ -3,27 +3,31 @@ import PairsmithMatching
 import PairsmithStore
 import PairsmithText
 
-/// The score stage: for every pair of a run without a score under the model, the cosine of its query (embedded with
-/// the task instruction, `Instruct: {task}\nQuery:{query}`) and its passage (embedded without one).
+/// The score stage: for every example of a run without a score under the model, the cosine of its anchor and its
+/// positive, each embedded with its own instruction (`Instruct: {task}\nQuery:{text}`) as the example declares.
 ///
-/// Passage vectors already stored under the model (by persona matching) are reused; query vectors are stored as
-/// `query` vectors of their pair, hashed over the instructed text, so a changed instruction is noticed and the pair
-/// scored again. Each batch of scores is committed with its vectors in one transaction: a killed stage loses at most
-/// the batch in flight, and running it again goes on with the pairs still unscored.
+/// The anchor carries the example's `anchor_instruction`, or ``instruction`` (the run's default) when that is NULL
+/// (v3 rows); an empty instruction means the bare text. A positive that is the passage and carries no instruction is
+/// read from the passage's `document` vector (stored by persona matching, else embedded once and stored); a
+/// generated positive, or any positive with an instruction, is embedded and stored as the example's `positive`
+/// vector. Anchor and positive vectors are hashed over the instructed text, so a changed instruction is noticed and
+/// the example scored again. Each batch of scores is committed with its vectors in one transaction: a killed stage
+/// loses at most the batch in flight, and running it again goes on with the examples still unscored.
 public struct ScoreStage: Sendable {
     /// The store.
     public let store: PairsmithStore
     /// The embedding model's name (the cache key of vectors and scores).
     public let model: String
-    /// The task instruction the query side carries.
+    /// The anchor instruction of examples that store none (NULL `anchor_instruction`: v3 rows), the run's
+    /// `embedding.query_instruction`.
     public let instruction: String
-    /// Pairs per committed batch.
+    /// Examples per committed batch.
     public let batchSize: Int
     /// Texts per embedding call (calls of one batch run concurrently, so a local engine packs them together).
     public let embedBatchSize: Int
     private let embed: EmbedTexts
 
-    /// Creates the stage. `embed` receives texts as they are to be embedded (queries already carry the instruction).
+    /// Creates the stage. `embed` receives texts as they are to be embedded (instructions already applied).
     public init(
         store: PairsmithStore, model: String, instruction: String, batchSize: Int = 256, embedBatchSize: Int = 64,
         embed: @escaping EmbedTexts
@@ -36,10 +40,28 @@ public struct ScoreStage: Sendable {
         self.embed = embed
     }
 
-    /// The text embedded for a query: `Instruct: {instruction}\nQuery:{query}`.
-    public func instructed(_ query: String) -> String { QueryInstruction.format(query, instruction: instruction) }
+    /// The text embedded for an anchor under the default instruction: `Instruct: {instruction}\nQuery:{anchor}`.
+    public func instructed(_ anchor: String) -> String { Self.instructed(anchor, instruction: instruction) }
 
-    /// Scores every pair of `run` that needs it; `onBatch` is told after each committed batch.
+    /// `text` as embedded under `instruction`: `Instruct: {instruction}\nQuery:{text}`, or `text` itself when the
+    /// instruction is empty.
+    public static func instructed(_ text: String, instruction: String) -> String {
+        instruction.isEmpty ? text : QueryInstruction.format(text, instruction: instruction)
+    }
+
+    /// The text embedded for a candidate's anchor (its own instruction, else the default).
+    public func anchorText(_ candidate: ScoringCandidate) -> String {
+        Self.instructed(candidate.anchor, instruction: candidate.anchorInstruction ?? instruction)
+    }
+
+    /// The text embedded for a candidate's positive when ``ScoringCandidate/embedsPositive`` (the generated positive
+    /// or the passage, under the positive instruction if any); nil when the passage's own vector stands for it.
+    public func positiveText(_ candidate: ScoringCandidate, passage: String) -> String? {
+        guard candidate.embedsPositive else { return nil }
+        return Self.instructed(candidate.positive ?? passage, instruction: candidate.positiveInstruction ?? "")
+    }
+
+    /// Scores every example of `run` that needs it; `onBatch` is told after each committed batch.
     public func scoreAll(run: String, onBatch: @Sendable (ScoreReport) -> Void = { _ in }) async throws -> ScoreReport {
         var report = ScoreReport()
         var after: Int64 = 0
@@ -48,7 +70,13 @@ public struct ScoreStage: Sendable {
             let page = try await store.scoringCandidates(run: run, model: model, after: after, limit: batchSize)
             guard let last = page.last?.pairID else { break }
             after = last
-            let work = page.filter { !$0.scored || $0.queryVectorHash != ContentHash.sha256(instructed($0.query)) }
+            // Passages are read only for examples whose positive is the instructed passage (their hash needs it).
+            let instructedPassages = Array(Set(page.filter { $0.embedsPositive && $0.positive == nil }.map(\.documentID)))
+            let passages = try await store.documents(ids: instructedPassages)
+            let work = page.compactMap { candidate -> ScoringWork? in
+                let item = ScoringWork(candidate: candidate, stage: self, passage: passages[candidate.documentID]?.text)
+                return item.isCurrent ? nil : item
+            }
             report.alreadyScored += page.count - work.count
             guard !work.isEmpty else { continue }
             try await score(work, report: &report)
@@ -58,21 +86,9 @@ public struct ScoreStage: Sendable {
     }
 
     /// Scores one batch and commits its scores and new vectors together.
-    private func score(_ work: [ScoringCandidate], report: inout ScoreReport) async throws {
-        let queryTexts = work.map { instructed($0.query) }
-        let queryHashes = queryTexts.map { ContentHash.sha256($0) }
-        var queryVectors: [[Float]?] = Array(repeating: nil, count: work.count)
-        var pending: [Int] = []
-        let cachedQueries = try await store.cachedVectors(model: model, textHashes: queryHashes)
-        for index in work.indices {
-            if let cached = cachedQueries[queryHashes[index]] {
-                queryVectors[index] = cached.values
-            } else {
-                pending.append(index)
-            }
-        }
-
-        let documentIDs = Array(Set(work.map(\.documentID))).sorted()
+    private func score(_ work: [ScoringWork], report: inout ScoreReport) async throws {
+        // The passages of examples whose positive is the passage's own vector.
+        let documentIDs = Array(Set(work.filter { $0.positiveText == nil }.map(\.candidate.documentID))).sorted()
         var passageVectors = try await store.vectors(kind: .document, model: model, ownerIDs: documentIDs)
             .mapValues(\.values)
         let missingDocuments = documentIDs.filter { passageVectors[$0]?.isEmpty ?? true }
@@ -81,53 +97,72 @@ public struct ScoreStage: Sendable {
         guard missingPassages.count == missingDocuments.count else {
             throw SelectionError.missingDocument(id: missingDocuments.first { documents[$0] == nil } ?? 0)
         }
-
-        // One embedding pass for the new queries (deduplicated by text) and the passages never embedded.
-        var uniqueQueries: [String: Int] = [:]
-        var texts: [String] = []
-        for index in pending where uniqueQueries[queryHashes[index]] == nil {
-            uniqueQueries[queryHashes[index]] = texts.count
-            texts.append(queryTexts[index])
+        if let lost = work.first(where: { $0.candidate.embedsPositive && $0.positiveText == nil }) {
+            throw SelectionError.missingDocument(id: lost.candidate.documentID)
         }
-        let passageOffset = texts.count
-        texts.append(contentsOf: missingPassages.map(\.text))
-        let embedded = try await embedAll(texts).map(TopK.normalised)
+
+        // Anchor and positive texts: reused from any stored vector of the same text, else embedded once per text.
+        var sides: [(text: String, hash: String)] = []
+        for item in work {
+            sides.append((item.anchorText, item.anchorHash))
+            if let text = item.positiveText, let hash = item.positiveHash { sides.append((text, hash)) }
+        }
+        let cached = try await store.cachedVectors(model: model, textHashes: sides.map(\.hash))
+        var uniqueTexts: [String: Int] = [:]
+        var toEmbed: [String] = []
+        for side in sides where cached[side.hash] == nil && uniqueTexts[side.hash] == nil {
+            uniqueTexts[side.hash] = toEmbed.count
+            toEmbed.append(side.text)
+        }
+        let textCount = toEmbed.count
+        toEmbed.append(contentsOf: missingPassages.map(\.text))
+        let embedded = try await embedAll(toEmbed).map(TopK.normalised)
+        func vector(hash: String) -> [Float] {
+            if let stored = cached[hash] { return stored.values }
+            return uniqueTexts[hash].map { embedded[$0] } ?? []
+        }
 
         var newVectors: [VectorRecord] = []
-        var storedQueryHashes: Set<String> = []
-        for index in pending {
-            let vector = embedded[uniqueQueries[queryHashes[index]] ?? 0]
-            queryVectors[index] = vector
-            storedQueryHashes.insert(queryHashes[index])
-        }
-        // Every scored pair gets its own query vector row (owner = pair), reused or new, so dedup and negatives find it.
-        for (index, candidate) in work.enumerated() where candidate.queryVectorHash != queryHashes[index] {
-            newVectors.append(
-                VectorRecord(
-                    ownerKind: .query, ownerID: candidate.pairID, model: model, textHash: queryHashes[index],
-                    values: queryVectors[index] ?? []))
-        }
         for (offset, document) in missingPassages.enumerated() {
-            let vector = embedded[passageOffset + offset]
-            passageVectors[document.id ?? 0] = vector
+            let values = embedded[textCount + offset]
+            passageVectors[document.id ?? 0] = values
             newVectors.append(
                 VectorRecord(
-                    ownerKind: .document, ownerID: document.id ?? 0, model: model, textHash: document.contentHash, values: vector))
+                    ownerKind: .document, ownerID: document.id ?? 0, model: model, textHash: document.contentHash, values: values))
         }
-
         var scores: [ScoreRecord] = []
-        for (index, candidate) in work.enumerated() {
-            let query = queryVectors[index] ?? []
-            let passage = passageVectors[candidate.documentID] ?? []
-            guard query.count == passage.count, !query.isEmpty else {
-                throw SelectionError.dimensionMismatch(pairID: candidate.pairID, query: query.count, passage: passage.count)
+        for item in work {
+            let candidate = item.candidate
+            let anchor = vector(hash: item.anchorHash)
+            // Every scored example gets its own anchor (and positive) vector row, reused or new, so dedup and
+            // negatives find it.
+            if candidate.queryVectorHash != item.anchorHash {
+                newVectors.append(
+                    VectorRecord(ownerKind: .query, ownerID: candidate.pairID, model: model, textHash: item.anchorHash, values: anchor))
             }
-            scores.append(ScoreRecord(pairID: candidate.pairID, model: model, cosine: Cosine.of(query, passage)))
+            let positive: [Float]
+            if let hash = item.positiveHash {
+                positive = vector(hash: hash)
+                if candidate.positiveVectorHash != hash {
+                    newVectors.append(
+                        VectorRecord(ownerKind: .positive, ownerID: candidate.pairID, model: model, textHash: hash, values: positive))
+                }
+            } else {
+                positive = passageVectors[candidate.documentID] ?? []
+            }
+            guard anchor.count == positive.count, !anchor.isEmpty else {
+                throw SelectionError.dimensionMismatch(pairID: candidate.pairID, query: anchor.count, passage: positive.count)
+            }
+            scores.append(ScoreRecord(pairID: candidate.pairID, model: model, cosine: Cosine.of(anchor, positive)))
         }
         try await store.storeScores(scores, vectors: newVectors)
+        let anchorHashes = Set(work.map(\.anchorHash))
+        let positiveHashes = Set(work.compactMap(\.positiveHash))
         report.scoredNow += scores.count
-        report.queriesEmbedded += uniqueQueries.count
-        report.queriesReused += work.count - pending.count
+        report.queriesEmbedded += anchorHashes.filter { cached[$0] == nil }.count
+        report.queriesReused += work.filter { cached[$0.anchorHash] != nil }.count
+        report.positivesEmbedded += positiveHashes.filter { cached[$0] == nil && !anchorHashes.contains($0) }.count
+        report.positivesReused += work.filter { $0.positiveHash.map { cached[$0] != nil } ?? false }.count
         report.passagesEmbedded += missingPassages.count
         report.passagesReused += documentIDs.count - missingDocuments.count
     }
@@ -154,16 +189,46 @@ public struct ScoreStage: Sendable {
     }
 }
 
+/// One example of a batch that needs scoring, with the texts its two sides are embedded as.
+private struct ScoringWork: Sendable {
+    let candidate: ScoringCandidate
+    /// The anchor as embedded.
+    let anchorText: String
+    let anchorHash: String
+    /// The positive as embedded when it has its own vector (nil: the passage's vector, or a passage that is gone).
+    let positiveText: String?
+    let positiveHash: String?
+
+    init(candidate: ScoringCandidate, stage: ScoreStage, passage: String?) {
+        self.candidate = candidate
+        anchorText = stage.anchorText(candidate)
+        anchorHash = ContentHash.sha256(anchorText)
+        positiveText = candidate.positive != nil || passage != nil ? stage.positiveText(candidate, passage: passage ?? "") : nil
+        positiveHash = positiveText.map { ContentHash.sha256($0) }
+    }
+
+    /// Whether the stored score is for these very texts (nothing to do).
+    var isCurrent: Bool {
+        guard candidate.scored, candidate.queryVectorHash == anchorHash else { return false }
+        guard candidate.embedsPositive else { return true }
+        return positiveHash != nil && candidate.positiveVectorHash == positiveHash
+    }
+}
+
 /// What a score pass did.
 public struct ScoreReport: Sendable, Hashable, CustomStringConvertible {
-    /// Pairs scored by this pass.
+    /// Examples scored by this pass.
     public var scoredNow = 0
-    /// Pairs already scored under the model with the same instruction (skipped).
+    /// Examples already scored under the model with the same instructions (skipped).
     public var alreadyScored = 0
-    /// Distinct instructed queries embedded.
+    /// Distinct instructed anchors embedded.
     public var queriesEmbedded = 0
-    /// Query vectors taken from the store instead of embedded.
+    /// Anchor vectors taken from the store instead of embedded.
     public var queriesReused = 0
+    /// Distinct positives embedded on their own (generated, or carrying an instruction).
+    public var positivesEmbedded = 0
+    /// Such positive vectors taken from the store instead of embedded.
+    public var positivesReused = 0
     /// Passages embedded (those persona matching had not embedded under the model).
     public var passagesEmbedded = 0
     /// Passage vectors taken from the store.
@@ -175,6 +240,8 @@ public struct ScoreReport: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         "scored \(scoredNow) pairs (\(alreadyScored) already scored); embedded \(queriesEmbedded) queries and "
             + "\(passagesEmbedded) passages, reused \(queriesReused) query and \(passagesReused) passage vectors"
+            + (positivesEmbedded + positivesReused > 0
+                ? "; embedded \(positivesEmbedded) and reused \(positivesReused) positive vectors" : "")
     }
 }
 

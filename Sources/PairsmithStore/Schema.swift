@@ -22,6 +22,9 @@ enum Schema {
             // without a row here was written before precisions were recorded and is fp32.
             try db.execute(sql: "CREATE TABLE run_precisions (run TEXT PRIMARY KEY NOT NULL, precision TEXT NOT NULL, recorded_at DATETIME NOT NULL)")
         }
+        migrator.registerMigration("v5-generic-stages") { db in
+            try db.execute(sql: v5)
+        }
         return migrator
     }
 
@@ -227,5 +230,64 @@ enum Schema {
             guard REAL NOT NULL,
             created_at DATETIME NOT NULL
         );
+        """
+
+    /// Tables of the fifth version: the generic stage engine's outputs and examples.
+    ///
+    /// - `stage_outputs`: one row per (run, stage, document, sample) a declared stage finished: the answer's fields
+    ///   after the rules and the variables drawn for the unit, each a JSON object with sorted keys; the persona a
+    ///   `one_of`-personas rule resolved; `skipped` = 1 when the stage's `when` skipped the unit (no request made).
+    ///   The v3 `configs` (stage `configure`) and `pairs` (stage `generate`) rows are copied in, nothing recomputed.
+    ///   `stage_outputs_by_unit` answers "every stage's output of this unit" (read once per unit) without a scan.
+    /// - `examples` (was `pairs`, renamed, so every id is kept): the example the last stage produced: `anchor`
+    ///   (was `query`), `positive` (NULL: the passage, `documents.text`), generated `negatives` (a JSON array, or
+    ///   NULL), `label`, `score`, each side's instruction (`anchor_instruction` NULL: the run's pipeline default, for
+    ///   v3 rows `embedding.query_instruction`; `positive_instruction` NULL or '': none), the `task` family and
+    ///   `metadata` (a JSON object kept for the report). `config_id` still points at `configs` for v3 rows; new rows
+    ///   leave it NULL, and nothing writes `configs` any more (it stays, read only).
+    /// - The renaming rewrites the foreign keys of `scores`, `negatives`, `duplicates`, `selected_pairs` and
+    ///   `negative_searches` to `examples(id)`; their `pair_id` columns keep their names and hold example ids.
+    /// - Vectors: `owner_kind 'query'` is an example's anchor (owner = example id); `'positive'` an example's
+    ///   generated positive, or a passage positive that carries an instruction (owner = example id).
+    private static let v5 = """
+        CREATE TABLE stage_outputs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            document_id INTEGER NOT NULL REFERENCES documents(id),
+            sample INTEGER NOT NULL,
+            fields TEXT NOT NULL,
+            variables TEXT NOT NULL,
+            persona_id INTEGER REFERENCES personas(id),
+            skipped INTEGER NOT NULL DEFAULT 0,
+            request_hash TEXT,
+            created_at DATETIME NOT NULL,
+            UNIQUE (run, stage, document_id, sample)
+        );
+        CREATE INDEX stage_outputs_by_unit ON stage_outputs (run, document_id, sample);
+
+        INSERT INTO stage_outputs (run, stage, document_id, sample, fields, variables, persona_id, skipped, request_hash, created_at)
+        SELECT run, 'configure', document_id, sample,
+               json_object('character', character, 'difficulty', difficulty, 'question_type', question_type), '{}',
+               persona_id, 0, request_hash, created_at
+        FROM configs ORDER BY id;
+
+        INSERT INTO stage_outputs (run, stage, document_id, sample, fields, variables, persona_id, skipped, request_hash, created_at)
+        SELECT run, 'generate', document_id, sample, json_object('query', query),
+               json_object('length', length_words, 'query_language', query_language), NULL, 0, request_hash, created_at
+        FROM pairs ORDER BY id;
+
+        ALTER TABLE pairs RENAME TO examples;
+        ALTER TABLE examples RENAME COLUMN query TO anchor;
+        ALTER TABLE examples RENAME COLUMN query_language TO anchor_language;
+        ALTER TABLE examples RENAME COLUMN document_language TO positive_language;
+        ALTER TABLE examples ADD COLUMN task TEXT NOT NULL DEFAULT 'retrieval';
+        ALTER TABLE examples ADD COLUMN positive TEXT;
+        ALTER TABLE examples ADD COLUMN negatives TEXT;
+        ALTER TABLE examples ADD COLUMN label TEXT;
+        ALTER TABLE examples ADD COLUMN score REAL;
+        ALTER TABLE examples ADD COLUMN anchor_instruction TEXT;
+        ALTER TABLE examples ADD COLUMN positive_instruction TEXT;
+        ALTER TABLE examples ADD COLUMN metadata TEXT;
         """
 }

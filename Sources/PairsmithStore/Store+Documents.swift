@@ -167,20 +167,24 @@ extension PairsmithStore {
         try await read { db in try RunRecord.fetchOne(db, key: id) }
     }
 
-    /// The configuration stored for (run, document, sample), if any.
-    public func config(run: String, documentID: Int64, sample: Int) async throws -> ConfigRecord? {
+    /// Every stage's output of one unit; arguments: run, document id, sample. The `stage_outputs_by_unit` index
+    /// answers it without a scan of the run's outputs (no ORDER BY: SQLite would rather walk the unique index of
+    /// (run, stage, …) in stage order than sort a handful of rows, so the caller sorts).
+    static let unitStageOutputsSQL = "SELECT * FROM stage_outputs WHERE run = ? AND document_id = ? AND sample = ?"
+
+    /// Every stage's output stored for the unit (run, document, sample), in stage-name order.
+    public func stageOutputs(run: String, documentID: Int64, sample: Int) async throws -> [StageOutputRecord] {
         try await read { db in
-            try ConfigRecord.fetchOne(
-                db, sql: "SELECT * FROM configs WHERE run = ? AND document_id = ? AND sample = ?",
-                arguments: [run, documentID, sample])
+            let statement = try db.cachedStatement(sql: Self.unitStageOutputsSQL)
+            return try StageOutputRecord.fetchAll(statement, arguments: [run, documentID, sample]).sorted { $0.stage < $1.stage }
         }
     }
 
-    /// Every pair of a run, in (document, sample) order.
-    public func pairs(run: String) async throws -> [PairRecord] {
+    /// Every example of a run, in (document, sample) order.
+    public func examples(run: String) async throws -> [ExampleRecord] {
         try await read { db in
-            try PairRecord.fetchAll(
-                db, sql: "SELECT * FROM pairs WHERE run = ? ORDER BY document_id, sample", arguments: [run])
+            try ExampleRecord.fetchAll(
+                db, sql: "SELECT * FROM examples WHERE run = ? ORDER BY document_id, sample", arguments: [run])
         }
     }
 }

@@ -18,25 +18,25 @@ public struct ExportSelection: Sendable, Hashable {
     public var low: Double?
     /// The resolved upper cosine bound, if any.
     public var high: Double?
-    /// The number of pairs the selection recorded.
+    /// The number of examples the selection recorded.
     public var records: Int
     /// When the selection was made, as the database stores it.
     public var createdAt: String
 }
 
-/// One hard negative of an exported pair.
+/// One mined hard negative of an exported example.
 public struct ExportNegative: Sendable, Hashable {
     /// The negative passage's document key.
     public var documentKey: String
     /// The negative passage's text.
     public var text: String
-    /// Its rank among the pair's negatives (0 first).
+    /// Its rank among the example's negatives (0 first).
     public var rank: Int
-    /// Its score against the query.
+    /// Its score against the anchor.
     public var score: Double
 }
 
-/// The hard-negative search recorded for a pair (what was asked for and what was found).
+/// The hard-negative search recorded for an example (what was asked for and what was found).
 public struct ExportNegativeSearch: Sendable, Hashable {
     /// The embedding model whose vectors were searched.
     public var model: String
@@ -52,29 +52,41 @@ public struct ExportNegativeSearch: Sendable, Hashable {
     public var guardFactor: Double
 }
 
-/// One selected pair with everything a training row needs.
-public struct ExportPair: Sendable, Hashable {
-    /// The pair's row id (metadata only; never used for ordering).
+/// One selected example with everything a training row needs.
+public struct ExportExample: Sendable, Hashable {
+    /// The example's row id (metadata only; never used for ordering).
     public var pairID: Int64
-    /// The run the pair belongs to.
+    /// The run the example belongs to.
     public var run: String
-    /// The passage's document key.
+    /// The key of the passage the example was made from.
     public var documentKey: String
-    /// The sample index of the pair for its passage.
+    /// The sample index of the example for its passage.
     public var sample: Int
-    /// The generated query.
-    public var query: String
-    /// The passage (the positive).
-    public var passage: String
-    /// The query's language code.
-    public var queryLanguage: String
-    /// The passage's language code.
-    public var documentLanguage: String
-    /// The pair's cosine under the selection's model, when scored.
+    /// The task family (`retrieval`, …).
+    public var task: String
+    /// The anchor text (for retrieval: the generated query).
+    public var anchor: String
+    /// The positive text: the generated positive, else the passage.
+    public var positive: String
+    /// The anchor's instruction as stored; nil: the run's default (v3 rows: `embedding.query_instruction`).
+    public var anchorInstruction: String?
+    /// The positive's instruction as stored; nil or empty: none.
+    public var positiveInstruction: String?
+    /// The anchor's language code.
+    public var anchorLanguage: String
+    /// The positive's language code.
+    public var positiveLanguage: String
+    /// The example's label, if any.
+    public var label: String?
+    /// The example's score (not the cosine), if any.
+    public var score: Double?
+    /// The generated negative texts, in their order (empty when none).
+    public var generatedNegatives: [String]
+    /// The example's cosine under the selection's model, when scored.
     public var cosine: Double?
-    /// The hard negatives, in rank order.
+    /// The mined hard negatives, in rank order.
     public var negatives: [ExportNegative]
-    /// The hard-negative search recorded for the pair, if one was made.
+    /// The hard-negative search recorded for the example, if one was made.
     public var negativeSearch: ExportNegativeSearch?
 }
 
@@ -113,6 +125,20 @@ public struct ExportEntry: Sendable, Hashable {
     }
 }
 
+/// What an export found wrong in the stored examples.
+public enum ExportReadError: Error, CustomStringConvertible, Equatable {
+    /// An example's `negatives` column is not a JSON array of strings.
+    case badNegatives(exampleID: Int64, detail: String)
+
+    public var description: String {
+        switch self {
+        case .badNegatives(let id, let detail):
+            "example \(id) has a `negatives` value that is not a JSON array of strings (\(detail)); the stage that "
+                + "wrote it declares its negatives wrongly: fix the pipeline's `example.negatives` and run the stage again"
+        }
+    }
+}
+
 /// Read access to one consistent snapshot of the database, for an export: every query sees the same state even
 /// while a run keeps writing. Only valid inside ``PairsmithStore/withExportSnapshot(_:)``.
 public struct ExportSnapshot {
@@ -140,38 +166,41 @@ public struct ExportSnapshot {
             low: row["low"], high: row["high"], records: row["records"], createdAt: row["created"] ?? "")
     }
 
-    /// The selection's pair ids in export order: by document key (bytewise), then sample, then run — never by
-    /// insertion id, so the order is the same in every database that holds the same pairs.
+    /// The selection's example ids in export order: by document key (bytewise), then sample, then run — never by
+    /// insertion id, so the order is the same in every database that holds the same examples.
     package func orderedPairIDs(selectionID: Int64) throws -> [Int64] {
         try Int64.fetchAll(
             db,
             sql: """
-                SELECT p.id FROM selected_pairs sp
-                JOIN pairs p ON p.id = sp.pair_id
-                JOIN documents d ON d.id = p.document_id
+                SELECT e.id FROM selected_pairs sp
+                JOIN examples e ON e.id = sp.pair_id
+                JOIN documents d ON d.id = e.document_id
                 WHERE sp.selection_id = ?
-                ORDER BY d.key, p.sample, p.run
+                ORDER BY d.key, e.sample, e.run
                 """,
             arguments: [selectionID])
     }
 
-    /// The largest number of hard negatives stored for one pair of the selection (0 when none has any).
+    /// The largest number of negatives one example of the selection has, generated and mined together (0 when none
+    /// has any).
     package func maxNegativesPerPair(selectionID: Int64) throws -> Int {
         try Int.fetchOne(
             db,
             sql: """
-                SELECT COALESCE(MAX(n), 0) FROM (
-                    SELECT COUNT(*) AS n FROM negatives ng
-                    JOIN selected_pairs sp ON sp.pair_id = ng.pair_id
-                    WHERE sp.selection_id = ?
-                    GROUP BY ng.pair_id)
+                SELECT COALESCE(MAX(
+                    (SELECT COUNT(*) FROM negatives ng WHERE ng.pair_id = e.id)
+                    + COALESCE(json_array_length(e.negatives), 0)), 0)
+                FROM selected_pairs sp JOIN examples e ON e.id = sp.pair_id
+                WHERE sp.selection_id = ?
                 """,
             arguments: [selectionID]) ?? 0
     }
 
-    /// The pairs with ids `ids` (at most a few hundred at a time), in the order of `ids`, with their cosine under
-    /// `model`, their negatives in rank order and their negative search.
-    package func pairs(ids: [Int64], model: String) throws -> [ExportPair] {
+    /// The examples with ids `ids` (at most a few hundred at a time), in the order of `ids`, with their cosine under
+    /// `model`, their mined negatives in rank order and their negative search.
+    /// - Throws: ``ExportReadError/badNegatives(exampleID:detail:)`` when an example's `negatives` is not a JSON
+    ///   array of strings.
+    package func examples(ids: [Int64], model: String) throws -> [ExportExample] {
         guard !ids.isEmpty else { return [] }
         let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
         var arguments: StatementArguments = [model]
@@ -179,17 +208,19 @@ public struct ExportSnapshot {
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT p.id, p.run, p.sample, p.query, p.query_language, p.document_language, d.key, d.text, s.cosine,
-                       ns.model AS ns_model, ns.requested, ns.found, ns.rank_from, ns.rank_to, ns."guard" AS ns_guard
-                FROM pairs p
-                JOIN documents d ON d.id = p.document_id
-                LEFT JOIN scores s ON s.pair_id = p.id AND s.model = ?
-                LEFT JOIN negative_searches ns ON ns.pair_id = p.id
-                WHERE p.id IN (\(marks))
+                SELECT e.id, e.run, e.sample, e.anchor, e.anchor_language, e.positive_language, d.key,
+                       COALESCE(e.positive, d.text), s.cosine,
+                       ns.model AS ns_model, ns.requested, ns.found, ns.rank_from, ns.rank_to, ns."guard" AS ns_guard,
+                       e.task, e.anchor_instruction, e.positive_instruction, e.label, e.score, e.negatives
+                FROM examples e
+                JOIN documents d ON d.id = e.document_id
+                LEFT JOIN scores s ON s.pair_id = e.id AND s.model = ?
+                LEFT JOIN negative_searches ns ON ns.pair_id = e.id
+                WHERE e.id IN (\(marks))
                 """,
             arguments: arguments)
         let negatives = try negatives(pairIDs: ids)
-        var byID: [Int64: ExportPair] = [:]
+        var byID: [Int64: ExportExample] = [:]
         for row in rows {  // columns by index, in the SELECT's order (name lookups cost a lowercasing each)
             let id: Int64 = row[0]
             var search: ExportNegativeSearch?
@@ -198,12 +229,23 @@ public struct ExportSnapshot {
                     model: searchModel, requested: row[10], found: row[11], rankFrom: row[12], rankTo: row[13],
                     guardFactor: row[14])
             }
-            byID[id] = ExportPair(
-                pairID: id, run: row[1], documentKey: row[6], sample: row[2], query: row[3], passage: row[7],
-                queryLanguage: row[4], documentLanguage: row[5], cosine: row[8], negatives: negatives[id] ?? [],
-                negativeSearch: search)
+            byID[id] = ExportExample(
+                pairID: id, run: row[1], documentKey: row[6], sample: row[2], task: row[15], anchor: row[3],
+                positive: row[7], anchorInstruction: row[16], positiveInstruction: row[17], anchorLanguage: row[4],
+                positiveLanguage: row[5], label: row[18], score: row[19],
+                generatedNegatives: try Self.generatedNegatives(row[20], exampleID: id), cosine: row[8],
+                negatives: negatives[id] ?? [], negativeSearch: search)
         }
         return ids.compactMap { byID[$0] }
+    }
+
+    /// The texts of an example's `negatives` column (a JSON array of strings, or NULL).
+    private static func generatedNegatives(_ text: String?, exampleID: Int64) throws -> [String] {
+        guard let text else { return [] }
+        guard let strings = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else {
+            throw ExportReadError.badNegatives(exampleID: exampleID, detail: String(text.prefix(80)))
+        }
+        return strings
     }
 
     private func negatives(pairIDs: [Int64]) throws -> [Int64: [ExportNegative]] {

@@ -2,12 +2,12 @@ import Foundation
 import GRDB
 
 extension PairsmithStore {
-    /// The hard-negative searches stored for the pairs of `run`, keyed by pair id.
+    /// The hard-negative searches stored for the examples of `run`, keyed by example id.
     public func negativeSearches(run: String) async throws -> [Int64: NegativeSearchRecord] {
         try await read { db in
             let records = try NegativeSearchRecord.fetchAll(
                 db,
-                sql: "SELECT n.* FROM negative_searches n JOIN pairs p ON p.id = n.pair_id WHERE p.run = ?",
+                sql: "SELECT n.* FROM negative_searches n JOIN examples e ON e.id = n.pair_id WHERE e.run = ?",
                 arguments: [run])
             return Dictionary(records.map { ($0.pairID, $0) }, uniquingKeysWith: { a, _ in a })
         }

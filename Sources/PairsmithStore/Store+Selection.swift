@@ -2,28 +2,28 @@ import Foundation
 import GRDB
 
 extension PairsmithStore {
-    /// Replaces the duplicates recorded for the pairs of `run` with `records`, in one transaction.
+    /// Replaces the duplicates recorded for the examples of `run` with `records`, in one transaction.
     public func replaceDuplicates(run: String, with records: [DuplicateRecord]) async throws {
         try await write { db in
             try db.execute(
-                sql: "DELETE FROM duplicates WHERE pair_id IN (SELECT id FROM pairs WHERE run = ?)", arguments: [run])
+                sql: "DELETE FROM duplicates WHERE pair_id IN (SELECT id FROM examples WHERE run = ?)", arguments: [run])
             for record in records { try record.insert(db) }
         }
     }
 
-    /// The duplicates recorded for the pairs of `run`, in pair-id order.
+    /// The duplicates recorded for the examples of `run`, in example-id order.
     public func duplicates(run: String) async throws -> [DuplicateRecord] {
         try await read { db in
             try DuplicateRecord.fetchAll(
                 db,
                 sql: """
-                    SELECT d.* FROM duplicates d JOIN pairs p ON p.id = d.pair_id WHERE p.run = ? ORDER BY d.pair_id
+                    SELECT d.* FROM duplicates d JOIN examples e ON e.id = d.pair_id WHERE e.run = ? ORDER BY d.pair_id
                     """,
                 arguments: [run])
         }
     }
 
-    /// Stores a selection and its pairs in one transaction; returns the record with its id.
+    /// Stores a selection and its examples (ids in `pairIDs`) in one transaction; returns the record with its id.
     public func insertSelection(_ selection: SelectionRecord, pairIDs: [Int64]) async throws -> SelectionRecord {
         try await write { db in
             var record = selection
@@ -52,7 +52,7 @@ extension PairsmithStore {
         }
     }
 
-    /// The pair ids of a selection, ascending.
+    /// The example ids of a selection, ascending.
     public func selectedPairIDs(selectionID: Int64) async throws -> [Int64] {
         try await read { db in
             try Int64.fetchAll(
@@ -60,8 +60,16 @@ extension PairsmithStore {
         }
     }
 
-    /// The names of the runs that have pairs, sorted.
+    /// The ids of the examples of `run` whose positive is generated (not the passage): hard-negative mining skips
+    /// them.
+    public func examplesWithGeneratedPositive(run: String) async throws -> Set<Int64> {
+        try await read { db in
+            Set(try Int64.fetchAll(db, sql: "SELECT id FROM examples WHERE run = ? AND positive IS NOT NULL", arguments: [run]))
+        }
+    }
+
+    /// The names of the runs that have examples, sorted.
     public func runsWithPairs() async throws -> [String] {
-        try await read { db in try String.fetchAll(db, sql: "SELECT DISTINCT run FROM pairs ORDER BY run") }
+        try await read { db in try String.fetchAll(db, sql: "SELECT DISTINCT run FROM examples ORDER BY run") }
     }
 }

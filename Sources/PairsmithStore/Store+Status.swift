@@ -46,7 +46,7 @@ public struct SelectionCount: Codable, Sendable, Hashable {
     public var set: String
     /// The embedding model whose scores were used.
     public var model: String
-    /// Pairs selected.
+    /// Examples selected.
     public var records: Int
     /// The exclusive lower cosine bound, if any.
     public var low: Double?
@@ -74,10 +74,10 @@ public struct StoreStatus: Codable, Sendable, Hashable {
     public var documents: Int
     /// Stored personas.
     public var personas: Int
-    /// Stored configurations.
-    public var configs: Int
-    /// Stored pairs.
-    public var pairs: Int
+    /// Stored stage outputs (every declared stage's answers, v3 configurations and queries included).
+    public var stageOutputs: Int
+    /// Stored examples.
+    public var examples: Int
     /// Stored scores.
     public var scores: Int
     /// Chat calls recorded, and how many of them succeeded.
@@ -90,7 +90,7 @@ public struct StoreStatus: Codable, Sendable, Hashable {
     public var completionTokens: Int
     /// Mean latency of successful calls, in milliseconds.
     public var meanLatencyMilliseconds: Double
-    /// Pairs recorded as duplicates (exact or near).
+    /// Examples recorded as duplicates (exact or near).
     public var duplicates = 0
     /// The newest selection of each run and set.
     public var selections: [SelectionCount] = []
@@ -140,7 +140,7 @@ extension PairsmithStore {
             func count(_ table: String) throws -> Int { try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
             var status = StoreStatus(
                 units: units, rejects: rejects, documents: try count("documents"), personas: try count("personas"),
-                configs: try count("configs"), pairs: try count("pairs"), scores: try count("scores"),
+                stageOutputs: try count("stage_outputs"), examples: try count("examples"), scores: try count("scores"),
                 llmCalls: calls?["n"] ?? 0, llmCallsOK: calls?["ok"] ?? 0, promptTokens: calls?["p"] ?? 0,
                 completionTokens: calls?["c"] ?? 0, meanLatencyMilliseconds: calls?["latency"] ?? 0,
                 firstCallAt: calls?["first"], lastCallAt: calls?["last"])

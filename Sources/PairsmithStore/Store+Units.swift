@@ -135,14 +135,14 @@ extension PairsmithStore {
 
     /// The end of a run in this process: hands the run's `running` units back to `pending` (a graceful stop
     /// abandoned them; only this process works on the run) and counts the units of each of `stages` by state and
-    /// the run's pairs, in one transaction that a cancelled task does not roll back, so the bookkeeping still
+    /// the run's examples, in one transaction that a cancelled task does not roll back, so the bookkeeping still
     /// happens after SIGINT.
     package func settleRun(_ run: String, stages: [String], now: Date = Date()) async throws -> RunTally {
         try await writeToCompletion { db in
             try db.execute(
                 sql: "UPDATE units SET state = 'pending', updated_at = ? WHERE run = ? AND state = 'running'",
                 arguments: [now, run])
-            var tally = RunTally(units: [:], pairs: 0)
+            var tally = RunTally(units: [:], examples: 0)
             for stage in stages {
                 var counts: [UnitState: Int] = [:]
                 for row in try Row.fetchAll(
@@ -153,7 +153,7 @@ extension PairsmithStore {
                 }
                 tally.units[stage] = counts
             }
-            tally.pairs = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pairs WHERE run = ?", arguments: [run]) ?? 0
+            tally.examples = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM examples WHERE run = ?", arguments: [run]) ?? 0
             return tally
         }
     }
@@ -168,10 +168,10 @@ extension PairsmithStore {
     }
 }
 
-/// What ``PairsmithStore/settleRun(_:stages:now:)`` counted: a run's units per stage and state, and its pairs.
+/// What ``PairsmithStore/settleRun(_:stages:now:)`` counted: a run's units per stage and state, and its examples.
 package struct RunTally: Sendable, Hashable {
     /// For each stage asked about, how many of its units are in each state (states with none are absent).
     package var units: [String: [UnitState: Int]]
-    /// The run's pairs.
-    package var pairs: Int
+    /// The run's examples.
+    package var examples: Int
 }

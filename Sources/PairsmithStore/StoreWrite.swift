@@ -17,10 +17,10 @@ public struct FailurePolicy: Sendable, Hashable {
 
 /// The results of a finished unit, stored in the same transaction that marks it done.
 public struct UnitOutputs: Sendable, Hashable {
-    /// Configurations to insert (the configure stage's answer).
-    public var configs: [ConfigRecord]
-    /// Pairs to insert (the generate stage's answer).
-    public var pairs: [PairRecord]
+    /// Stage outputs to insert (the unit's answer fields after the rules, or its skip).
+    public var stageOutputs: [StageOutputRecord]
+    /// Examples to insert (what the pipeline's last stage produced).
+    public var examples: [ExampleRecord]
     /// Scores to insert.
     public var scores: [ScoreRecord]
     /// Rejected answers met on the way (each with its reason).
@@ -32,11 +32,11 @@ public struct UnitOutputs: Sendable, Hashable {
 
     /// Creates outputs; every part defaults to empty.
     public init(
-        configs: [ConfigRecord] = [], pairs: [PairRecord] = [], scores: [ScoreRecord] = [],
+        stageOutputs: [StageOutputRecord] = [], examples: [ExampleRecord] = [], scores: [ScoreRecord] = [],
         rejects: [RejectRecord] = [], llmCalls: [LLMCallRecord] = [], enqueue: [UnitKey] = []
     ) {
-        self.configs = configs
-        self.pairs = pairs
+        self.stageOutputs = stageOutputs
+        self.examples = examples
         self.scores = scores
         self.rejects = rejects
         self.llmCalls = llmCalls
@@ -60,7 +60,7 @@ public enum StoreWrite: Sendable, Hashable {
     case vectors([VectorRecord])
     /// Stores persona candidates (replacing the same run, document and rank).
     case candidates([CandidateRecord])
-    /// Stores scores (replacing the same pair and model).
+    /// Stores scores (replacing the same example and model).
     case scores([ScoreRecord])
 
     /// Applies the write to `db`; the caller holds the transaction.
@@ -97,8 +97,8 @@ public enum StoreWrite: Sendable, Hashable {
             sql: "UPDATE units SET state = 'done', last_error = NULL, updated_at = ? WHERE id = ? AND state = 'running'",
             arguments: [now, unitID])
         guard db.changesCount == 1 else { return false }
-        for var config in outputs.configs { try config.insert(db, onConflict: .ignore) }
-        for var pair in outputs.pairs { try pair.insert(db, onConflict: .ignore) }
+        for var output in outputs.stageOutputs { try output.insert(db, onConflict: .ignore) }
+        for var example in outputs.examples { try example.insert(db, onConflict: .ignore) }
         for score in outputs.scores { try score.insert(db, onConflict: .replace) }
         for var reject in outputs.rejects { try reject.insert(db) }
         try StoreWrite.enqueue(outputs.enqueue, db, now: now)
@@ -109,10 +109,11 @@ public enum StoreWrite: Sendable, Hashable {
     @discardableResult
     static func enqueue(_ keys: [UnitKey], _ db: Database, now: Date) throws -> Int {
         guard !keys.isEmpty else { return 0 }
-        let statement = try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO units (run, stage, document_id, sample, state, attempts, available_at, created_at, updated_at)
-            VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)
-            """)
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT OR IGNORE INTO units (run, stage, document_id, sample, state, attempts, available_at, created_at, updated_at)
+                VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+                """)
         var inserted = 0
         for key in keys {
             try statement.execute(arguments: [key.run, key.stage, key.documentID, key.sample, now, now, now])

@@ -88,12 +88,12 @@ struct ExportBenchmark: AsyncParsableCommand {
         var pairIDs: [Int64] = []
         for start in stride(from: 0, to: documentIDs.count, by: 5_000) {
             let chunk = documentIDs[start..<min(start + 5_000, documentIDs.count)].map { id in
-                PairRecord(
-                    run: "bench", documentID: id, sample: 0, configID: nil,
-                    query: (0..<8).map { _ in words[next()] }.joined(separator: " ") + "?", queryLanguage: "en",
-                    documentLanguage: "en", lengthWords: 8, requestHash: nil)
+                ExampleRecord(
+                    run: "bench", documentID: id, sample: 0, task: "retrieval",
+                    anchor: (0..<8).map { _ in words[next()] }.joined(separator: " ") + "?", anchorInstruction: nil,
+                    anchorLanguage: "en", positiveLanguage: "en", lengthWords: 8, requestHash: nil)
             }
-            pairIDs += try await store.insertPairs(chunk)
+            pairIDs += try await store.insertExamples(chunk)
         }
         for start in stride(from: 0, to: pairIDs.count, by: 5_000) {
             let chunk = Array(pairIDs[start..<min(start + 5_000, pairIDs.count)])

@@ -103,11 +103,12 @@ struct SelectionBenchmark: AsyncParsableCommand {
                     lang: "en", langSource: "given", contentHash: ContentHash.sha256(text))
             })
         let ids = outcomes.map { outcome -> Int64 in if case .inserted(let id) = outcome { id } else { 0 } }
-        try await store.insertPairs(
+        try await store.insertExamples(
             queries.enumerated().map { index, query in
-                PairRecord(
-                    run: "bench", documentID: ids[index / 2], sample: index % 2, configID: nil, query: query,
-                    queryLanguage: "en", documentLanguage: "en", lengthWords: query.split(separator: " ").count, requestHash: nil)
+                ExampleRecord(
+                    run: "bench", documentID: ids[index / 2], sample: index % 2, task: "retrieval", anchor: query,
+                    anchorInstruction: nil, anchorLanguage: "en", positiveLanguage: "en",
+                    lengthWords: query.split(separator: " ").count, requestHash: nil)
             })
         let queryTokens = queries.reduce(0) { $0 + embedder.tokens(for: $1, instruction: Self.instruction).count }
         let passageTokens = passages.reduce(0) { $0 + embedder.tokens(for: $1).count }

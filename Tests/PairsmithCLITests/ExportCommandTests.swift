@@ -33,11 +33,11 @@ struct ExportCommandTests {
                     langSource: "given", contentHash: "hash-\(index)")
             })
         #expect(documents == [.inserted(id: 1), .inserted(id: 2), .inserted(id: 3)])
-        let pairs = try await store.insertPairs(
+        let pairs = try await store.insertExamples(
             keys.enumerated().map { index, key in
-                PairRecord(
-                    run: "retrieval", documentID: Int64(index + 1), sample: 0, configID: nil, query: "what is \(key)?",
-                    queryLanguage: "en", documentLanguage: "en", lengthWords: 3, requestHash: nil, createdAt: time)
+                ExampleRecord(
+                    run: "retrieval", documentID: Int64(index + 1), sample: 0, task: "retrieval", anchor: "what is \(key)?",
+                    anchorInstruction: nil, anchorLanguage: "en", positiveLanguage: "en", lengthWords: 3, requestHash: nil, createdAt: time)
             })
         #expect(pairs == [1, 2, 3])
         try await store.storeScores(
@@ -181,7 +181,7 @@ struct ExportCommandTests {
             model, low, high = con.execute(
                 "SELECT model, low, high FROM selections WHERE \\"set\\" = 'sft' ORDER BY id DESC LIMIT 1").fetchone()
             rows = con.execute(
-                "SELECT p.query, d.text, d.key, p.sample, s.cosine FROM pairs p JOIN documents d ON d.id = p.document_id "
+                "SELECT p.anchor, d.text, d.key, p.sample, s.cosine FROM examples p JOIN documents d ON d.id = p.document_id "
                 "JOIN scores s ON s.pair_id = p.id AND s.model = ? "
                 "WHERE p.id NOT IN (SELECT pair_id FROM duplicates)", (model,)).fetchall()
             keep = [r for r in rows if (low is None or r[4] > low) and (high is None or r[4] <= high)]
@@ -213,11 +213,11 @@ struct ExportCommandTests {
             return nil
         }
         #expect(documentIDs.count == rows)
-        let pairIDs = try await store.insertPairs(
+        let pairIDs = try await store.insertExamples(
             documentIDs.enumerated().map { index, documentID in
-                PairRecord(
-                    run: "retrieval", documentID: documentID, sample: 0, configID: nil, query: "query \(index)",
-                    queryLanguage: "en", documentLanguage: "en", lengthWords: 3, requestHash: nil, createdAt: Self.time)
+                ExampleRecord(
+                    run: "retrieval", documentID: documentID, sample: 0, task: "retrieval", anchor: "query \(index)",
+                    anchorInstruction: nil, anchorLanguage: "en", positiveLanguage: "en", lengthWords: 3, requestHash: nil, createdAt: Self.time)
             })
         _ = try await store.insertSelection(
             SelectionRecord(

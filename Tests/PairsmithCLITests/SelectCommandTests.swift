@@ -11,23 +11,31 @@ struct SelectCommandTests {
         let url = directory.file("db.sqlite")
         let store = try PairsmithStore(url: url)
         let texts = (0..<30).map { "passage \($0)" }
-        let outcomes = try await store.insertDocuments(texts.enumerated().map { index, text in
-            DocumentRecord(key: "doc-\(index)", sourceFile: "c.jsonl", sourceLine: index + 1, text: text, lang: "en",
-                           langSource: "given", contentHash: "hash-\(index)")
-        })
+        let outcomes = try await store.insertDocuments(
+            texts.enumerated().map { index, text in
+                DocumentRecord(
+                    key: "doc-\(index)", sourceFile: "c.jsonl", sourceLine: index + 1, text: text, lang: "en",
+                    langSource: "given", contentHash: "hash-\(index)")
+            })
         let documentIDs = outcomes.compactMap { outcome -> Int64? in if case .inserted(let id) = outcome { id } else { nil } }
-        let pairIDs = try await store.insertPairs(documentIDs.enumerated().map { index, id in
-            PairRecord(run: "r", documentID: id, sample: 0, configID: nil, query: "query \(index)", queryLanguage: "en",
-                       documentLanguage: "en", lengthWords: 2, requestHash: nil)
-        })
+        let pairIDs = try await store.insertExamples(
+            documentIDs.enumerated().map { index, id in
+                ExampleRecord(
+                    run: "r", documentID: id, sample: 0, task: "retrieval", anchor: "query \(index)", anchorInstruction: nil, anchorLanguage: "en",
+                    positiveLanguage: "en", lengthWords: 2, requestHash: nil)
+            })
         var vectors: [VectorRecord] = []
         var scores: [ScoreRecord] = []
         for (index, (pairID, documentID)) in zip(pairIDs, documentIDs).enumerated() {
             let angle = Float(index) * 0.1
-            vectors.append(VectorRecord(ownerKind: .document, ownerID: documentID, model: "m", textHash: "d\(index)",
-                                        values: [cos(angle), sin(angle), 0]))
-            vectors.append(VectorRecord(ownerKind: .query, ownerID: pairID, model: "m", textHash: "q\(index)",
-                                        values: [cos(angle), 0, sin(angle)]))
+            vectors.append(
+                VectorRecord(
+                    ownerKind: .document, ownerID: documentID, model: "m", textHash: "d\(index)",
+                    values: [cos(angle), sin(angle), 0]))
+            vectors.append(
+                VectorRecord(
+                    ownerKind: .query, ownerID: pairID, model: "m", textHash: "q\(index)",
+                    values: [cos(angle), 0, sin(angle)]))
             scores.append(ScoreRecord(pairID: pairID, model: "m", cosine: Double(index) * 0.03))
         }
         try await store.storeScores(scores, vectors: vectors)

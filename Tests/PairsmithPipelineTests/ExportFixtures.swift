@@ -131,11 +131,11 @@ struct ExportFixture {
             guard case .inserted(let id) = outcome else { throw FixtureFault(what: "document \(document.key): \(outcome)") }
             documentIDs[document.key] = id
         }
-        let pairIDs = try await store.insertPairs(
+        let pairIDs = try await store.insertExamples(
             pairs.map { pair in
-                PairRecord(
-                    run: Self.run, documentID: documentIDs[pair.documentKey] ?? 0, sample: pair.sample, configID: nil,
-                    query: pair.query, queryLanguage: "en", documentLanguage: "en", lengthWords: 4, requestHash: nil,
+                ExampleRecord(
+                    run: Self.run, documentID: documentIDs[pair.documentKey] ?? 0, sample: pair.sample, task: "retrieval",
+                    anchor: pair.query, anchorInstruction: nil, anchorLanguage: "en", positiveLanguage: "en", lengthWords: 4, requestHash: nil,
                     createdAt: time)
             })
         var ids: [String: Int64] = [:]

@@ -261,7 +261,7 @@ struct ExportTests {
             ).export()
         }
         // A weak selection in the run whose stored pipeline has no query instruction.
-        let pairIDs = try await store.pairs(run: ExportFixture.run).compactMap(\.id)
+        let pairIDs = try await store.examples(run: ExportFixture.run).compactMap(\.id)
         try await ExportFixture.insertSelection(store, run: "another", set: "weak", low: nil, pairIDs: pairIDs, time: "2026-11-22 11:01:00.000")
         await #expect(throws: ExportError.missingInstruction(run: "another")) {
             try await Exporter(

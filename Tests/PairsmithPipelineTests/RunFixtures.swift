@@ -113,9 +113,9 @@ enum RunFixtures {
     /// The pairs of the run as (unit key → query), for comparing runs.
     static func queries(_ store: PairsmithStore) async throws -> [String: String] {
         var result: [String: String] = [:]
-        for pair in try await store.pairs(run: "retrieval") {
+        for pair in try await store.examples(run: "retrieval") {
             let document = try await store.document(id: pair.documentID)
-            result["\(document?.key ?? "?")/\(pair.sample)"] = pair.query
+            result["\(document?.key ?? "?")/\(pair.sample)"] = pair.anchor
         }
         return result
     }

@@ -76,11 +76,11 @@ enum SelectionFixtures {
     /// Stores pairs `(document id, sample, query)` of `run`; returns their ids in order.
     @discardableResult
     static func addPairs(_ store: PairsmithStore, run: String, _ pairs: [(documentID: Int64, sample: Int, query: String)]) async throws -> [Int64] {
-        try await store.insertPairs(
+        try await store.insertExamples(
             pairs.map { pair in
-                PairRecord(
-                    run: run, documentID: pair.documentID, sample: pair.sample, configID: nil, query: pair.query,
-                    queryLanguage: "en", documentLanguage: "en", lengthWords: pair.query.split(separator: " ").count,
+                ExampleRecord(
+                    run: run, documentID: pair.documentID, sample: pair.sample, task: "retrieval", anchor: pair.query,
+                    anchorInstruction: nil, anchorLanguage: "en", positiveLanguage: "en", lengthWords: pair.query.split(separator: " ").count,
                     requestHash: nil)
             })
     }

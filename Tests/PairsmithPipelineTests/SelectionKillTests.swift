@@ -56,11 +56,11 @@ struct SelectionKillTests {
         let report = try await stage.scoreAll(run: "r")
         #expect(report.alreadyScored == scoredBefore.count && report.scoredNow == 2 * Self.documents - scoredBefore.count)
         let embedded = Set(embedder.embedded)
-        for pair in scoredBefore { #expect(!embedded.contains(stage.instructed(pair.query))) }
+        for pair in scoredBefore { #expect(!embedded.contains(stage.instructed(pair.anchor))) }
         let documents = try await reopened.documents(ids: try await reopened.scoredPairs(run: "r", model: "bytes").map(\.documentID))
         for pair in try await reopened.scoredPairs(run: "r", model: "bytes") {
             let expected = Cosine.of(
-                F.byteFeatures(stage.instructed(pair.query)), F.byteFeatures(documents[pair.documentID]?.text ?? ""))
+                F.byteFeatures(stage.instructed(pair.anchor)), F.byteFeatures(documents[pair.documentID]?.text ?? ""))
             #expect(abs((pair.cosine ?? 9) - expected) < 1e-5)
         }
     }

@@ -78,7 +78,7 @@ struct SelectionScoreTests {
         let reference = try F.python(
             script,
             input: [
-                "instruction": F.instruction, "queries": pairs.map(\.query),
+                "instruction": F.instruction, "queries": pairs.map(\.anchor),
                 "passages": pairs.map { documents[$0.documentID]?.text ?? "" },
                 "query_vectors": pairs.map { (queryVectors[$0.pairID] ?? []).map(Double.init) },
                 "passage_vectors": pairs.map { (passageVectors[$0.documentID]?.values ?? []).map(Double.init) },
@@ -120,7 +120,7 @@ struct SelectionScoreTests {
         #expect(report.alreadyScored == scoredBefore.count)
         #expect(report.scoredNow == 40 - scoredBefore.count)
         let again = Set(counting.embedded)
-        for pair in scoredBefore { #expect(!again.contains(second.instructed(pair.query)), "pair \(pair.pairID) was embedded again") }
+        for pair in scoredBefore { #expect(!again.contains(second.instructed(pair.anchor)), "pair \(pair.pairID) was embedded again") }
         let after = try await store.scoredPairs(run: "r", model: "bytes")
         #expect(after.allSatisfy { $0.cosine != nil })
         // The resumed scores equal those of an uninterrupted pass over a fresh copy.
@@ -153,12 +153,12 @@ struct SelectionScoreTests {
         let documents = try await store.documents(ids: ids)
         let queryVectors = try await store.vectors(kind: .query, model: "tiny")
         for pair in try await store.scoredPairs(run: "r", model: "tiny") {
-            let query = try await embedder.embed([pair.query], instruction: instruction)[0]
+            let query = try await embedder.embed([pair.anchor], instruction: instruction)[0]
             let passage = try await embedder.embed([documents[pair.documentID]?.text ?? ""])[0]
             let expected = zip(query, passage).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
             let cosine = try #require(pair.cosine)
             #expect(abs(cosine - expected) < 1e-5, "pair \(pair.pairID): stored \(cosine), engine \(expected)")
-            #expect(queryVectors[pair.pairID]?.textHash == ContentHash.sha256(Embedder.query(pair.query, instruction: instruction)))
+            #expect(queryVectors[pair.pairID]?.textHash == ContentHash.sha256(Embedder.query(pair.anchor, instruction: instruction)))
         }
     }
 }

@@ -16,7 +16,7 @@ struct BatchWriterTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for unit in units {
                 group.addTask {
-                    try await writer.submit(.complete(unitID: unit.id!, outputs: UnitOutputs(pairs: [fakePair(for: unit)])))
+                    try await writer.submit(.complete(unitID: unit.id!, outputs: UnitOutputs(examples: [fakePair(for: unit)])))
                 }
             }
             try await group.waitForAll()
@@ -25,7 +25,7 @@ struct BatchWriterTests {
         let statistics = await writer.statistics
         #expect(statistics.writes == 400)
         #expect(statistics.batches < 400 / 8)
-        #expect(try await store.pairs(run: "r").count == 400)
+        #expect(try await store.examples(run: "r").count == 400)
         #expect(try await store.unitCounts(run: "r", stage: "generate") == [.done: 400])
     }
 

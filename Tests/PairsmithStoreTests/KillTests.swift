@@ -20,10 +20,10 @@ struct KillTests {
             print(json.dumps({
                 "integrity": one("PRAGMA integrity_check"),
                 "done": one("SELECT COUNT(*) FROM units WHERE stage = 'configure' AND state = 'done'"),
-                "pairs": one("SELECT COUNT(*) FROM pairs"),
+                "pairs": one("SELECT COUNT(*) FROM examples"),
                 "followUps": one("SELECT COUNT(*) FROM units WHERE stage = 'generate'"),
                 "orphans": one(
-                    "SELECT COUNT(*) FROM pairs p LEFT JOIN units u ON u.run = p.run AND u.stage = 'configure' "
+                    "SELECT COUNT(*) FROM examples p LEFT JOIN units u ON u.run = p.run AND u.stage = 'configure' "
                     "AND u.document_id = p.document_id AND u.sample = p.sample WHERE u.state IS NOT 'done'"),
                 "calls": one("SELECT COUNT(*) FROM llm_calls"),
             }))
@@ -65,7 +65,10 @@ struct KillTests {
             child.waitUntilExit()
             #expect(child.terminationReason == .uncaughtSignal)
             kills += 1
-            #expect(progressed, "the torture child made no progress in round \(round)")
+            let reached = try await store.unitCounts(run: "r", stage: "configure")[.done] ?? 0
+            #expect(
+                progressed,
+                "the torture child made no progress in round \(round): \(reached) done of \(documents), target \(target), before \(before)")
             _ = try temporary.reopen()  // opens (and migrates) after the kill
             try checkInvariants(temporary.url)
         }
@@ -77,9 +80,9 @@ struct KillTests {
         try await TortureWorker.drain(resumed)
         try checkInvariants(temporary.url)
         #expect(try await resumed.unitCounts(run: "r", stage: "configure") == [.done: documents])
-        let pairs = try await resumed.pairs(run: "r")
+        let pairs = try await resumed.examples(run: "r")
         #expect(pairs.count == documents)
-        #expect(Set(pairs.map(\.query)).count == documents)
+        #expect(Set(pairs.map(\.anchor)).count == documents)
         #expect(Set(pairs.map(\.documentID)) == Set(ids))
     }
 
@@ -115,7 +118,7 @@ enum TortureWorker {
             request: "{}", response: "{\"query\":\"q\"}", status: .ok, httpStatus: 200, promptTokens: 3,
             completionTokens: 2, latencyMilliseconds: 1)
         let next = UnitKey(run: unit.run, stage: "generate", documentID: unit.documentID, sample: unit.sample)
-        return UnitOutputs(pairs: [fakePair(for: unit)], llmCalls: [call], enqueue: [next])
+        return UnitOutputs(examples: [fakePair(for: unit)], llmCalls: [call], enqueue: [next])
     }
 
     /// Four concurrent workers plus the writer's flush loop, until `deadline` (the parent kills it long before).

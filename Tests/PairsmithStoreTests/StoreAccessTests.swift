@@ -23,11 +23,11 @@ struct StoreAccessTests {
         #expect(claimed.map(\.documentID) == Array(ids.prefix(2)))
         let writer = BatchWriter(store: store)
         for unit in claimed {
-            try await writer.submit(.complete(unitID: unit.id ?? 0, outputs: UnitOutputs(pairs: [fakePair(for: unit)])))
+            try await writer.submit(.complete(unitID: unit.id ?? 0, outputs: UnitOutputs(examples: [fakePair(for: unit)])))
         }
         try await writer.close()
         #expect(try await store.unitCounts(run: "r", stage: "configure") == [.done: 2, .pending: 1])
-        #expect(try await store.pairs(run: "r").count == 2)
+        #expect(try await store.examples(run: "r").count == 2)
     }
 
     @Test("settleRun hands the run's running units back and counts by stage, even from a cancelled task; SQLite agrees")
@@ -40,7 +40,7 @@ struct StoreAccessTests {
         try await store.enqueue(ids.prefix(2).map { UnitKey(run: "r", stage: "generate", documentID: $0, sample: 0) })
         try await store.enqueue(ids.map { UnitKey(run: "other", stage: "configure", documentID: $0, sample: 0) })
         let claimed = try await store.claim(run: "r", stage: "configure", limit: 4)
-        try await store.complete(unitID: claimed[0].id ?? 0, outputs: UnitOutputs(pairs: [fakePair(for: claimed[0])]))
+        try await store.complete(unitID: claimed[0].id ?? 0, outputs: UnitOutputs(examples: [fakePair(for: claimed[0])]))
         _ = try await store.fail(unitID: claimed[1].id ?? 0, error: "no", policy: FailurePolicy(maxAttempts: 1))
         _ = try await store.claim(run: "other", stage: "configure", limit: 3)
         // Two configure units of "r" are running now; "other" has three running that are not touched.
@@ -56,8 +56,8 @@ struct StoreAccessTests {
             counts = {}
             for run, stage, state, n in con.execute("SELECT run, stage, state, COUNT(*) FROM units GROUP BY run, stage, state"):
                 counts.setdefault(run, {}).setdefault(stage, {})[state] = n
-            pairs = con.execute("SELECT COUNT(*) FROM pairs WHERE run = 'r'").fetchone()[0]
-            print(json.dumps({"counts": counts, "pairs": pairs}))
+            examples = con.execute("SELECT COUNT(*) FROM examples WHERE run = 'r'").fetchone()[0]
+            print(json.dumps({"counts": counts, "examples": examples}))
             """, arguments: [temporary.url.path])
         let reference = try JSONSerialization.jsonObject(with: python) as? [String: Any] ?? [:]
         let counts = reference["counts"] as? [String: [String: [String: Int]]] ?? [:]
@@ -69,8 +69,8 @@ struct StoreAccessTests {
                 tally?.units[stage] == Dictionary(uniqueKeysWithValues: stored.compactMap { state, n in UnitState(rawValue: state).map { ($0, n) } }))
         }
         #expect(tally?.units["score"] == [:])
-        #expect(tally?.pairs == reference["pairs"] as? Int)
-        #expect(tally?.pairs == 1)
+        #expect(tally?.examples == reference["examples"] as? Int)
+        #expect(tally?.examples == 1)
     }
 
     @Test("the stored rejects' places and the largest persona id, as ingestion reads them")

@@ -32,15 +32,17 @@ func seedDocuments(_ store: PairsmithStore, count: Int, prefix: String = "doc") 
 }
 
 /// The pair a test worker "generates" for a unit: deterministic in the unit's key.
-func fakePair(for unit: UnitRecord) -> PairRecord {
-    PairRecord(
-        run: unit.run, documentID: unit.documentID, sample: unit.sample, configID: nil,
-        query: "query for \(unit.key)", queryLanguage: "en", documentLanguage: "en", lengthWords: 5, requestHash: nil)
+func fakePair(for unit: UnitRecord) -> ExampleRecord {
+    ExampleRecord(
+        run: unit.run, documentID: unit.documentID, sample: unit.sample, task: "retrieval",
+        anchor: "query for \(unit.key)", anchorInstruction: nil, anchorLanguage: "en", positiveLanguage: "en", lengthWords: 5, requestHash: nil)
 }
 
 enum FixtureError: Error, CustomStringConvertible {
     case unexpected(String)
     var description: String {
-        switch self { case .unexpected(let what): "unexpected fixture state: \(what)" }
+        switch self {
+        case .unexpected(let what): "unexpected fixture state: \(what)"
+        }
     }
 }

@@ -85,22 +85,23 @@ struct WorkQueueTests {
         let ids = try await seedDocuments(store, count: 1)
         try await store.enqueue([UnitKey(run: "r", stage: "configure", documentID: ids[0], sample: 0)])
         let unit = try #require(try await store.claim(run: "r", stage: "configure", limit: 10).first)
-        let config = ConfigRecord(
-            run: "r", documentID: ids[0], sample: 0, character: "a baker", personaID: nil, questionType: "summary",
-            difficulty: "university", requestHash: "h1")
+        let config = StageOutputRecord(
+            run: "r", stage: "configure", documentID: ids[0], sample: 0,
+            fields: #"{"character":"a baker","difficulty":"university","question_type":"summary"}"#, variables: "{}",
+            requestHash: "h1")
         let call = LLMCallRecord(
             requestHash: "h1", unitKey: unit.key.description, endpoint: "http://x", model: "m", request: "{}",
             response: "{\"character\":\"a baker\"}", status: .ok, httpStatus: 200, promptTokens: 10, completionTokens: 5,
             latencyMilliseconds: 12)
         let next = UnitKey(run: "r", stage: "generate", documentID: ids[0], sample: 0)
-        let outputs = UnitOutputs(configs: [config], llmCalls: [call], enqueue: [next])
+        let outputs = UnitOutputs(stageOutputs: [config], llmCalls: [call], enqueue: [next])
         #expect(try await store.complete(unitID: try #require(unit.id), outputs: outputs))
         #expect(try await store.complete(unitID: try #require(unit.id), outputs: outputs) == false)
-        #expect(try await store.config(run: "r", documentID: ids[0], sample: 0)?.character == "a baker")
+        #expect(try await store.stageOutputs(run: "r", documentID: ids[0], sample: 0).map(\.fields) == [config.fields])
         #expect(try await store.unit(next)?.state == .pending)
         #expect(try await store.cachedResponse(requestHash: "h1") == "{\"character\":\"a baker\"}")
         let status = try await store.status()
-        #expect(status.configs == 1)
+        #expect(status.stageOutputs == 1 && status.examples == 0)
         #expect(status.count(stage: "configure", state: .done) == 1)
         #expect(status.count(stage: "generate", state: .pending) == 1)
         #expect(status.promptTokens == 10 && status.completionTokens == 5)

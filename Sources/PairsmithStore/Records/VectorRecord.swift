@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-/// An embedding of a document, persona or query, cached by model and text hash.
+/// An embedding of a document, persona, anchor or positive, cached by model and text hash.
 public struct VectorRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "vectors"
 
@@ -11,8 +11,11 @@ public struct VectorRecord: Codable, Sendable, Hashable, FetchableRecord, Mutabl
         case document
         /// A persona (`owner_id` is the persona id).
         case persona
-        /// A generated query (`owner_id` is the pair id).
+        /// An example's anchor, for retrieval the generated query (`owner_id` is the example id).
         case query
+        /// An example's positive when it is embedded on its own: a generated positive, or a passage positive that
+        /// carries an instruction (`owner_id` is the example id).
+        case positive
     }
 
     /// The row id, set on insertion.
