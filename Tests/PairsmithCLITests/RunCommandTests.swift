@@ -90,7 +90,7 @@ struct RunCommandTests {
         let json = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, ["status", "--db", database.path, "--json"])
         #expect(json.status == 0)
         let object = try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any]
-        #expect(object?["pairs"] as? Int == (try await Self.queries(database)).count)
+        #expect(object?["examples"] as? Int == (try await Self.queries(database)).count)
         let missing = try await ProcessRunner.runAsync(
             TestEnvironment.pairsmithExecutable, ["status", "--db", directory.file("none.sqlite").path])
         #expect(missing.status != 0 && missing.stderr.contains("no pairsmith database"))
