@@ -46,6 +46,8 @@ public struct GenerationRun: Sendable {
     /// Runs the pipeline; returns what it did. Throws for bad inputs or a database that cannot be written, never for
     /// a bad answer or a failing endpoint (those end as failed units with their reasons).
     public func execute() async throws -> RunSummary {
+        // Every stage's template, schema and few-shot file is checked before anything is ingested or asked.
+        _ = try CompiledPipeline(configuration: configuration)
         let run = try await store.beginRun(configuration.runRecord()).id
         try await store.recoverInterruptedUnits(run: run)
         let ingest = try await CorpusIngester(store: store, options: .init(limit: options.limit)).ingest(options.corpus)

@@ -253,4 +253,25 @@ struct ToyPipelineTests {
         #expect(expected.count == 24)
         #expect(try Self.examples(killed) == expected)
     }
+
+    @Test("a template that names a missing input stops the run before any request or database write, naming file:line")
+    func brokenBeforeAnyRequest() async throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-toy-broken")
+        defer { directory.remove() }
+        let root = try Self.workspace(directory, passages: 2)
+        let file = root.appendingPathComponent("toy.yaml")
+        let yaml = try String(contentsOf: file, encoding: .utf8)
+        try yaml.replacingOccurrences(of: "      topic_description: classify.topic.description\n", with: "")
+            .write(to: file, atomically: true, encoding: .utf8)
+        let database = directory.file("broken.sqlite")
+        try await TestEndpoint.withRunning(TestEndpointBehaviour()) { endpoint in
+            let result = try await ProcessRunner.runAsync(
+                TestEnvironment.pairsmithExecutable, try Self.arguments(root, database: database, endpoint: endpoint))
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("\(file.path):"), "\(result.stderr)")
+            #expect(result.stderr.contains("stages[1].inputs") && result.stderr.contains("{{topic_description}}"), "\(result.stderr)")
+            #expect(endpoint.counts().requests == 0)
+        }
+        #expect(!FileManager.default.fileExists(atPath: database.path), "no database is created for a pipeline that cannot run")
+    }
 }

@@ -209,4 +209,23 @@ struct DeclaredPipelineTests {
             with: "    concurrency: 32\n    when: { variable: mode, equals: write }\n    draw:")
         #expect(error.field == "stages[1].when.variable" && error.message.contains("no stage draws a variable \"mode\""), "\(error)")
     }
+
+    @Test("passage.sentence: one sentence of the passage per unit, the same on every call, in any script")
+    func sentences() throws {
+        let english = "The ferry crosses the strait eight times a day. Night crossings need two pilots on the bridge. "
+            + "In winter the first boat leaves at six."
+        let chinese = "渡轮每天往返海峡八次。夜间航行需要两名驾驶员。冬季首班船六点出发。"
+        for passage in [english, chinese] {
+            var seen = Set<String>()
+            for index in 0..<40 {
+                let key = "run/\(index)/0"
+                let sentence = try #require(UnitContext.drawSentence(from: passage, key: key))
+                #expect(sentence == UnitContext.drawSentence(from: passage, key: key))
+                #expect(passage.contains(sentence) && sentence.count < passage.count)
+                seen.insert(sentence)
+            }
+            #expect(seen.count == 3, "every sentence is drawn for some unit: \(seen)")
+        }
+        #expect(UnitContext.drawSentence(from: "ferry", key: "k") == "ferry", "a passage of one short sentence is that sentence")
+    }
 }

@@ -305,7 +305,7 @@ extension PipelineConfiguration {
         let text = try node.string()
         let parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let valid =
-            "passage, passage.language, passage.language_code, passage.key, personas, few_shot, lists.NAME, vars.NAME "
+            "passage, passage.language, passage.language_code, passage.key, passage.sentence, personas, few_shot, lists.NAME, vars.NAME "
             + "(.name, .cross_lingual, .description), STAGE.FIELD (.description), or {text: \"…\"}"
         switch parts.first {
         case "passage":
@@ -314,6 +314,7 @@ extension PipelineConfiguration {
             case "language": return .passageLanguageName
             case "language_code": return .passageLanguageCode
             case "key": return .passageKey
+            case "sentence": return .passageSentence
             default: throw node.error("unknown source \"\(text)\"; valid: \(valid)")
             }
         case "personas" where parts.count == 1:

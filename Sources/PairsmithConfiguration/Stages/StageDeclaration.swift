@@ -50,6 +50,9 @@ public enum InputSource: Sendable, Hashable, CustomStringConvertible {
     case passageLanguageCode
     /// `passage.key`: the passage's stable key (`{id}` or `{id}#{k}`).
     case passageKey
+    /// `passage.sentence`: one sentence of the passage, drawn per unit (the same in every stage of the unit), for
+    /// tasks that work on sentences (bitext, STS).
+    case passageSentence
     /// `personas`: the persona candidates, best first, as a list of `{number, text}`.
     case personas
     /// `lists.NAME`: a declared list, as a list of `{name, description}`.
@@ -77,6 +80,7 @@ public enum InputSource: Sendable, Hashable, CustomStringConvertible {
         case .passageLanguageName: "passage.language"
         case .passageLanguageCode: "passage.language_code"
         case .passageKey: "passage.key"
+        case .passageSentence: "passage.sentence"
         case .personas: "personas"
         case .list(let name): "lists.\(name)"
         case .variable(let name): "vars.\(name)"

@@ -46,6 +46,20 @@ public struct CompiledPipeline: Sendable {
         stages = compiled
     }
 
+    /// True when a stage or the example reads `passage.sentence` (only then is the passage split into sentences).
+    public var readsSentences: Bool {
+        stages.contains { $0.declaration.inputs.contains { $0.source == .passageSentence } }
+            || stages.contains { stage in
+                stage.declaration.rules.contains { rule in
+                    switch rule.kind {
+                    case .notCopy(let source, _, _), .notEqual(let source): source == .passageSentence
+                    default: false
+                    }
+                }
+            }
+            || configuration.example.sources.contains(.passageSentence)
+    }
+
     /// The stage named `name`.
     public func stage(named name: String) -> CompiledStage? { stages.first { $0.name == name } }
 

@@ -133,6 +133,7 @@ struct StageWork: Sendable {
             lists: configuration.lists)
         let stored = try await store.stageOutputs(run: run, documentID: unit.documentID, sample: unit.sample)
         let planKey = VariableDrawer.planKey(run: run, documentID: unit.documentID, sample: unit.sample)
+        if pipeline.readsSentences { context.sentence = UnitContext.drawSentence(from: document.text, key: planKey) }
         for earlier in pipeline.stages.prefix(stage.index + 1) {
             for variable in earlier.declaration.draw?.variables ?? [] {
                 if case .choice(_, let list?) = variable.kind { context.variableLists[variable.name] = list }

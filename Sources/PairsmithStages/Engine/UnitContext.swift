@@ -85,6 +85,8 @@ public struct UnitContext: Sendable {
     public var passageLanguage: String
     /// The passage's stable key.
     public var passageKey: String
+    /// The sentence of the passage drawn for the unit (`passage.sentence`), when a stage reads one.
+    public var sentence: String?
     /// The persona candidates, best first (empty when the task matches none).
     public var candidates: [PersonaCandidate]
     /// The pipeline's lists.
@@ -125,6 +127,7 @@ public struct UnitContext: Sendable {
         case .passageLanguageName: return .text(Languages.name(of: passageLanguage))
         case .passageLanguageCode: return .text(passageLanguage)
         case .passageKey: return .text(passageKey)
+        case .passageSentence: return sentence.map { .text($0) }
         case .personas:
             return .list(
                 items: candidates.enumerated().map { ["number": .integer($0.offset + 1), "text": .string($0.element.text)] },
@@ -166,5 +169,18 @@ public struct UnitContext: Sendable {
         case .literal(let text):
             return .text(text)
         }
+    }
+}
+
+extension UnitContext {
+    /// The sentence a unit works on: one of the passage's sentences of 3 to 80 words (the longest one when none
+    /// is), drawn by a seeded generator keyed by the unit, so every stage and every resumed run sees the same one.
+    public static func drawSentence(from passage: String, key: String) -> String? {
+        let sentences = SentenceSegmenter().segments(of: passage).map(\.text)
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        let fitting = sentences.filter { (3...80).contains(WordCounter.count($0)) }
+        guard !fitting.isEmpty else { return sentences.max { $0.count < $1.count } }
+        var random = Xoshiro256StarStar(key: "sentence|\(key)")
+        return fitting[random.uniform(0...(fitting.count - 1))]
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import PairsmithBLAS
 import PairsmithConfiguration
 import PairsmithPipeline
+import PairsmithStages
 
 extension PairsmithCommand {
     /// `pairsmith run`: generate query–passage pairs for a pipeline over a corpus.
@@ -61,6 +62,7 @@ extension PairsmithCommand {
             let logger = logging.logger("pairsmith.run")
             let configuration = try PipelineConfiguration.load(from: URL(fileURLWithPath: pipeline))
                 .overriding(chatURL: chatURL, chatModel: chatModel, concurrency: concurrency)
+            _ = try CompiledPipeline(configuration: configuration)  // templates, schemas, few-shot files: before any write
             let store = try database.openOrCreate()
             let precision: RunPrecision
             do {
