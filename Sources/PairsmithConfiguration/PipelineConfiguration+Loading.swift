@@ -36,7 +36,7 @@ extension PipelineConfiguration {
         let folder = file.deletingLastPathComponent()
         let top = try ConfigNode(node: root, path: "", file: path).mapping(allowed: [
             "name", "prompts", "endpoints", "sampling", "personas", "embedding", "samples_per_passage", "query",
-            "concurrency", "retries", "validation", "selection",
+            "concurrency", "retries", "validation", "selection", "chunking",
         ])
 
         let nameNode = try top.required("name")
@@ -59,7 +59,8 @@ extension PipelineConfiguration {
             retries: try parseRetries(top.optional("retries")),
             validation: try parseValidation(top.optional("validation")),
             similarityThreshold: selection.similarityThreshold, selection: selection,
-            stored: StoredPipeline(text: yaml, root: root, file: path, selection: selection))
+            stored: StoredPipeline(text: yaml, root: root, file: path, selection: selection),
+            chunking: try parseChunking(top.optional("chunking"), folder: folder))
     }
 
     private static func parsePrompts(_ node: ConfigNode, folder: URL) throws -> PromptFiles {

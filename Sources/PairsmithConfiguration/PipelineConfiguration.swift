@@ -34,6 +34,8 @@ public struct PipelineConfiguration: Sendable, Hashable {
     public var selection: SelectionSettings = SelectionSettings()
     /// The file's text as read (the bytes ``fileSHA256`` hashes), as the run stores it.
     public var stored: StoredPipeline
+    /// How long documents are cut into passages at ingestion (the `chunking:` block); nil: not cut.
+    public var chunking: ChunkingSettings? = nil
 
     /// The prompt templates and schemas, as resolved paths.
     public struct PromptFiles: Sendable, Hashable {
