@@ -48,7 +48,8 @@ public struct RetrievalRun: Sendable {
     public func execute() async throws -> RunSummary {
         let run = try await store.beginRun(configuration.runRecord()).id
         try await store.recoverInterruptedUnits(run: run)
-        let ingest = try await CorpusIngester(store: store, options: .init(limit: options.limit)).ingest(options.corpus)
+        let ingest = try await CorpusIngester(store: store, options: .init(limit: options.limit), chunker: options.chunker)
+            .ingest(options.corpus)
         let personaReport = try await PersonaLoader(store: store).load(options.personas ?? configuration.personas.library)
         let matcher = PersonaMatcher(
             store: store, model: options.embeddingModel, candidates: configuration.personas.candidates,

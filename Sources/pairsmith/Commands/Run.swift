@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PairsmithBLAS
 import PairsmithConfiguration
+import PairsmithEngine
 import PairsmithPipeline
 
 extension PairsmithCommand {
@@ -79,9 +80,14 @@ extension PairsmithCommand {
             }
             if let model = embedder.localModel { printError(precisionLine(requested: precision.precision, model: model)) }
             let display = RunProgressDisplay()
-            let options = RetrievalRunOptions(
+            var options = RetrievalRunOptions(
                 corpus: URL(fileURLWithPath: corpus), personas: personas.map { URL(fileURLWithPath: $0) }, limit: limit,
                 concurrency: concurrency, embeddingModel: embedder.name, progressInterval: display.interval)
+            do {
+                options.chunker = try .forPipeline(configuration, embeddingModelFolder: embedder.localModel?.folder)
+            } catch {
+                throw ValidationError(String(describing: error))
+            }
             let job = PipelineRun(
                 configuration: configuration, store: store, embedder: embedder, options: options, logger: logger,
                 onProgress: { display.show($0) },
