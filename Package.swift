@@ -85,7 +85,7 @@ let package = Package(
         ),
         .target(
             name: "PairsmithIngest",
-            dependencies: ["PairsmithText", "PairsmithStore", "PairsmithJSON"],
+            dependencies: ["PairsmithText", "PairsmithStore", "PairsmithJSON", "PairsmithTokenizer"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -125,7 +125,7 @@ let package = Package(
             name: "PairsmithPipeline",
             dependencies: [
                 "PairsmithConfiguration", "PairsmithIngest", "PairsmithMatching", "PairsmithStages", "PairsmithSelection",
-                "PairsmithStore", "PairsmithEndpoints", "PairsmithEngine",
+                "PairsmithStore", "PairsmithEndpoints", "PairsmithEngine", "PairsmithText",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -181,6 +181,7 @@ let package = Package(
 
         .testTarget(name: "PairsmithJSONTests", dependencies: ["PairsmithJSON", "PairsmithTestSupport"]),
         .testTarget(name: "PairsmithTokenizerTests", dependencies: ["PairsmithTokenizer", "PairsmithTestSupport"]),
+        .testTarget(name: "PairsmithTextTests", dependencies: ["PairsmithText", "PairsmithTokenizer", "PairsmithTestSupport"]),
         .testTarget(name: "PairsmithBLASTests", dependencies: ["PairsmithBLAS"]),
         .testTarget(name: "PairsmithDNNLTests", dependencies: ["PairsmithDNNL", "PairsmithTestSupport"]),
         .testTarget(

@@ -88,7 +88,8 @@ extension PipelineConfiguration {
             samplesPerPassage: try top.optional("samples_per_passage")?.integer(in: 1...100) ?? 1, lists: lists,
             stages: stages, example: example, retries: try parseRetries(top.optional("retries")),
             similarityThreshold: selection.similarityThreshold, selection: selection,
-            stored: StoredPipeline(text: yaml, root: root, file: path, selection: selection))
+            stored: StoredPipeline(text: yaml, root: root, file: path, selection: selection),
+            chunking: try parseChunking(top.optional("chunking"), folder: folder))
         configuration.isLegacyFormat = legacy
         return configuration
     }

@@ -36,6 +36,8 @@ public struct PipelineConfiguration: Sendable, Hashable {
     public var selection: SelectionSettings = SelectionSettings()
     /// The file's text as read (the bytes ``fileSHA256`` hashes), as the run stores it.
     public var stored: StoredPipeline
+    /// How long documents are cut into passages at ingestion (the `chunking:` block); nil: not cut.
+    public var chunking: ChunkingSettings? = nil
 
     /// One OpenAI-compatible chat endpoint.
     public struct ChatEndpoint: Sendable, Hashable {

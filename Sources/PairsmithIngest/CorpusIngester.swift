@@ -6,6 +6,11 @@ import PairsmithText
 /// the store's `documents`, streaming and in batched transactions. Bad records go to `rejects` with their
 /// location and reason, the rest goes on; duplicate texts are dropped and counted. Ingesting the same input again
 /// is idempotent: its documents are reported as already stored and its bad records are not recorded twice.
+///
+/// With a ``chunker``, a record longer than its budget is stored as passages keyed `{id}#{k}` (k from 0) with their
+/// corpus key, position and Unicode scalar offsets in the record's text (see `DocumentRecord`); a record within the
+/// budget keeps its key `{id}` and is stored exactly as without a chunker. Each passage is a document of its own:
+/// its language is detected on its text (unless the line gives one), its content hash dedups it, and `limit` counts it.
 public struct CorpusIngester: Sendable {
     /// Limits and batching.
     public struct Options: Sendable, Hashable {
@@ -13,8 +18,8 @@ public struct CorpusIngester: Sendable {
         public var maxRecordBytes: Int
         /// Documents per transaction.
         public var batchSize: Int
-        /// The largest number of passages to take (nil: all), for `--limit`: documents stored, or found already
-        /// stored under the same key. Rejected records and duplicate texts do not count.
+        /// The largest number of passages to take (nil: all), for `--limit`: documents (or chunks of a long record)
+        /// stored, or found already stored under the same key. Rejected records and duplicate texts do not count.
         public var limit: Int?
 
         /// Creates options.
@@ -31,12 +36,18 @@ public struct CorpusIngester: Sendable {
     public let options: Options
     /// Detects the language of lines that do not give one.
     public let detector: LanguageDetector
+    /// Cuts records over its budget into passages; nil: every record is stored whole.
+    public let chunker: PassageChunker?
 
     /// Creates an ingester.
-    public init(store: PairsmithStore, options: Options = Options(), detector: LanguageDetector = LanguageDetector()) {
+    public init(
+        store: PairsmithStore, options: Options = Options(), detector: LanguageDetector = LanguageDetector(),
+        chunker: PassageChunker? = nil
+    ) {
         self.store = store
         self.options = options
         self.detector = detector
+        self.chunker = chunker
     }
 
     /// Ingests `url`: a folder (every `.txt` and `.md` file below it), a `.txt`/`.md` file, or a JSONL file.
@@ -46,7 +57,8 @@ public struct CorpusIngester: Sendable {
             throw IngestError.missingInput(path: url.path)
         }
         var batch = Batch(
-            store: store, detector: detector, ledger: try await RejectLedger.load(store: store, source: "corpus"))
+            store: store, detector: detector, chunker: chunker, limit: options.limit,
+            ledger: try await RejectLedger.load(store: store, source: "corpus"))
         if isDirectory.boolValue {
             try await ingestFolder(url, into: &batch)
         } else if ["txt", "md"].contains(url.pathExtension.lowercased()) {
@@ -86,7 +98,7 @@ public struct CorpusIngester: Sendable {
                     location: location, reason: rejection.reason, detail: rejection.detail,
                     payload: String(decoding: bytes.prefix(2_000), as: UTF8.self))
             case .success(let parsed):
-                batch.add(
+                try await batch.add(
                     key: parsed.id ?? "\(fileName):\(line.number)", sourceFile: url.path, sourceLine: line.number,
                     text: parsed.text, givenLanguage: parsed.lang, location: location)
             }
@@ -141,7 +153,7 @@ public struct CorpusIngester: Sendable {
             batch.reject(location: url.path, reason: .emptyText, detail: "the file is empty or only whitespace", payload: nil)
             return
         }
-        batch.add(key: key, sourceFile: url.path, sourceLine: nil, text: text, givenLanguage: nil, location: url.path)
+        try await batch.add(key: key, sourceFile: url.path, sourceLine: nil, text: text, givenLanguage: nil, location: url.path)
     }
 }
 
@@ -164,15 +176,19 @@ public enum IngestError: Error, CustomStringConvertible, Equatable {
 private struct Batch {
     let store: PairsmithStore
     let detector: LanguageDetector
+    let chunker: PassageChunker?
+    let limit: Int?
     var ledger: RejectLedger
     var documents: [DocumentRecord] = []
     var locations: [String] = []
     var rejects: [RejectRecord] = []
     var report = IngestReport()
 
-    init(store: PairsmithStore, detector: LanguageDetector, ledger: RejectLedger) {
+    init(store: PairsmithStore, detector: LanguageDetector, chunker: PassageChunker?, limit: Int?, ledger: RejectLedger) {
         self.store = store
         self.detector = detector
+        self.chunker = chunker
+        self.limit = limit
         self.ledger = ledger
     }
 
@@ -189,12 +205,35 @@ private struct Batch {
         return taken >= limit
     }
 
-    mutating func add(key: String, sourceFile: String, sourceLine: Int?, text: String, givenLanguage: String?, location: String) {
-        let lang = givenLanguage ?? detector.detect(text).language
-        documents.append(
-            DocumentRecord(
-                key: key, sourceFile: sourceFile, sourceLine: sourceLine, text: text, lang: lang,
-                langSource: givenLanguage == nil ? "detected" : "given", contentHash: ContentHash.sha256(text)))
+    /// Queues a record: whole, or as its chunks when the chunker cuts it (each chunk queued only while the limit
+    /// is not reached).
+    mutating func add(
+        key: String, sourceFile: String, sourceLine: Int?, text: String, givenLanguage: String?, location: String
+    ) async throws {
+        let chunks = chunker?.chunks(of: text) ?? []
+        guard chunks.count > 1 else {
+            append(
+                DocumentRecord(
+                    key: key, sourceFile: sourceFile, sourceLine: sourceLine, text: text, lang: givenLanguage ?? detector.detect(text).language,
+                    langSource: givenLanguage == nil ? "detected" : "given", contentHash: ContentHash.sha256(text)),
+                location: location)
+            return
+        }
+        report.chunked += 1
+        for chunk in chunks {
+            if try await reachedLimit(limit) { break }
+            append(
+                DocumentRecord(
+                    key: "\(key)#\(chunk.index)", sourceFile: sourceFile, sourceLine: sourceLine, text: chunk.text,
+                    lang: givenLanguage ?? detector.detect(chunk.text).language, langSource: givenLanguage == nil ? "detected" : "given",
+                    contentHash: ContentHash.sha256(chunk.text), parentKey: key, chunkIndex: chunk.index, charStart: chunk.start,
+                    charEnd: chunk.end),
+                location: location)
+        }
+    }
+
+    private mutating func append(_ document: DocumentRecord, location: String) {
+        documents.append(document)
         locations.append(location)
     }
 
@@ -212,6 +251,7 @@ private struct Batch {
     /// Stores the waiting documents, tallies their outcomes, and stores the rejects.
     mutating func flush() async throws {
         let outcomes = try await store.insertDocuments(documents)
+        var rejectedRecord: String?  // the location of the record whose duplicate id was just rejected
         for (index, outcome) in outcomes.enumerated() {
             switch outcome {
             case .inserted:
@@ -220,9 +260,12 @@ private struct Batch {
             case .alreadyPresent: report.alreadyPresent += 1
             case .duplicateContent: report.duplicates += 1
             case .duplicateKey:
+                // The chunks of one record reusing an id are one rejected record.
+                if documents[index].parentKey != nil && rejectedRecord == locations[index] { continue }
+                rejectedRecord = locations[index]
                 reject(
                     location: locations[index], reason: .duplicateID,
-                    detail: "the id \"\(documents[index].key)\" is already stored with another text",
+                    detail: "the id \"\(documents[index].parentKey ?? documents[index].key)\" is already stored with another text",
                     payload: String(documents[index].text.prefix(2_000)))
             }
         }

@@ -14,6 +14,9 @@ public struct IngestReport: Sendable, Hashable, Codable, CustomStringConvertible
     public var rejectsAlreadyRecorded = 0
     /// Blank lines skipped.
     public var blankLines = 0
+    /// Records longer than the chunk budget, cut into passages (each passage counts in ``ingested`` or
+    /// ``alreadyPresent``); 0 without a chunker.
+    public var chunked = 0
     /// Rejected records by reason code (each also in the `rejects` table with its location).
     public var rejected: [String: Int] = [:]
     /// Languages of the stored records (given or detected).
@@ -28,6 +31,7 @@ public struct IngestReport: Sendable, Hashable, Codable, CustomStringConvertible
     public var description: String {
         var parts = ["read \(read)", "ingested \(ingested)"]
         if alreadyPresent > 0 { parts.append("already stored \(alreadyPresent)") }
+        if chunked > 0 { parts.append("records chunked \(chunked)") }
         parts.append("duplicates \(duplicates)")
         parts.append("rejected \(rejectedTotal)")
         var text = parts.joined(separator: ", ")
@@ -37,7 +41,9 @@ public struct IngestReport: Sendable, Hashable, Codable, CustomStringConvertible
             text += " (" + reasons.joined(separator: ", ") + ")"
         }
         if !languages.isEmpty {
-            text += "; languages " + languages.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+            text +=
+                "; languages "
+                + languages.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
                 .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         }
         return text

@@ -50,7 +50,8 @@ public struct GenerationRun: Sendable {
         _ = try CompiledPipeline(configuration: configuration)
         let run = try await store.beginRun(configuration.runRecord()).id
         try await store.recoverInterruptedUnits(run: run)
-        let ingest = try await CorpusIngester(store: store, options: .init(limit: options.limit)).ingest(options.corpus)
+        let ingest = try await CorpusIngester(store: store, options: .init(limit: options.limit), chunker: options.chunker)
+            .ingest(options.corpus)
         var personaReport = IngestReport()
         var matching = MatchReport(matchedNow: 0, personaCount: 0, usage: [:])
         if configuration.personas.match {

@@ -1,4 +1,5 @@
 import Foundation
+import PairsmithText
 
 /// What a retrieval run works on besides its pipeline file: the corpus, the persona library and the limits the
 /// command line sets.
@@ -15,6 +16,9 @@ public struct GenerationRunOptions: Sendable {
     public var embeddingModel: String
     /// How often progress is reported.
     public var progressInterval: Duration
+    /// Cuts corpus records over the pipeline's passage budget at ingestion (see `PassageChunker.forPipeline`); nil:
+    /// records are stored whole.
+    public var chunker: PassageChunker? = nil
 
     /// Creates options.
     public init(

@@ -25,6 +25,9 @@ enum Schema {
         migrator.registerMigration("v5-generic-stages") { db in
             try db.execute(sql: v5)
         }
+        migrator.registerMigration("v6-document-chunks") { db in
+            try db.execute(sql: v6)
+        }
         return migrator
     }
 
@@ -181,6 +184,18 @@ enum Schema {
             manifest_sha256 TEXT NOT NULL,
             created_at DATETIME NOT NULL
         );
+        """
+
+    /// Chunked documents: a corpus record over the pipeline's passage budget is stored as passages keyed `{id}#{k}`,
+    /// each with the record's corpus key (`parent_key`), its position (`chunk_index`, from 0) and its Unicode scalar
+    /// offsets in the record's text (`char_start`, `char_end`: Python's `text[char_start:char_end]` is the passage).
+    /// All four are NULL for a record stored whole (every document older than this migration).
+    private static let v6 = """
+        ALTER TABLE documents ADD COLUMN parent_key TEXT;
+        ALTER TABLE documents ADD COLUMN chunk_index INTEGER;
+        ALTER TABLE documents ADD COLUMN char_start INTEGER;
+        ALTER TABLE documents ADD COLUMN char_end INTEGER;
+        CREATE INDEX documents_by_parent ON documents (parent_key) WHERE parent_key IS NOT NULL;
         """
 
     /// Tables of the second version: what the score, dedup, select and hard-negative stages record.

@@ -23,29 +23,71 @@ public enum PersonaInsertOutcome: Sendable, Hashable {
 
 extension PairsmithStore {
     /// Inserts a batch of documents in one transaction and tells, for each, whether it was new or a duplicate.
+    ///
+    /// The chunks of one corpus record (consecutive documents with the same ``DocumentRecord/parentKey``, a new record
+    /// starting at chunk 0) are judged together: when the record's key is stored whole, or a chunk key of it is stored
+    /// with another text, the record reuses an id of another record and every chunk of it is
+    /// ``DocumentInsertOutcome/duplicateKey``. Chunks stored with the same key and text (the same corpus ingested
+    /// again, or an ingest a limit cut short) are ``DocumentInsertOutcome/alreadyPresent``. A whole record whose key
+    /// has stored chunks is a ``DocumentInsertOutcome/duplicateKey`` too.
     public func insertDocuments(_ documents: [DocumentRecord]) async throws -> [DocumentInsertOutcome] {
         guard !documents.isEmpty else { return [] }
         return try await write { db in
             let insert = try db.cachedStatement(
                 sql: """
-                    INSERT INTO documents (key, source_file, source_line, text, lang, lang_source, content_hash)
-                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                    INSERT INTO documents (key, source_file, source_line, text, lang, lang_source, content_hash,
+                        parent_key, chunk_index, char_start, char_end)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
                     """)
             let byKey = try db.cachedStatement(sql: "SELECT id, content_hash FROM documents WHERE key = ?")
             let byHash = try db.cachedStatement(sql: "SELECT key FROM documents WHERE content_hash = ?")
-            return try documents.map { document in
-                try insert.execute(arguments: [
-                    document.key, document.sourceFile, document.sourceLine, document.text, document.lang,
-                    document.langSource, document.contentHash,
-                ])
-                if db.changesCount == 1 { return .inserted(id: db.lastInsertedRowID) }
-                if let row = try Row.fetchOne(byKey, arguments: [document.key]) {
-                    let hash: String = row["content_hash"]
-                    return hash == document.contentHash ? .alreadyPresent(id: row["id"]) : .duplicateKey
+            let byParent = try db.cachedStatement(sql: "SELECT key, content_hash FROM documents WHERE parent_key = ?")
+            let hasKey = try db.cachedStatement(sql: "SELECT 1 FROM documents WHERE key = ?")
+            var outcomes: [DocumentInsertOutcome] = []
+            outcomes.reserveCapacity(documents.count)
+            var index = 0
+            while index < documents.count {
+                // One corpus record: a whole document, or its consecutive chunks.
+                var end = index + 1
+                if let parent = documents[index].parentKey {
+                    while end < documents.count, documents[end].parentKey == parent, documents[end].chunkIndex != 0 { end += 1 }
                 }
-                let existing = try String.fetchOne(byHash, arguments: [document.contentHash]) ?? ""
-                return .duplicateContent(existingKey: existing)
+                let record = documents[index..<end]
+                let reusesKey: Bool
+                if let parent = record.first!.parentKey {
+                    let hashes = Dictionary(record.map { ($0.key, $0.contentHash) }, uniquingKeysWith: { first, _ in first })
+                    let stored = try Row.fetchCursor(byParent, arguments: [parent])
+                    var foreign = false
+                    while !foreign, let row = try stored.next() {
+                        let hash: String = row["content_hash"]
+                        foreign = hashes[row["key"] as String].map { $0 != hash } ?? false
+                    }
+                    reusesKey = try foreign || Bool.fetchOne(hasKey, arguments: [parent]) == true
+                } else {
+                    reusesKey = try Row.fetchOne(byParent, arguments: [record.first!.key]) != nil
+                }
+                index = end
+                if reusesKey {
+                    outcomes += Array(repeating: .duplicateKey, count: record.count)
+                    continue
+                }
+                for document in record {
+                    try insert.execute(arguments: [
+                        document.key, document.sourceFile, document.sourceLine, document.text, document.lang,
+                        document.langSource, document.contentHash, document.parentKey, document.chunkIndex,
+                        document.charStart, document.charEnd,
+                    ])
+                    if db.changesCount == 1 {
+                        outcomes.append(.inserted(id: db.lastInsertedRowID))
+                    } else if let row = try Row.fetchOne(byKey, arguments: [document.key]) {
+                        let hash: String = row["content_hash"]
+                        outcomes.append(hash == document.contentHash ? .alreadyPresent(id: row["id"]) : .duplicateKey)
+                    } else {
+                        outcomes.append(.duplicateContent(existingKey: try String.fetchOne(byHash, arguments: [document.contentHash]) ?? ""))
+                    }
+                }
             }
+            return outcomes
         }
     }
 

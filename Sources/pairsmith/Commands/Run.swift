@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PairsmithBLAS
 import PairsmithConfiguration
+import PairsmithEngine
 import PairsmithPipeline
 import PairsmithStages
 
@@ -81,9 +82,14 @@ extension PairsmithCommand {
             }
             if let model = embedder.localModel { printError(precisionLine(requested: precision.precision, model: model)) }
             let display = RunProgressDisplay()
-            let options = GenerationRunOptions(
+            var options = GenerationRunOptions(
                 corpus: URL(fileURLWithPath: corpus), personas: personas.map { URL(fileURLWithPath: $0) }, limit: limit,
                 concurrency: concurrency, embeddingModel: embedder.name, progressInterval: display.interval)
+            do {
+                options.chunker = try .forPipeline(configuration, embeddingModelFolder: embedder.localModel?.folder)
+            } catch {
+                throw ValidationError(String(describing: error))
+            }
             let job = PipelineRun(
                 configuration: configuration, store: store, embedder: embedder, options: options, logger: logger,
                 onProgress: { display.show($0) },
