@@ -204,7 +204,7 @@ let package = Package(
             dependencies: [
                 "PairsmithPipeline", "PairsmithConfiguration", "PairsmithExport", "PairsmithIngest", "PairsmithMatching",
                 "PairsmithReport", "PairsmithSelection", "PairsmithStages", "PairsmithText", "PairsmithStore",
-                "PairsmithEndpoints", "PairsmithEngine", "PairsmithTestSupport",
+                "PairsmithEndpoints", "PairsmithEngine", "PairsmithJSON", "PairsmithTestSupport",
             ]
         ),
         .testTarget(name: "PairsmithTestSupportTests", dependencies: ["PairsmithTestSupport"]),
