@@ -36,10 +36,11 @@ struct EmbedRemoteCommandTests {
     }
 
     static func matches(_ vectors: [[Float]], _ texts: [String], dimensions: Int? = nil) -> Bool {
-        vectors.count == texts.count && zip(vectors, texts).allSatisfy { vector, text in
-            let reference = expected(text, dimensions: dimensions)
-            return vector.count == reference.count && zip(vector, reference).allSatisfy { abs($0 - $1) < 1e-6 }
-        }
+        vectors.count == texts.count
+            && zip(vectors, texts).allSatisfy { vector, text in
+                let reference = expected(text, dimensions: dimensions)
+                return vector.count == reference.count && zip(vector, reference).allSatisfy { abs($0 - $1) < 1e-6 }
+            }
     }
 
     @Test("embed --url writes one normalised vector per line, in order, through retried faults")
@@ -49,10 +50,12 @@ struct EmbedRemoteCommandTests {
         let input = try Self.input(directory), output = directory.file("out.jsonl")
         try await TestEndpoint.withRunning { endpoint in
             endpoint.script([.serverError, .dropConnection])
-            let result = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, [
-                "embed", "--url", endpoint.url, "--model", "served-name", "--input", input.path, "--output", output.path,
-                "--batch-size", "2",
-            ])
+            let result = try await ProcessRunner.runAsync(
+                TestEnvironment.pairsmithExecutable,
+                [
+                    "embed", "--url", endpoint.url, "--model", "served-name", "--input", input.path, "--output", output.path,
+                    "--batch-size", "2",
+                ])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(Self.matches(try Self.embeddings(output), Self.texts))
             let bodies = endpoint.recordedRequests().map(\.body)
@@ -67,10 +70,12 @@ struct EmbedRemoteCommandTests {
         defer { directory.remove() }
         let input = try Self.input(directory), output = directory.file("out.jsonl")
         try await TestEndpoint.withRunning(.init(requiredKey: "k-123")) { endpoint in
-            let result = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, [
-                "embed", "--url", endpoint.url, "--api-key-env", "PAIRSMITH_EMBED_TEST_KEY", "--input", input.path,
-                "--output", output.path, "--instruction", "Find passages", "--dimensions", "16",
-            ], environment: ["PAIRSMITH_EMBED_TEST_KEY": "k-123"])
+            let result = try await ProcessRunner.runAsync(
+                TestEnvironment.pairsmithExecutable,
+                [
+                    "embed", "--url", endpoint.url, "--api-key-env", "PAIRSMITH_EMBED_TEST_KEY", "--input", input.path,
+                    "--output", output.path, "--instruction", "Find passages", "--dimensions", "16",
+                ], environment: ["PAIRSMITH_EMBED_TEST_KEY": "k-123"])
             #expect(result.status == 0, "\(result.stderr)")
             let queries = Self.texts.map { "Instruct: Find passages\nQuery:\($0)" }
             #expect(Self.matches(try Self.embeddings(output), queries, dimensions: 16))
@@ -88,10 +93,12 @@ struct EmbedRemoteCommandTests {
         let slow = TestEndpointBehaviour(latency: .milliseconds(50))
         try await TestEndpoint.withRunning(slow) { a in
             try await TestEndpoint.withRunning(slow) { b in
-                let result = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, [
-                    "embed", "--url", a.url, "--url", b.url, "--input", input.path, "--output", output.path,
-                    "--batch-size", "1", "--concurrency", "1",
-                ])
+                let result = try await ProcessRunner.runAsync(
+                    TestEnvironment.pairsmithExecutable,
+                    [
+                        "embed", "--url", a.url, "--url", b.url, "--input", input.path, "--output", output.path,
+                        "--batch-size", "1", "--concurrency", "1",
+                    ])
                 #expect(result.status == 0, "\(result.stderr)")
                 #expect(Self.matches(try Self.embeddings(output), Self.texts))
                 #expect(a.counts().requests >= 1 && b.counts().requests >= 1)
@@ -109,9 +116,11 @@ struct EmbedRemoteCommandTests {
             TestEnvironment.pairsmithExecutable, ["embed", "--input", input.path, "--output", output.path])
         #expect(neither.status != 0 && neither.stderr.contains("--url URL"))
         try await TestEndpoint.withRunning(.init(requiredKey: "right")) { endpoint in
-            let refused = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, [
-                "embed", "--url", endpoint.url, "--input", input.path, "--output", output.path,
-            ])
+            let refused = try await ProcessRunner.runAsync(
+                TestEnvironment.pairsmithExecutable,
+                [
+                    "embed", "--url", endpoint.url, "--input", input.path, "--output", output.path,
+                ])
             #expect(refused.status != 0 && refused.stderr.contains("HTTP 401"), "\(refused.stderr)")
         }
     }
@@ -123,13 +132,15 @@ struct EmbedRemoteCommandTests {
         let workspace = try RunCommandTests.workspace(directory, passages: 2)
         let database = directory.file("run.sqlite")
         try await TestEndpoint.withRunning { endpoint in
-            let result = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, [
-                "run", workspace.appendingPathComponent("pipeline.yaml").path,
-                "--corpus", workspace.appendingPathComponent("corpus.jsonl").path, "--db", database.path,
-                "--chat-url", endpoint.url, "--chat-model", "test-model", "--embedding-url", endpoint.url,
-                "--personas", workspace.appendingPathComponent("personas.jsonl").path, "--concurrency", "2",
-                "--tokenizer", try Self.qwenTokenizer().path,
-            ])
+            let result = try await ProcessRunner.runAsync(
+                TestEnvironment.pairsmithExecutable,
+                [
+                    "run", workspace.appendingPathComponent("pipeline.yaml").path,
+                    "--corpus", workspace.appendingPathComponent("corpus.jsonl").path, "--db", database.path,
+                    "--chat-url", endpoint.url, "--chat-model", "test-model", "--embedding-url", endpoint.url,
+                    "--personas", workspace.appendingPathComponent("personas.jsonl").path, "--concurrency", "2",
+                    "--tokenizer", try Self.qwenTokenizer().path,
+                ])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stdoutText.contains("pairs: "))
             let embeddingRequests = endpoint.recordedRequests().filter { $0.body.contains("\"input\":") }
@@ -150,35 +161,39 @@ struct EmbedRemoteCommandTests {
         failing.faultRates = [.serverError: 1.0]
         try await TestEndpoint.withRunning { chat in
             try await TestEndpoint.withRunning(failing) { broken in
-            try await TestEndpoint.withRunning(keyed) { live in
-                var environment = ProcessInfo.processInfo.environment
-                environment["PAIRSMITH_TEST_EMBEDDING_KEY"] = "embedding-secret-42"
-                let result = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, [
-                    "run", workspace.appendingPathComponent("pipeline.yaml").path,
-                    "--corpus", workspace.appendingPathComponent("corpus.jsonl").path, "--db", database.path,
-                    "--chat-url", chat.url, "--chat-model", "test-model",
-                    "--embedding-url", broken.url, "--embedding-url", live.url,
-                    "--embedding-api-key-env", "PAIRSMITH_TEST_EMBEDDING_KEY",
-                    "--personas", workspace.appendingPathComponent("personas.jsonl").path, "--concurrency", "2",
-                    "--tokenizer", try Self.qwenTokenizer().path,
-                ], environment: environment)
-                #expect(result.status == 0, "\(result.stderr)")
-                #expect(live.counts().requests >= 1, "the live server takes the batches")
-                #expect(!result.stderr.contains("embedding-secret-42") && !result.stdoutText.contains("embedding-secret-42"))
-                #expect(broken.recordedRequests().contains { $0.authorization == "Bearer embedding-secret-42" })
-            }
+                try await TestEndpoint.withRunning(keyed) { live in
+                    var environment = ProcessInfo.processInfo.environment
+                    environment["PAIRSMITH_TEST_EMBEDDING_KEY"] = "embedding-secret-42"
+                    let result = try await ProcessRunner.runAsync(
+                        TestEnvironment.pairsmithExecutable,
+                        [
+                            "run", workspace.appendingPathComponent("pipeline.yaml").path,
+                            "--corpus", workspace.appendingPathComponent("corpus.jsonl").path, "--db", database.path,
+                            "--chat-url", chat.url, "--chat-model", "test-model",
+                            "--embedding-url", broken.url, "--embedding-url", live.url,
+                            "--embedding-api-key-env", "PAIRSMITH_TEST_EMBEDDING_KEY",
+                            "--personas", workspace.appendingPathComponent("personas.jsonl").path, "--concurrency", "2",
+                            "--tokenizer", try Self.qwenTokenizer().path,
+                        ], environment: environment)
+                    #expect(result.status == 0, "\(result.stderr)")
+                    #expect(live.counts().requests >= 1, "the live server takes the batches")
+                    #expect(!result.stderr.contains("embedding-secret-42") && !result.stdoutText.contains("embedding-secret-42"))
+                    #expect(broken.recordedRequests().contains { $0.authorization == "Bearer embedding-secret-42" })
+                }
             }
         }
         // Without the key the keyed servers refuse: a clear HTTP 401, nothing crashes.
         try await TestEndpoint.withRunning { chat in
             try await TestEndpoint.withRunning(keyed) { live in
-                let refused = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, [
-                    "run", workspace.appendingPathComponent("pipeline.yaml").path,
-                    "--corpus", workspace.appendingPathComponent("corpus.jsonl").path, "--db", directory.file("other.sqlite").path,
-                    "--chat-url", chat.url, "--chat-model", "test-model", "--embedding-url", live.url,
-                    "--personas", workspace.appendingPathComponent("personas.jsonl").path,
-                    "--tokenizer", try Self.qwenTokenizer().path,
-                ])
+                let refused = try await ProcessRunner.runAsync(
+                    TestEnvironment.pairsmithExecutable,
+                    [
+                        "run", workspace.appendingPathComponent("pipeline.yaml").path,
+                        "--corpus", workspace.appendingPathComponent("corpus.jsonl").path, "--db", directory.file("other.sqlite").path,
+                        "--chat-url", chat.url, "--chat-model", "test-model", "--embedding-url", live.url,
+                        "--personas", workspace.appendingPathComponent("personas.jsonl").path,
+                        "--tokenizer", try Self.qwenTokenizer().path,
+                    ])
                 #expect(refused.status != 0 && refused.stderr.contains("401"), "\(refused.stderr)")
             }
         }

@@ -212,7 +212,8 @@ struct DeclaredPipelineTests {
 
     @Test("passage.sentence: one sentence of the passage per unit, the same on every call, in any script")
     func sentences() throws {
-        let english = "The ferry crosses the strait eight times a day. Night crossings need two pilots on the bridge. "
+        let english =
+            "The ferry crosses the strait eight times a day. Night crossings need two pilots on the bridge. "
             + "In winter the first boat leaves at six."
         let chinese = "渡轮每天往返海峡八次。夜间航行需要两名驾驶员。冬季首班船六点出发。"
         for passage in [english, chinese] {
