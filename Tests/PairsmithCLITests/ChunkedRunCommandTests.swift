@@ -6,11 +6,14 @@ import Testing
 /// `pairsmith run` with a pipeline whose `chunking:` block cuts long passages, as a user runs it.
 @Suite("pairsmith run with chunking", .serialized)
 struct ChunkedRunCommandTests {
-    /// The run workspace of ``RunCommandTests`` with `chunking:` appended to its pipeline and one long record added.
+    /// The run workspace of ``RunCommandTests`` with its pipeline's `chunking:` block replaced and one long record added.
     private func workspace(_ directory: TemporaryDirectory, block: String) throws -> URL {
         let workspace = try RunCommandTests.workspace(directory, passages: 2)
         let pipeline = workspace.appendingPathComponent("pipeline.yaml")
-        try (try String(contentsOf: pipeline, encoding: .utf8) + "\n" + block).write(to: pipeline, atomically: true, encoding: .utf8)
+        let shipped = "chunking:\n  max_tokens: 512\n  min_tokens: 64\n"
+        let text = try String(contentsOf: pipeline, encoding: .utf8)
+        guard text.contains(shipped) else { throw TestSupportError.missingPrerequisite("pipelines/retrieval.yaml without \(shipped)") }
+        try text.replacingOccurrences(of: shipped, with: block).write(to: pipeline, atomically: true, encoding: .utf8)
         let long = (0..<12).map { "Sentence \($0 + 1) tells how the ferry crosses the bay at dawn while the gulls follow the nets." }
             .joined(separator: " ")
         let corpus = workspace.appendingPathComponent("corpus.jsonl")
@@ -57,7 +60,7 @@ struct ChunkedRunCommandTests {
             let result = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, arguments)
             #expect(result.status != 0)
             #expect(
-                result.stderr.contains("chunking needs the Qwen3 tokenizer: set chunking.tokenizer to a tokenizer.json or use --embedding-model DIR"),
+                result.stderr.contains("chunking needs the Qwen3 tokenizer: pass --tokenizer FILE, set chunking.tokenizer"),
                 "stderr: \(result.stderr)")
             #expect(endpoint.counts().requests == 0)
         }
