@@ -171,6 +171,28 @@ struct BackwardCompatibilityTests {
         #expect(queries == undone.expected, "the replayed units wrote other queries than the v3 release did")
     }
 
+    @Test("export and status straight from the v3 database (migrated on open, no run first): the same bytes")
+    func exportWithoutRun() throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-v3-export")
+        defer { directory.remove() }
+        let root = try Self.copyFixture(into: directory)
+        let database = root.appendingPathComponent("run.sqlite")
+        let status = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, ["status", "--db", database.path])
+        #expect(status.status == 0 && status.stdoutText.contains("run retrieval"), "\(status.stderr)")
+        for (name, arguments) in Self.exports {
+            let out = directory.url.appendingPathComponent("export-\(name)")
+            let result = try ProcessRunner.run(
+                TestEnvironment.pairsmithExecutable, ["export", "--db", database.path, "--out", out.path] + arguments)
+            #expect(result.status == 0, "export \(name): \(result.stderr)")
+            let expected = Self.fixture.appendingPathComponent("export/\(name)")
+            for shard in try FileManager.default.contentsOfDirectory(atPath: expected.path).filter({ $0.hasPrefix("part-") }) {
+                let old = try Data(contentsOf: expected.appendingPathComponent(shard))
+                let new = try Data(contentsOf: out.appendingPathComponent(shard))
+                #expect(old == new, "export \(name)/\(shard) is not byte-identical to the v3 release's")
+            }
+        }
+    }
+
     /// A manifest without the fields allowed to differ between releases (the pipeline file's path and the version).
     static func comparableManifest(_ url: URL) throws -> String {
         let script = """
