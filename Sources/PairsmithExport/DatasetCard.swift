@@ -65,7 +65,7 @@ struct CardSection: Sendable {
 /// `datasets.load_dataset(FOLDER)` read (`configs` with `data_files` per split, `dataset_info` with the columns and
 /// row counts — which `datasets` checks on loading —, `task_categories`, `language`, `size_categories`, tags) and a
 /// body generated from the run. Holds no path or time, so the same database always gives the same bytes.
-enum DatasetCard {
+package enum DatasetCard {
     /// The card's file name.
     static let fileName = "README.md"
 
@@ -242,7 +242,7 @@ enum DatasetCard {
     }
 
     /// The hub's size category for `rows` rows.
-    static func sizeCategory(_ rows: Int) -> String {
+    package static func sizeCategory(_ rows: Int) -> String {
         let bounds: [(Int, String)] = [
             (1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M"),
             (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B"),

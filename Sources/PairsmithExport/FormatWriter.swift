@@ -82,7 +82,7 @@ final class RowFormatWriter {
 /// positives, mined negatives and the passages no example came from — then each generated positive and negative.
 /// A passage's id is its document key; a query's `{key}/query/{sample}`; generated texts
 /// `{key}/positive/{sample}` and `{key}/negative/{sample}/{i}`.
-final class EvaluationWriter {
+package final class EvaluationWriter {
     /// The qrels split of an export without `--split` (an evaluation set).
     static let defaultSplit = "test"
     /// The header row of every qrels file.
@@ -166,7 +166,7 @@ final class EvaluationWriter {
 
     /// `id` as a TSV field: quoted (CSV style, as Python's csv module and pandas read it) when it holds a tab or a
     /// quote; a line break cannot be held.
-    static func field(_ id: String) throws -> String {
+    package static func field(_ id: String) throws -> String {
         if id.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
             throw ExportError.badEvaluationID(id: id, reason: "holds a line break, which a qrels TSV line cannot")
         }
