@@ -76,7 +76,8 @@ extension DatasetCard {
         out.append(
             "- set `\(selection.set)`: the newest selection (\(selection.id), made \(selection.createdAt)) holds \(selection.records) "
                 + "examples, cosine bounds low \(selection.low.map(number) ?? "none"), high \(selection.high.map(number) ?? "none")")
-        out.append("- selection parameters: `\(((try? JSONValue.parse(selection.parameters))?.sortingKeys() ?? .string(selection.parameters)).compactText)`")
+        out.append(
+            "- selection parameters: `\(((try? JSONValue.parse(selection.parameters))?.sortingKeys() ?? .string(selection.parameters)).compactText)`")
         for section in sections {
             let counts = section.parts.reduce(ExportCounts()) { $0.merged(with: $1.counts) }
             var notes: [String] = []
@@ -118,7 +119,9 @@ extension DatasetCard {
         out.append("")
         for config in configs {
             let name = config.isDefault || config.name == "default" ? "" : ", \(JSONValue.string(config.name).compactText)"
-            out.append("\(identifier(config.name)) = load_dataset(\"path/to/this/folder\"\(name))  # splits: \(config.splits.map(\.name).joined(separator: ", "))")
+            out.append(
+                "\(identifier(config.name)) = load_dataset(\"path/to/this/folder\"\(name))  # splits: \(config.splits.map(\.name).joined(separator: ", "))"
+            )
         }
         out.append("```")
         for section in sections {
@@ -138,10 +141,12 @@ extension DatasetCard {
         case .msSwift: "`query` (`Instruct: …\\nQuery:…`), `response`, `rejected_response` (when there are negatives);"
         case .msSwiftMessages: "`messages`, `positive_messages`, `negative_messages` (user turns, InfoNCE);"
         case .flagEmbeddingReranker: "`query`, `pos`, `neg`, `prompt` (the LLM-reranker prompt), `query_prompt` (the instruction);"
-        case .msSwiftReranker: "`messages` (the instruction as `system`, the query as `user`), `positive_messages` and `negative_messages` (assistant turns);"
+        case .msSwiftReranker:
+            "`messages` (the instruction as `system`, the query as `user`), `positive_messages` and `negative_messages` (assistant turns);"
         case .crossEncoderPairs: "`query`, `passage`, `label` (1 the positive, 0 a negative);"
         case .crossEncoderLists: "`query`, `docs` (the positive first), `labels` (1, then 0 per negative);"
-        case .beir: "`corpus.jsonl` (`_id`, `title`, `text`), `queries.jsonl` (`_id`, `text`), `qrels/<split>.tsv` (`query-id`, `corpus-id`, `score`);"
+        case .beir:
+            "`corpus.jsonl` (`_id`, `title`, `text`), `queries.jsonl` (`_id`, `text`), `qrels/<split>.tsv` (`query-id`, `corpus-id`, `score`);"
         }
     }
 
@@ -192,7 +197,8 @@ extension DatasetCard {
         case .msSwift, .msSwiftMessages:
             return "ms-swift: `swift sft --task_type embedding --loss_type infonce --dataset \(folder)\(split)/part-00000.jsonl …`"
         case .msSwiftReranker:
-            return "ms-swift: `swift sft --task_type generative_reranker --loss_type listwise_generative_reranker --dataset \(folder)\(split)/part-00000.jsonl …`"
+            return
+                "ms-swift: `swift sft --task_type generative_reranker --loss_type listwise_generative_reranker --dataset \(folder)\(split)/part-00000.jsonl …`"
         }
     }
 

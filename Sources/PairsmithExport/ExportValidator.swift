@@ -113,7 +113,8 @@ public enum ExportValidator {
         guard data.last == 0x0A else { throw ExportError.validationFailed(path: url.path, reason: "the last line has no newline") }
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         guard lines.first == Substring(EvaluationWriter.qrelsHeader) else {
-            throw ExportError.validationFailed(path: url.path, reason: "the first line is not the header \(EvaluationWriter.qrelsHeader.debugDescription)")
+            throw ExportError.validationFailed(
+                path: url.path, reason: "the first line is not the header \(EvaluationWriter.qrelsHeader.debugDescription)")
         }
         for (number, line) in lines.enumerated().dropFirst() where !line.hasSuffix("\t1") {
             throw ExportError.validationFailed(path: "\(url.path):\(number + 1)", reason: "not query-id, corpus-id and score 1")

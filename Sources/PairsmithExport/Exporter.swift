@@ -104,8 +104,9 @@ public struct ExportReport: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         if format == .beir {
-            return "exported \(examples) \(set) quer(y/ies) of run \"\(run)\" as BEIR (\(corpus ?? 0) corpus entries, \(rows) "
-                + "judgement(s)) to \(directory) (selection \(selectionID); " + splitText + "manifest sha256 \(manifestSHA256))"
+            return "exported \(examples) \(set) example(s) of run \"\(run)\" as BEIR (\(examples) queries, \(corpus ?? 0) corpus "
+                + "entries, \(rows) judgement(s)) to \(directory) (selection \(selectionID); " + splitText
+                + "manifest sha256 \(manifestSHA256))"
         }
         return "exported \(rows) \(set) row(s) of run \"\(run)\" as \(format) in \(shards) shard(s) to \(directory) "
             + "(selection \(selectionID); \(rowsShortOfNegatives) row(s) with fewer negatives than requested; "

@@ -128,9 +128,10 @@ struct ExportCommandTests {
         #expect(checked.status == 0, "check-export.py: \(checked.stderr)")
         let formats = (try JSONSerialization.jsonObject(with: checked.stdout) as? [String: Any])?["formats"] as? [String: Any] ?? [:]
         #expect(formats.keys.sorted() == ["beir", "cross-encoder", "flagembedding", "ms-swift-reranker"])
-        for name in ["README.md", "flagembedding/README.md", "flagembedding/train/part-00000.jsonl", "flagembedding/validation/part-00000.jsonl",
-            "beir/qrels/validation.tsv", "beir/corpus.jsonl"]
-        {
+        for name in [
+            "README.md", "flagembedding/README.md", "flagembedding/train/part-00000.jsonl", "flagembedding/validation/part-00000.jsonl",
+            "beir/qrels/validation.tsv", "beir/corpus.jsonl",
+        ] {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), "\(name) is missing")
         }
         let store = try PairsmithStore.openExisting(url: db)

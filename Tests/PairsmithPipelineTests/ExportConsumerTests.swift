@@ -32,7 +32,8 @@ struct ExportConsumerTests {
         if let explicit = ProcessInfo.processInfo.environment["PAIRSMITH_MSSWIFT_PYTHON"], !explicit.isEmpty {
             return URL(fileURLWithPath: explicit)
         }
-        let cache = ProcessInfo.processInfo.environment["PAIRSMITH_CACHE"]
+        let cache =
+            ProcessInfo.processInfo.environment["PAIRSMITH_CACHE"]
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/pairsmith").path
         let python = URL(fileURLWithPath: cache).appendingPathComponent("msswift-venv-v1/bin/python")
         guard FileManager.default.isExecutableFile(atPath: python.path) else {

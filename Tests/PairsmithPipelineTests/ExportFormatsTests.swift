@@ -73,11 +73,13 @@ struct ExportFormatsTests {
         // --negatives caps every list, the generated negatives first.
         let capped = directory.file("capped")
         try await export(store, to: capped, formats: [.crossEncoderLists], negatives: 1)
-        #expect(try CheckedExport.read(capped).rows == withNegatives.map { row in
-            var row = row
-            row.negatives = Array(row.negatives.prefix(1))
-            return row
-        })
+        #expect(
+            try CheckedExport.read(capped).rows
+                == withNegatives.map { row in
+                    var row = row
+                    row.negatives = Array(row.negatives.prefix(1))
+                    return row
+                })
     }
 
     /// The split of every document group as a Python reimplementation of ``ExportSplitPlan``'s rule assigns it.
@@ -179,9 +181,11 @@ struct ExportFormatsTests {
         }
         #expect(report.splits.map(\.name) == plan.names)
         let dropped = checked.value("counts", "negatives_dropped_other_split") as? Int ?? -1
-        #expect(dropped == fixture.pairs.reduce(0) { sum, pair in
-            sum + pair.negatives.filter { assignment[group($0)] != assignment[group(pair.documentKey)] }.count
-        })
+        #expect(
+            dropped
+                == fixture.pairs.reduce(0) { sum, pair in
+                    sum + pair.negatives.filter { assignment[group($0)] != assignment[group(pair.documentKey)] }.count
+                })
         #expect(dropped > 0)
         let shards = checked.value("shards") as? [[String: Any]] ?? []
         #expect(shards.allSatisfy { ($0["file"] as? String ?? "").hasPrefix("\($0["split"] as? String ?? "?")/part-") })
@@ -251,7 +255,9 @@ struct ExportFormatsTests {
         #expect(ids == expectedIDs)
         #expect(report.corpus == expectedIDs.count && report.examples == fixture.pairs.count)
         // Every example is judged once, in its split, against its positive.
-        #expect(Set(checked.rows) == Set(fixture.expectedRows(fixture.pairs).map { ExportFixture.Row(query: $0.query, positive: $0.positive, negatives: []) }))
+        #expect(
+            Set(checked.rows)
+                == Set(fixture.expectedRows(fixture.pairs).map { ExportFixture.Row(query: $0.query, positive: $0.positive, negatives: []) }))
         let judged = checked.beir?["qrels"] as? [String: Int] ?? [:]
         #expect(judged.keys.sorted() == ["dev", "train"] && judged.values.reduce(0, +) == fixture.pairs.count)
         let qrels = try String(contentsOf: out.appendingPathComponent("qrels/dev.tsv"), encoding: .utf8)
@@ -328,7 +334,8 @@ struct ExportFormatsTests {
         let out = directory.file("all")
         let reports = try await export(store, to: out, formats: [.flagEmbedding, .crossEncoderPairs, .beir], shardSize: 4)
         #expect(reports.map(\.format) == [.flagEmbedding, .crossEncoderPairs, .beir])
-        #expect(reports.map(\.directory) == ["flagembedding", "cross-encoder", "beir"].map { out.appendingPathComponent($0).standardizedFileURL.path })
+        #expect(
+            reports.map(\.directory) == ["flagembedding", "cross-encoder", "beir"].map { out.appendingPathComponent($0).standardizedFileURL.path })
         let formats = try CheckedExport.readFormats(out)
         #expect(formats.keys.sorted() == ["beir", "cross-encoder", "flagembedding"])
         let expected = fixture.expectedRows(fixture.pairs)
