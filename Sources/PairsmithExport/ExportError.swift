@@ -20,6 +20,16 @@ public enum ExportError: Error, CustomStringConvertible, Equatable {
     case outputExists(path: String)
     /// An example has no anchor instruction and the run's configuration no query instruction, which the format needs.
     case missingInstruction(run: String)
+    /// `--split` is not `name=size,…` with sizes all fractions summing to 1 or all counts, or cannot be met.
+    case badSplit(String, reason: String)
+    /// No format, or one format twice, in `--format`.
+    case badFormatList(reason: String)
+    /// A format that needs a negative in every row found no example with one.
+    case noRowsForFormat(run: String, set: String, format: String)
+    /// A split got no row of a format (its examples all lacked what the format needs).
+    case emptySplit(format: String, split: String)
+    /// A BEIR id would be ambiguous (two entries with one id) or contains a character TSV cannot hold.
+    case badEvaluationID(id: String, reason: String)
     /// A file or folder could not be written, synced or renamed.
     case cannotWrite(path: String, reason: String)
     /// The export read back did not match what was written.
@@ -53,6 +63,19 @@ public enum ExportError: Error, CustomStringConvertible, Equatable {
             "run \"\(run)\" has examples without an anchor instruction and its configuration has no "
                 + "embedding.query_instruction to stand for it, and this format puts one in every row; export with "
                 + "--format sentence-transformers, or re-run with a pipeline file that sets example.anchor_instruction"
+        case .badSplit(let text, let reason):
+            "--split \"\(text)\": \(reason); write it as NAME=SIZE,… e.g. train=0.95,validation=0.05 or train=900,validation=100"
+        case .badFormatList(let reason):
+            "--format: \(reason); give one or more of \(ExportFormat.names.joined(separator: ", ")), separated by commas"
+        case .noRowsForFormat(let run, let set, let format):
+            "no \(set) example of run \"\(run)\" has a negative, and \(format) needs one in every row (its trainer samples "
+                + "negatives per query); mine hard negatives first (the pipeline's negatives stage), or export another format"
+        case .emptySplit(let format, let split):
+            "the split \"\(split)\" holds no \(format) row (its examples lack the negatives the format needs, or --negatives "
+                + "asks for more than they have); give it a larger size in --split, a smaller --negatives, or export another format"
+        case .badEvaluationID(let id, let reason):
+            "the BEIR id \(id.debugDescription) \(reason); rename the passage (its corpus key) so every id is unique and has no "
+                + "tab or line break"
         case .cannotWrite(let path, let reason):
             "cannot write \(path): \(reason); check that the folder is writable and the disk has room"
         case .validationFailed(let path, let reason):

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import PairsmithConfiguration
 import PairsmithJSON
@@ -7,8 +8,8 @@ import PairsmithStore
 public struct ExportOptions: Sendable, Hashable {
     /// The output folder (created; it must not exist unless `overwrite`).
     public var output: URL
-    /// The row layout.
-    public var format: ExportFormat
+    /// The layouts, in order; with several, each is written into a subfolder named after it.
+    public var formats: [ExportFormat]
     /// The set: the newest selection of it in the run is exported.
     public var set: SelectionRecord.TrainingSet
     /// Rows per shard (at least 1).
@@ -20,28 +21,56 @@ public struct ExportOptions: Sendable, Hashable {
     /// At most this many hard negatives per row (the closest first); nil keeps every stored negative. For
     /// sentence-transformers it is also the number of `negative_i` columns of every row (see ``Exporter``).
     public var negatives: Int?
+    /// The splits (by document, seeded); nil: one unnamed set of shards.
+    public var split: ExportSplitPlan?
 
     /// The default rows per shard.
     public static let defaultShardSize = 10_000
 
-    /// Creates options.
+    /// The first (with one format, the only) layout.
+    public var format: ExportFormat { formats.first ?? .flagEmbedding }
+
+    /// Creates options for one format.
     public init(
         output: URL, format: ExportFormat, set: SelectionRecord.TrainingSet, shardSize: Int = defaultShardSize,
-        run: String? = nil, overwrite: Bool = false, negatives: Int? = nil
+        run: String? = nil, overwrite: Bool = false, negatives: Int? = nil, split: ExportSplitPlan? = nil
+    ) {
+        self.init(
+            output: output, formats: [format], set: set, shardSize: shardSize, run: run, overwrite: overwrite, negatives: negatives,
+            split: split)
+    }
+
+    /// Creates options for several formats (each written into a subfolder named after it when there are several).
+    public init(
+        output: URL, formats: [ExportFormat], set: SelectionRecord.TrainingSet, shardSize: Int = defaultShardSize,
+        run: String? = nil, overwrite: Bool = false, negatives: Int? = nil, split: ExportSplitPlan? = nil
     ) {
         self.output = output
-        self.format = format
+        self.formats = formats
         self.set = set
         self.shardSize = shardSize
         self.run = run
         self.overwrite = overwrite
         self.negatives = negatives
+        self.split = split
     }
 }
 
-/// What an export wrote.
+/// What one split of an export holds.
+public struct ExportSplitSummary: Sendable, Hashable {
+    /// The split's name.
+    public var name: String
+    /// Examples written.
+    public var examples: Int
+    /// Rows (lines; BEIR: judgements) written.
+    public var rows: Int
+    /// Distinct documents (chunks counted once) the examples were made from.
+    public var documents: Int
+}
+
+/// What an export wrote (one per format).
 public struct ExportReport: Sendable, Hashable, CustomStringConvertible {
-    /// The published folder.
+    /// The format's folder (the published folder, or its subfolder when several formats were written).
     public var directory: String
     /// The run exported.
     public var run: String
@@ -51,9 +80,9 @@ public struct ExportReport: Sendable, Hashable, CustomStringConvertible {
     public var format: ExportFormat
     /// The selection read.
     public var selectionID: Int64
-    /// Rows written.
+    /// Rows written (BEIR: qrels judgements).
     public var rows: Int
-    /// Shards written.
+    /// Shards written (BEIR: files).
     public var shards: Int
     /// Rows with fewer hard negatives than their search asked for.
     public var rowsShortOfNegatives: Int
@@ -64,25 +93,49 @@ public struct ExportReport: Sendable, Hashable, CustomStringConvertible {
     public var negativeColumns: Int?
     /// SHA-256 of `manifest.json`.
     public var manifestSHA256: String
+    /// Examples written.
+    public var examples: Int = 0
+    /// Examples left out because the format needs a negative and they have none.
+    public var examplesLeftOutWithoutNegatives: Int = 0
+    /// The splits, when `--split` was given.
+    public var splits: [ExportSplitSummary] = []
+    /// BEIR: the corpus entries written.
+    public var corpus: Int?
 
     public var description: String {
-        "exported \(rows) \(set) row(s) of run \"\(run)\" as \(format) in \(shards) shard(s) to \(directory) "
+        if format == .beir {
+            return "exported \(examples) \(set) example(s) of run \"\(run)\" as BEIR (\(examples) queries, \(corpus ?? 0) corpus "
+                + "entries, \(rows) judgement(s)) to \(directory) (selection \(selectionID); " + splitText
+                + "manifest sha256 \(manifestSHA256))"
+        }
+        return "exported \(rows) \(set) row(s) of run \"\(run)\" as \(format) in \(shards) shard(s) to \(directory) "
             + "(selection \(selectionID); \(rowsShortOfNegatives) row(s) with fewer negatives than requested; "
             + (negativeColumns.map { columns in
                 "\(columns) negative column(s) per row, \(rowsLeftOut) pair(s) with fewer negatives left out; "
             } ?? "")
-            + "manifest sha256 \(manifestSHA256))"
+            + (format.needsNegatives ? "\(examplesLeftOutWithoutNegatives) example(s) without negatives left out; " : "")
+            + splitText + "manifest sha256 \(manifestSHA256))"
+    }
+
+    private var splitText: String {
+        splits.isEmpty
+            ? "" : "splits " + splits.map { "\($0.name): \($0.examples) example(s), \($0.documents) document(s)" }.joined(separator: ", ") + "; "
     }
 }
 
-/// Exports the newest selection of a set as sharded training JSONL with a manifest: rows in a fixed order (document
-/// key, sample), written into a staging folder, fsynced, read back and validated, then renamed into place; the
-/// export is recorded in the `exports` table. The same database always gives the same bytes.
+/// Exports the newest selection of a set as sharded training JSONL (or the BEIR evaluation layout) with a manifest
+/// and a dataset card: rows in a fixed order (document key, sample), written into a staging folder, fsynced, read
+/// back and validated, then renamed into place; each format's export is recorded in the `exports` table. The same
+/// database always gives the same bytes.
 ///
 /// sentence-transformers reads columns by position, so every row of its export has the same columns: `anchor`,
-/// `positive` and `negative_1…negative_n`, n = `--negatives` or else the most negatives any selected pair has. A pair
-/// with fewer than n negatives is left out (never padded) and counted in the report and the manifest; `--negatives 0`
-/// exports every pair as anchor and positive.
+/// `positive` and `negative_1…negative_n`, n = `--negatives` or else the most negatives any selected pair has (after
+/// the split's filtering). A pair with fewer than n negatives is left out (never padded) and counted in the report
+/// and the manifest; `--negatives 0` exports every pair as anchor and positive.
+///
+/// With splits (``ExportSplitPlan``), each split's shards go into their own folder (`train/part-00000.jsonl`) and
+/// the one manifest lists them all; with several formats each goes into a subfolder named after it, with its own
+/// manifest and card, under a card that lists them all.
 public struct Exporter: Sendable {
     /// The database.
     public let store: PairsmithStore
@@ -101,86 +154,230 @@ public struct Exporter: Sendable {
         self.options = options
     }
 
-    /// Runs the export; see the type's summary.
+    /// Runs the export and returns the report of its first format; see the type's summary and ``exportAll()``.
+    @discardableResult
     public func export() async throws -> ExportReport {
+        let reports = try await exportAll()
+        guard let first = reports.first else { throw ExportError.badFormatList(reason: "no format was given") }
+        return first
+    }
+
+    /// Runs the export; returns one report per format, in the order given.
+    public func exportAll() async throws -> [ExportReport] {
         guard options.shardSize >= 1 else { throw ExportError.badShardSize(options.shardSize) }
         if let negatives = options.negatives, negatives < 0 { throw ExportError.badNegativeCount(negatives) }
+        guard !options.formats.isEmpty else { throw ExportError.badFormatList(reason: "no format was given") }
+        let names = options.formats.map(\.name)
+        if let twice = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
+            throw ExportError.badFormatList(reason: "\(twice) is named twice (one folder per format)")
+        }
         let options = options
         let afterShard = afterShard
         let databasePath = store.path
-        let report = try await store.withExportSnapshot { snapshot in
+        let reports = try await store.withExportSnapshot { snapshot in
             try Self.write(snapshot: snapshot, options: options, databasePath: databasePath, afterShard: afterShard)
         }
-        try await store.recordExport(
-            ExportEntry(
-                run: report.run, set: report.set, format: options.format.name, directory: report.directory,
-                records: report.rows, shards: report.shards, manifestSHA256: report.manifestSHA256))
-        return report
+        for report in reports {
+            try await store.recordExport(
+                ExportEntry(
+                    run: report.run, set: report.set, format: report.format.name, directory: report.directory,
+                    records: report.rows, shards: report.shards, manifestSHA256: report.manifestSHA256))
+        }
+        return reports
     }
 
-    /// Everything but the `exports` row, inside one read snapshot.
+    /// Everything but the `exports` rows, inside one read snapshot.
     private static func write(
         snapshot: ExportSnapshot, options: ExportOptions, databasePath: String, afterShard: @escaping @Sendable (Int) throws -> Void
-    ) throws -> ExportReport {
+    ) throws -> [ExportReport] {
         let run = try resolveRun(snapshot.runs(), named: options.run, databasePath: databasePath)
         guard let selection = try snapshot.latestSelection(run: run.id, set: options.set.rawValue) else {
             throw ExportError.noSelection(run: run.id, set: options.set.rawValue)
         }
-        let ids = try snapshot.orderedPairIDs(selectionID: selection.id)
-        guard !ids.isEmpty else { throw ExportError.emptySelection(run: run.id, set: selection.set, selectionID: selection.id) }
+        let keyed = try snapshot.orderedExampleKeys(selectionID: selection.id)
+        guard !keyed.isEmpty else { throw ExportError.emptySelection(run: run.id, set: selection.set, selectionID: selection.id) }
         let facts = StoredPipeline(text: run.configuration, file: run.pipelinePath)
+        let plan = options.split
+
+        // Splits: every document group to one split; examples of groups in no split are not exported.
+        var groupSplit: [String: Int] = [:]
+        var ids: [(id: Int64, split: Int)] = []
+        var examplesInNoSplit = 0
+        if let plan {
+            var perGroup: [String: Int] = [:]
+            for entry in keyed { perGroup[ExportSplitPlan.documentGroup(entry.documentKey), default: 0] += 1 }
+            let negativeGroups = Set(try snapshot.negativeDocumentKeys(selectionID: selection.id).map(ExportSplitPlan.documentGroup))
+            groupSplit = try plan.assign(examples: perGroup, others: negativeGroups)
+            for entry in keyed {
+                if let split = groupSplit[ExportSplitPlan.documentGroup(entry.documentKey)] {
+                    ids.append((entry.id, split))
+                } else {
+                    examplesInNoSplit += 1
+                }
+            }
+        } else {
+            ids = keyed.map { ($0.id, 0) }
+        }
+        let splits: [String?] = plan?.names ?? [nil]
+        let asked: [String?] = plan?.shares.map { share in share.fraction.map { "\($0)" } ?? share.count.map { "\($0)" } } ?? [nil]
+
         let destination = options.output.standardizedFileURL
         let staging = try StagingFolder(destination: destination, overwrite: options.overwrite)
         do {
-            let writer = ShardWriter(folder: staging.url, shardSize: options.shardSize, afterShard: afterShard)
-            var counts = ExportCounts()
-            let columns: Int? =
-                options.format == .sentenceTransformers
-                ? try options.negatives ?? snapshot.maxNegativesPerPair(selectionID: selection.id) : nil
-            counts.negativeColumns = columns
-            counts.negativesCap = options.negatives
+            let several = options.formats.count > 1
+            let needsColumns = options.formats.contains(.sentenceTransformers)
+            var columns: Int?
+            if needsColumns {
+                if let negatives = options.negatives {
+                    columns = negatives
+                } else if plan == nil {
+                    columns = try snapshot.maxNegativesPerPair(selectionID: selection.id)
+                } else {
+                    columns = try maxNegativesAfterSplit(
+                        snapshot, ids: ids, groupSplit: groupSplit, model: selection.model, splits: splits.count)
+                }
+            }
+            var rowWriters: [RowFormatWriter] = []
+            var evaluation: EvaluationWriter?
+            for format in options.formats {
+                let folder = several ? staging.url.appendingPathComponent(format.name) : staging.url
+                if several { try RowFormatWriter.makeFolder(folder) }
+                if format == .beir {
+                    evaluation = try EvaluationWriter(folder: folder, splits: splits)
+                } else {
+                    rowWriters.append(
+                        try RowFormatWriter(
+                            format: format, folder: folder, splits: splits, shardSize: options.shardSize,
+                            columns: format == .sentenceTransformers ? columns : nil, negativesCap: options.negatives,
+                            afterShard: afterShard))
+                }
+            }
             var start = 0
             while start < ids.count {
                 let chunk = Array(ids[start..<min(start + chunkSize, ids.count)])
                 start += chunkSize
-                for var example in try snapshot.examples(ids: chunk, model: selection.model) {
-                    if let limit = columns ?? options.negatives {
-                        Self.keepNegatives(&example, limit: limit)
+                let splitOf = Dictionary(chunk.map { ($0.id, $0.split) }, uniquingKeysWith: { a, _ in a })
+                for var example in try snapshot.examples(ids: chunk.map(\.id), model: selection.model) {
+                    let split = splitOf[example.pairID] ?? 0
+                    var dropped = 0
+                    if plan != nil {
+                        let before = example.negatives.count
+                        example.negatives.removeAll { groupSplit[ExportSplitPlan.documentGroup($0.documentKey)] != split }
+                        dropped = before - example.negatives.count
                     }
-                    if let columns, example.generatedNegatives.count + example.negatives.count < columns {
-                        counts.rowsLeftOut += 1
-                        continue
-                    }
+                    try evaluation?.add(example, split: split)
+                    if let limit = options.negatives { Self.keepNegatives(&example, limit: limit) }
                     // The anchor's instruction: the example's own, else (v3 rows) the run's query instruction.
-                    // sentence-transformers rows carry no instruction (the trainer's `prompts` do).
                     let stated = example.anchorInstruction ?? facts.queryInstruction
-                    guard let instruction = stated ?? (options.format == .sentenceTransformers ? "" : nil) else {
-                        throw ExportError.missingInstruction(run: run.id)
+                    for writer in rowWriters {
+                        guard let instruction = stated ?? (writer.format.needsInstruction ? nil : "") else {
+                            throw ExportError.missingInstruction(run: run.id)
+                        }
+                        try writer.add(example, split: split, instruction: instruction, droppedNegatives: dropped)
                     }
-                    try writer.append(options.format.row(example, anchorInstruction: instruction))
-                    counts.add(example)
                 }
             }
-            guard counts.rows > 0 else {
-                throw ExportError.noRowWithNegatives(run: run.id, set: selection.set, columns: columns ?? 0)
+            let chatModels = try snapshot.chatModelsUsed(run: run.id)
+            let totals = try snapshot.exampleTotals(run: run.id)
+            var sections: [CardSection] = []
+            var reports: [ExportReport] = []
+            for format in options.formats {
+                let folder = several ? staging.url.appendingPathComponent(format.name) : staging.url
+                let manifest: JSONValue
+                let parts: [ExportPart]
+                var corpus: (passages: Int, generated: Int)?
+                var files: [ShardSummary] = []
+                if format == .beir, let evaluation {
+                    let written = try evaluation.finish(asked: asked) { body in try snapshot.forEachRunPassage(run: run.id, body) }
+                    parts = written.parts
+                    corpus = (written.passages, written.generated)
+                    files = written.files
+                    manifest = ExportManifest.makeEvaluation(
+                        run: run, selection: selection, facts: facts, chatModelsUsed: chatModels, files: written.files,
+                        corpusPassages: written.passages, corpusGenerated: written.generated, parts: parts, plan: plan,
+                        examplesInNoSplit: examplesInNoSplit)
+                } else if let writer = rowWriters.first(where: { $0.format == format }) {
+                    parts = try writer.finish(asked: asked)
+                    let total = parts.reduce(0) { $0 + $1.counts.rows }
+                    guard total > 0 else {
+                        if format == .sentenceTransformers {
+                            throw ExportError.noRowWithNegatives(run: run.id, set: selection.set, columns: writer.columns ?? 0)
+                        }
+                        throw ExportError.noRowsForFormat(run: run.id, set: selection.set, format: format.description)
+                    }
+                    if plan != nil, let empty = parts.first(where: { $0.counts.rows == 0 }) {
+                        throw ExportError.emptySplit(format: format.description, split: empty.split ?? "")
+                    }
+                    manifest = ExportManifest.make(
+                        format: format, run: run, selection: selection, facts: facts, chatModelsUsed: chatModels,
+                        shardSize: options.shardSize, parts: parts, plan: plan, examplesInNoSplit: examplesInNoSplit)
+                } else {
+                    continue
+                }
+                try writeFile(Data(manifest.prettyText.utf8), to: folder.appendingPathComponent(ExportManifest.fileName))
+                let manifestSHA256 = ShardWriter.hex(SHA256.hash(data: Data(manifest.prettyText.utf8)))
+                let section = CardSection(
+                    format: format, prefix: several ? format.name : "", parts: parts, manifestSHA256: manifestSHA256, corpus: corpus,
+                    files: files)
+                sections.append(section)
+                var own = section
+                own.prefix = ""
+                let card = DatasetCard.text(
+                    sections: [own], run: run, selection: selection, facts: facts, chatModelsUsed: chatModels, plan: plan,
+                    totals: totals, examplesInNoSplit: examplesInNoSplit)
+                try writeFile(Data(card.utf8), to: folder.appendingPathComponent(DatasetCard.fileName))
+                let validated = try ExportValidator.validate(folder: folder, format: format)
+                let total = parts.reduce(ExportCounts()) { $0.merged(with: $1.counts) }
+                reports.append(
+                    ExportReport(
+                        directory: several ? destination.appendingPathComponent(format.name).path : destination.path, run: run.id,
+                        set: selection.set, format: format, selectionID: selection.id, rows: total.rows,
+                        shards: format == .beir ? files.count : parts.reduce(0) { $0 + $1.shards.count },
+                        rowsShortOfNegatives: total.rowsShortOfNegatives, rowsLeftOut: total.rowsLeftOut,
+                        negativeColumns: format == .sentenceTransformers ? columns : nil, manifestSHA256: validated,
+                        examples: total.examples, examplesLeftOutWithoutNegatives: total.examplesLeftOutWithoutNegatives,
+                        splits: plan == nil
+                            ? []
+                            : parts.map { part in
+                                ExportSplitSummary(
+                                    name: part.split ?? "", examples: part.counts.examples, rows: part.counts.rows,
+                                    documents: Set(part.counts.documents.map(ExportSplitPlan.documentGroup)).count)
+                            },
+                        corpus: corpus.map { $0.passages + $0.generated }))
             }
-            let shards = try writer.finish()
-            let manifest = ExportManifest.make(
-                format: options.format, run: run, selection: selection, facts: facts,
-                chatModelsUsed: try snapshot.chatModelsUsed(run: run.id), shardSize: options.shardSize, shards: shards,
-                counts: counts)
-            try writeManifest(manifest, in: staging.url)
-            let manifestSHA256 = try ExportValidator.validate(folder: staging.url, format: options.format)
+            if several {
+                let card = DatasetCard.text(
+                    sections: sections, run: run, selection: selection, facts: facts, chatModelsUsed: chatModels, plan: plan,
+                    totals: totals, examplesInNoSplit: examplesInNoSplit)
+                try writeFile(Data(card.utf8), to: staging.url.appendingPathComponent(DatasetCard.fileName))
+            }
             try staging.publish(overwrite: options.overwrite)
-            return ExportReport(
-                directory: destination.path, run: run.id, set: selection.set, format: options.format,
-                selectionID: selection.id, rows: counts.rows, shards: shards.count,
-                rowsShortOfNegatives: counts.rowsShortOfNegatives, rowsLeftOut: counts.rowsLeftOut,
-                negativeColumns: columns, manifestSHA256: manifestSHA256)
+            return reports
         } catch {
             staging.discard()
             throw error
         }
+    }
+
+    /// The sentence-transformers columns of a split export without `--negatives`: in each split the most negatives
+    /// (generated and mined) an example has once mined negatives from other splits are dropped; the smallest of
+    /// those, so that every split keeps rows.
+    private static func maxNegativesAfterSplit(
+        _ snapshot: ExportSnapshot, ids: [(id: Int64, split: Int)], groupSplit: [String: Int], model: String, splits: Int
+    ) throws -> Int {
+        var most = Array(repeating: 0, count: splits)
+        var start = 0
+        while start < ids.count {
+            let chunk = Array(ids[start..<min(start + chunkSize, ids.count)])
+            start += chunkSize
+            let splitOf = Dictionary(chunk.map { ($0.id, $0.split) }, uniquingKeysWith: { a, _ in a })
+            for example in try snapshot.examples(ids: chunk.map(\.id), model: model) {
+                let split = splitOf[example.pairID] ?? 0
+                let kept = example.negatives.filter { groupSplit[ExportSplitPlan.documentGroup($0.documentKey)] == split }.count
+                most[split] = max(most[split], kept + example.generatedNegatives.count)
+            }
+        }
+        return most.min() ?? 0
     }
 
     /// Cuts `example`'s negatives to the first `limit` of its generated ones followed by its mined ones by rank.
@@ -206,10 +403,10 @@ public struct Exporter: Sendable {
         return first
     }
 
-    private static func writeManifest(_ manifest: JSONValue, in folder: URL) throws {
-        let url = folder.appendingPathComponent(ExportManifest.fileName)
+    /// Writes `data` to `url` and fsyncs it.
+    private static func writeFile(_ data: Data, to url: URL) throws {
         do {
-            try Data(manifest.prettyText.utf8).write(to: url)
+            try data.write(to: url)
             let handle = try FileHandle(forWritingTo: url)
             try handle.synchronize()
             try handle.close()

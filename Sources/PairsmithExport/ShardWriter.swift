@@ -113,3 +113,76 @@ final class ShardWriter {
         return String(decoding: bytes, as: UTF8.self)
     }
 }
+
+/// Writes one named file (a BEIR `corpus.jsonl`, `queries.jsonl` or qrels TSV) line by line, hashing and counting
+/// as it goes; fsynced when finished. `rows` counts lines after the first `headerLines`.
+final class HashedFileWriter {
+    private let url: URL
+    private let name: String
+    private let headerLines: Int
+    private let handle: FileHandle
+    private var hasher = SHA256()
+    private var buffer: [UInt8] = []
+    private var lines = 0
+    private var bytes = 0
+
+    /// Creates `name` (a path relative to `folder`, whose folders are created) in `folder`.
+    init(folder: URL, name: String, headerLines: Int = 0) throws {
+        url = folder.appendingPathComponent(name)
+        self.name = name
+        self.headerLines = headerLines
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw ExportError.cannotWrite(path: url.deletingLastPathComponent().path, reason: error.localizedDescription)
+        }
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+            throw ExportError.cannotWrite(path: url.path, reason: "the file could not be created")
+        }
+        do {
+            handle = try FileHandle(forWritingTo: url)
+        } catch {
+            throw ExportError.cannotWrite(path: url.path, reason: error.localizedDescription)
+        }
+    }
+
+    /// Appends a row as compact JSON and a newline.
+    func append(_ row: JSONValue) throws {
+        row.writeCompact(into: &buffer)
+        buffer.append(0x0A)
+        lines += 1
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    /// Appends `text` and a newline (`text` holds no line break).
+    func appendLine(_ text: String) throws {
+        buffer.append(contentsOf: Array(text.utf8))
+        buffer.append(0x0A)
+        lines += 1
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    /// Flushes, fsyncs and closes the file; returns its summary (`file` is the relative name).
+    func finish() throws -> ShardSummary {
+        try flush()
+        do {
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            throw ExportError.cannotWrite(path: url.path, reason: error.localizedDescription)
+        }
+        return ShardSummary(file: name, rows: max(0, lines - headerLines), bytes: bytes, sha256: ShardWriter.hex(hasher.finalize()))
+    }
+
+    private func flush() throws {
+        guard !buffer.isEmpty else { return }
+        do {
+            try handle.write(contentsOf: buffer)
+        } catch {
+            throw ExportError.cannotWrite(path: url.path, reason: error.localizedDescription)
+        }
+        hasher.update(data: buffer)
+        bytes += buffer.count
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

@@ -68,6 +68,8 @@ public struct ExportExample: Sendable, Hashable {
     public var anchor: String
     /// The positive text: the generated positive, else the passage.
     public var positive: String
+    /// Whether the positive is the passage itself (the example stores no positive of its own).
+    public var positiveIsPassage: Bool = true
     /// The anchor's instruction as stored; nil: the run's default (v3 rows: `embedding.query_instruction`).
     public var anchorInstruction: String?
     /// The positive's instruction as stored; nil or empty: none.
@@ -181,6 +183,64 @@ public struct ExportSnapshot {
             arguments: [selectionID])
     }
 
+    /// The selection's examples in export order (see ``orderedPairIDs(selectionID:)``), each with its document key.
+    package func orderedExampleKeys(selectionID: Int64) throws -> [(id: Int64, documentKey: String)] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT e.id, d.key FROM selected_pairs sp
+                JOIN examples e ON e.id = sp.pair_id
+                JOIN documents d ON d.id = e.document_id
+                WHERE sp.selection_id = ?
+                ORDER BY d.key, e.sample, e.run
+                """,
+            arguments: [selectionID]
+        ).map { (id: $0[0], documentKey: $0[1]) }
+    }
+
+    /// The distinct document keys of the mined negatives of the selection's examples, sorted bytewise.
+    package func negativeDocumentKeys(selectionID: Int64) throws -> [String] {
+        try String.fetchAll(
+            db,
+            sql: """
+                SELECT DISTINCT d.key FROM selected_pairs sp
+                JOIN negatives n ON n.pair_id = sp.pair_id
+                JOIN documents d ON d.id = n.document_id
+                WHERE sp.selection_id = ?
+                ORDER BY d.key
+                """,
+            arguments: [selectionID])
+    }
+
+    /// Calls `body` with every passage of `run` (key, text), bytewise by key: the documents the run has a unit or an
+    /// example for, and those mined as a negative of one of its examples — the corpus an evaluation searches.
+    package func forEachRunPassage(run: String, _ body: (String, String) throws -> Void) throws {
+        let cursor = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT key, text FROM documents WHERE id IN (
+                    SELECT document_id FROM units WHERE run = ?
+                    UNION SELECT document_id FROM examples WHERE run = ?
+                    UNION SELECT n.document_id FROM negatives n JOIN examples e ON e.id = n.pair_id WHERE e.run = ?)
+                ORDER BY key
+                """,
+            arguments: [run, run, run])
+        while let row = try cursor.next() { try body(row[0], row[1]) }
+    }
+
+    /// How many examples `run` holds and how many of them are recorded as duplicates (what the card's filtering
+    /// section reports).
+    package func exampleTotals(run: String) throws -> (examples: Int, duplicates: Int) {
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT (SELECT COUNT(*) FROM examples WHERE run = ?),
+                       (SELECT COUNT(*) FROM duplicates dp JOIN examples e ON e.id = dp.pair_id WHERE e.run = ?)
+                """,
+            arguments: [run, run])
+        return (row?[0] ?? 0, row?[1] ?? 0)
+    }
+
     /// The largest number of negatives one example of the selection has, generated and mined together (0 when none
     /// has any).
     package func maxNegativesPerPair(selectionID: Int64) throws -> Int {
@@ -211,7 +271,8 @@ public struct ExportSnapshot {
                 SELECT e.id, e.run, e.sample, e.anchor, e.anchor_language, e.positive_language, d.key,
                        COALESCE(e.positive, d.text), s.cosine,
                        ns.model AS ns_model, ns.requested, ns.found, ns.rank_from, ns.rank_to, ns."guard" AS ns_guard,
-                       e.task, e.anchor_instruction, e.positive_instruction, e.label, e.score, e.negatives
+                       e.task, e.anchor_instruction, e.positive_instruction, e.label, e.score, e.negatives,
+                       e.positive IS NULL
                 FROM examples e
                 JOIN documents d ON d.id = e.document_id
                 LEFT JOIN scores s ON s.pair_id = e.id AND s.model = ?
@@ -235,6 +296,7 @@ public struct ExportSnapshot {
                 positiveLanguage: row[5], label: row[18], score: row[19],
                 generatedNegatives: try Self.generatedNegatives(row[20], exampleID: id), cosine: row[8],
                 negatives: negatives[id] ?? [], negativeSearch: search)
+            byID[id]?.positiveIsPassage = row[21]
         }
         return ids.compactMap { byID[$0] }
     }

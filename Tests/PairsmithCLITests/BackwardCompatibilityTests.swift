@@ -100,6 +100,10 @@ struct BackwardCompatibilityTests {
             let writtenShards = try FileManager.default.contentsOfDirectory(atPath: out.path)
                 .filter { $0.hasPrefix("part-") }.sorted()
             #expect(writtenShards == expectedShards, "export \(name): shard files differ")
+            // Today's export adds only the dataset card to what the v3 release wrote.
+            let expectedFiles = try FileManager.default.contentsOfDirectory(atPath: expected.path).sorted()
+            let writtenFiles = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+            #expect(writtenFiles == (expectedFiles + ["README.md"]).sorted(), "export \(name): files beyond the card were added")
             for shard in expectedShards {
                 let old = try Data(contentsOf: expected.appendingPathComponent(shard))
                 let new = try Data(contentsOf: out.appendingPathComponent(shard))

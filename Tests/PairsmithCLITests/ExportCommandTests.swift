@@ -107,6 +107,37 @@ struct ExportCommandTests {
         #expect(try await store.exports().count == 5)
     }
 
+    @Test("several formats with --split: a subfolder per format, a folder per split, cards, the reader accepts them all")
+    func severalFormatsWithSplits() async throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-export-cli")
+        defer { directory.remove() }
+        let db = directory.file("db.sqlite")
+        try await Self.database(db)
+        let out = directory.file("out")
+        let result = try pairsmith(
+            [
+                "--db", db.path, "--out", out.path, "--set", "sft", "--format", "flagembedding,cross-encoder,ms-swift-reranker,beir",
+                "--split", "train=0.5,validation=0.5", "--seed", "3",
+            ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdoutText.components(separatedBy: "exported ").count - 1 == 4)
+        #expect(result.stdoutText.contains("as BEIR") && result.stdoutText.contains("splits train: 1 example(s)"))
+        let python = try TestEnvironment.requirePython()
+        let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/check-export.py")
+        let checked = try ProcessRunner.run(python, [script.path, out.path])
+        #expect(checked.status == 0, "check-export.py: \(checked.stderr)")
+        let formats = (try JSONSerialization.jsonObject(with: checked.stdout) as? [String: Any])?["formats"] as? [String: Any] ?? [:]
+        #expect(formats.keys.sorted() == ["beir", "cross-encoder", "flagembedding", "ms-swift-reranker"])
+        for name in [
+            "README.md", "flagembedding/README.md", "flagembedding/train/part-00000.jsonl", "flagembedding/validation/part-00000.jsonl",
+            "beir/qrels/validation.tsv", "beir/corpus.jsonl",
+        ] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), "\(name) is missing")
+        }
+        let store = try PairsmithStore.openExisting(url: db)
+        #expect(try await store.exports().map(\.format) == ["flagembedding", "cross-encoder", "ms-swift-reranker", "beir"])
+    }
+
     @Test("an existing folder is refused without --overwrite and replaced with it")
     func overwrite() async throws {
         let directory = try TemporaryDirectory(prefix: "pairsmith-export-cli")
@@ -145,6 +176,12 @@ struct ExportCommandTests {
             (["--format", "flagembedding", "--set", "sft", "--shard-size", "0"], "--shard-size must be at least 1"),
             (["--format", "flagembedding", "--set", "sft", "--ms-swift-messages"], "--ms-swift-messages goes with --format ms-swift"),
             (["--set", "sft"], "--format"),
+            (["--format", "flagembedding,flagembedding", "--set", "sft"], "--format names flagembedding twice"),
+            (["--format", "flagembedding,jsonl", "--set", "sft"], "unknown format \"jsonl\""),
+            (["--format", "flagembedding", "--set", "sft", "--cross-encoder-layout", "labeled-list"], "goes with --format cross-encoder"),
+            (["--format", "cross-encoder", "--set", "sft", "--cross-encoder-layout", "grid"], "unknown --cross-encoder-layout"),
+            (["--format", "beir", "--set", "sft", "--split", "train=2.0"], "above 0 and at most 1"),
+            (["--format", "beir", "--set", "sft", "--split", "train=0.5,test=10"], "not both"),
         ])
     func usageErrors(arguments: [String], message: String) throws {
         let result = try pairsmith(["--db", "/nonexistent/db.sqlite", "--out", "/tmp/pairsmith-never"] + arguments)

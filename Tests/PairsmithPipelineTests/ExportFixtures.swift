@@ -22,6 +22,10 @@ struct ExportFixture {
         var negatives: [String]
         /// The search's K, or nil when no search was recorded.
         var requested: Int?
+        /// A generated positive (stored on the example), or nil: the passage.
+        var generatedPositive: String? = nil
+        /// Generated negatives (stored on the example), before the mined ones.
+        var generatedNegatives: [String] = []
     }
 
     /// A row as every format carries it: the raw query, the positive passage, the negative passages in order.
@@ -56,12 +60,17 @@ struct ExportFixture {
 
     /// `documents` passages with `samples` pairs each; texts exercise JSON escaping (quotes, backslashes, newlines,
     /// tabs, control characters, non-ASCII, U+2028); cosines alternate around the threshold; negatives vary from
-    /// none to K = 3, some searches found fewer than asked, some pairs have no search at all.
-    init(documents count: Int, samples: Int = 2) {
+    /// none to K = 3, some searches found fewer than asked, some pairs have no search at all. `chunked`: keys are
+    /// chunks `book-N#k` of documents of three passages; `generated`: every fourth pair has a generated positive and
+    /// one generated negative.
+    init(documents count: Int, samples: Int = 2, chunked: Bool = false, generated: Bool = false) {
         let specials = ["plain", "\"quoted\" \\ back", "line\nbreak\ttab", "ctrl \u{01}\u{1F}", "Größe 東京 🚀", "sep \u{2028} end"]
         let made = (0..<count).map { index in
             // Keys whose insertion order is not their sorted order (and one non-ASCII key).
-            let key = index % 7 == 3 ? "é-doc-\(index)" : "doc-\((index * 37) % 1000)-\(index)"
+            let key =
+                chunked
+                ? "book-\((index / 3 * 7) % 50)-\(index / 3)#\(index % 3)"
+                : index % 7 == 3 ? "é-doc-\(index)" : "doc-\((index * 37) % 1000)-\(index)"
             return Document(key: key, text: "Passage \(index): \(specials[index % specials.count]).")
         }
         documents = made
@@ -76,7 +85,9 @@ struct ExportFixture {
                         documentKey: document.key, sample: sample,
                         query: "query \(ordinal) \(specials[(ordinal + 1) % specials.count])",
                         cosine: ordinal % 3 == 0 ? 0.55 + Double(ordinal % 10) / 1000 : 0.71 + Double(ordinal % 20) / 100,
-                        negatives: negatives, requested: ordinal % 5 == 4 ? nil : 3))
+                        negatives: negatives, requested: ordinal % 5 == 4 ? nil : 3,
+                        generatedPositive: generated && ordinal % 4 == 1 ? "generated positive \(ordinal)" : nil,
+                        generatedNegatives: generated && ordinal % 4 == 1 ? ["generated negative \(ordinal)"] : []))
             }
         }
         self.pairs = pairs
@@ -85,14 +96,21 @@ struct ExportFixture {
     /// The pairs of the newest SFT selection (cosine above the threshold).
     var sftPairs: [Pair] { pairs.filter { $0.cosine > Self.threshold } }
 
+    /// `pairs` in export order: document key bytewise, then sample.
+    func ordered(_ pairs: [Pair]) -> [Pair] {
+        pairs.sorted { a, b in
+            if a.documentKey != b.documentKey { return Array(a.documentKey.utf8).lexicographicallyPrecedes(Array(b.documentKey.utf8)) }
+            return a.sample < b.sample
+        }
+    }
+
     /// The expected rows of `pairs`, in export order: document key bytewise, then sample.
     func expectedRows(_ pairs: [Pair]) -> [Row] {
         let text = Dictionary(uniqueKeysWithValues: documents.map { ($0.key, $0.text) })
-        return pairs.sorted { a, b in
-            if a.documentKey != b.documentKey { return Array(a.documentKey.utf8).lexicographicallyPrecedes(Array(b.documentKey.utf8)) }
-            return a.sample < b.sample
-        }.map { pair in
-            Row(query: pair.query, positive: text[pair.documentKey] ?? "", negatives: pair.negatives.map { text[$0] ?? "" })
+        return ordered(pairs).map { pair in
+            Row(
+                query: pair.query, positive: pair.generatedPositive ?? text[pair.documentKey] ?? "",
+                negatives: pair.generatedNegatives + pair.negatives.map { text[$0] ?? "" })
         }
     }
 
@@ -132,10 +150,13 @@ struct ExportFixture {
             documentIDs[document.key] = id
         }
         let pairIDs = try await store.insertExamples(
-            pairs.map { pair in
+            try pairs.map { pair in
                 ExampleRecord(
                     run: Self.run, documentID: documentIDs[pair.documentKey] ?? 0, sample: pair.sample, task: "retrieval",
-                    anchor: pair.query, anchorInstruction: nil, anchorLanguage: "en", positiveLanguage: "en", lengthWords: 4, requestHash: nil,
+                    anchor: pair.query, positive: pair.generatedPositive,
+                    negatives: pair.generatedNegatives.isEmpty
+                        ? nil : String(decoding: try JSONEncoder().encode(pair.generatedNegatives), as: UTF8.self),
+                    anchorInstruction: nil, anchorLanguage: "en", positiveLanguage: "en", lengthWords: 4, requestHash: nil,
                     createdAt: time)
             })
         var ids: [String: Int64] = [:]
@@ -209,17 +230,40 @@ struct CheckedExport {
     var keys: [[String]]
     /// Each FlagEmbedding row's metadata (empty for other formats).
     var metadata: [[String: Any]]
+    /// Each row's split (nil without `--split`).
+    var splits: [String?] = []
+    /// BEIR: corpus and query counts and judgements per split, as the reader counted them.
+    var beir: [String: Any]? = nil
 
     /// Runs the independent reader on `folder`; throws with its message when it finds a violation.
     static func read(_ folder: URL) throws -> CheckedExport {
+        try parse(try run(folder))
+    }
+
+    /// Runs the reader on a folder written with several formats; the export of each, by format name.
+    static func readFormats(_ folder: URL) throws -> [String: CheckedExport] {
+        guard let formats = try run(folder)["formats"] as? [String: [String: Any]] else {
+            throw TestSupportError.missingPrerequisite("check-export.py printed no formats for \(folder.path)")
+        }
+        return try formats.mapValues(parse)
+    }
+
+    /// The reader's JSON for `folder`.
+    private static func run(_ folder: URL) throws -> [String: Any] {
         let python = try TestEnvironment.requirePython()
         let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/check-export.py")
         let result = try ProcessRunner.run(python, [script.path, folder.path])
         guard result.status == 0 else {
             throw TestSupportError.processFailed(command: "check-export.py \(folder.path)", status: result.status, stderr: result.stderr)
         }
-        guard let object = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any],
-            let manifest = object["manifest"] as? [String: Any], let rows = object["rows"] as? [[String: Any]]
+        guard let object = try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any] else {
+            throw TestSupportError.missingPrerequisite("check-export.py printed no JSON object")
+        }
+        return object
+    }
+
+    private static func parse(_ object: [String: Any]) throws -> CheckedExport {
+        guard let manifest = object["manifest"] as? [String: Any], let rows = object["rows"] as? [[String: Any]]
         else { throw TestSupportError.missingPrerequisite("check-export.py printed no manifest and rows") }
         return CheckedExport(
             manifest: manifest,
@@ -229,7 +273,9 @@ struct CheckedExport {
                     negatives: row["negatives"] as? [String] ?? ["?"])
             },
             keys: rows.map { $0["keys"] as? [String] ?? [] },
-            metadata: rows.compactMap { $0["meta"] as? [String: Any] })
+            metadata: rows.compactMap { $0["meta"] as? [String: Any] },
+            splits: rows.map { $0["split"] as? String },
+            beir: object["beir"] as? [String: Any])
     }
 
     /// A member of the manifest by path, e.g. `value("counts", "rows")`.
@@ -240,11 +286,18 @@ struct CheckedExport {
     }
 }
 
-/// Every regular file under `folder` by name, with its bytes.
+/// Every regular file under `folder` (its subfolders too) by relative path, with its bytes.
 func folderContents(_ folder: URL) throws -> [String: Data] {
     var contents: [String: Data] = [:]
     for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
-        contents[name] = try Data(contentsOf: folder.appendingPathComponent(name))
+        let url = folder.appendingPathComponent(name)
+        var isFolder: ObjCBool = false
+        _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder)
+        if isFolder.boolValue {
+            for (inner, data) in try folderContents(url) { contents["\(name)/\(inner)"] = data }
+        } else {
+            contents[name] = try Data(contentsOf: url)
+        }
     }
     return contents
 }

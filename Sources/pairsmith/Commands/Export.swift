@@ -7,12 +7,15 @@ extension PairsmithCommand {
     /// `pairsmith export`: export pairs as sharded training JSONL.
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Export pairs as sharded training JSONL.",
+            abstract: "Export pairs as sharded training JSONL, or as a BEIR evaluation set.",
             discussion: """
                 Exports the newest selection of the set (made by `pairsmith run` or `pairsmith select`) as \
                 part-00000.jsonl… shards plus manifest.json (counts, SHA-256 per shard, the pipeline file, thresholds, \
-                model names). Rows are ordered by document key, then sample: the same database gives the same bytes. \
-                The folder is written beside --out, read back, validated and then renamed into place.
+                model names) and a README.md dataset card (the Hugging Face hub's YAML header, so \
+                `datasets.load_dataset(DIR)` finds the splits). Rows are ordered by document key, then sample: the same \
+                database gives the same bytes. --split train=0.95,validation=0.05 cuts the examples by document (seeded) \
+                into a folder of shards per split; --format a,b writes a subfolder per format. The folder is written \
+                beside --out, read back, validated and then renamed into place.
                 """)
 
         @OptionGroup var database: DatabaseOptions
@@ -20,7 +23,10 @@ extension PairsmithCommand {
         @Option(help: "The output folder for the shards and manifest.json.")
         var out: String?
 
-        @Option(help: "flagembedding, sentence-transformers or ms-swift.")
+        @Option(
+            help: ArgumentHelp(
+                "One or more of \(ExportFormat.names.joined(separator: ", ")), separated by commas.",
+                discussion: "With several, each is written into a subfolder of --out named after it."))
         var format: String?
 
         @Option(help: "sft (pairs above the similarity threshold) or weak (all valid pairs).")
@@ -45,6 +51,21 @@ extension PairsmithCommand {
         @Flag(help: "With --format ms-swift: the messages/positive_messages/negative_messages form.")
         var msSwiftMessages = false
 
+        @Option(help: "With --format cross-encoder: labeled-pair (query, passage, label rows; default) or labeled-list (query, docs, labels).")
+        var crossEncoderLayout: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "Splits by document, e.g. train=0.95,validation=0.05 (fractions of the examples) or train=900,validation=100.",
+                discussion: """
+                    Every chunk of a document goes to the same split, negatives from another split's documents are dropped; \
+                    each split gets its own folder of shards, all listed in the one manifest.
+                    """))
+        var split: String?
+
+        @Option(help: "The seed of the --split document order.")
+        var seed: UInt64 = ExportSplitPlan.defaultSeed
+
         @Flag(help: "Replace an existing output folder (once the new export is complete).")
         var overwrite = false
 
@@ -53,12 +74,24 @@ extension PairsmithCommand {
             guard let format else {
                 throw ValidationError("give the format with --format \(ExportFormat.names.joined(separator: "|"))")
             }
-            guard ExportFormat(name: format) != nil else {
-                throw ValidationError(
-                    "unknown format \"\(format)\"; use one of \(ExportFormat.names.joined(separator: ", "))")
+            let names = format.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            for name in names where ExportFormat(name: name) == nil {
+                throw ValidationError("unknown format \"\(name)\"; use one of \(ExportFormat.names.joined(separator: ", "))")
             }
-            if msSwiftMessages, format != "ms-swift" {
+            if let twice = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
+                throw ValidationError("--format names \(twice) twice")
+            }
+            if msSwiftMessages, !names.contains("ms-swift") {
                 throw ValidationError("--ms-swift-messages goes with --format ms-swift only")
+            }
+            if let crossEncoderLayout {
+                guard names.contains("cross-encoder") else {
+                    throw ValidationError("--cross-encoder-layout goes with --format cross-encoder only")
+                }
+                guard ExportFormat.crossEncoderLayouts.contains(crossEncoderLayout) else {
+                    throw ValidationError(
+                        "unknown --cross-encoder-layout \"\(crossEncoderLayout)\"; use \(ExportFormat.crossEncoderLayouts.joined(separator: " or "))")
+                }
             }
             guard let set else { throw ValidationError("give the set with --set sft|weak") }
             guard SelectionRecord.TrainingSet(rawValue: set) != nil else {
@@ -66,18 +99,35 @@ extension PairsmithCommand {
             }
             if let negatives, negatives < 0 { throw ValidationError("--negatives must be 0 or more, got \(negatives)") }
             guard shardSize >= 1 else { throw ValidationError("--shard-size must be at least 1 (rows per shard), got \(shardSize)") }
+            if let split {
+                do {
+                    _ = try ExportSplitPlan(parsing: split, seed: seed)
+                } catch {
+                    throw ValidationError("\(error)")
+                }
+            }
+        }
+
+        /// The formats `--format` names, in order.
+        private func formats() -> [ExportFormat] {
+            (format ?? "").split(separator: ",").compactMap { name in
+                ExportFormat(
+                    name: name.trimmingCharacters(in: .whitespaces), messages: msSwiftMessages,
+                    crossEncoderLists: crossEncoderLayout == "labeled-list")
+            }
         }
 
         func run() async throws {
-            guard let out, let formatName = format, let format = ExportFormat(name: formatName, messages: msSwiftMessages),
-                let setName = set, let set = SelectionRecord.TrainingSet(rawValue: setName)
-            else { throw ValidationError("give --out, --format and --set") }
+            guard let out, let setName = set, let set = SelectionRecord.TrainingSet(rawValue: setName) else {
+                throw ValidationError("give --out, --format and --set")
+            }
             let store = try database.openExisting()
             let options = ExportOptions(
-                output: URL(fileURLWithPath: out), format: format, set: set, shardSize: shardSize, run: run,
-                overwrite: overwrite, negatives: negatives)
-            let report = try await Exporter(store: store, options: options).export()
-            print(report.description)
+                output: URL(fileURLWithPath: out), formats: formats(), set: set, shardSize: shardSize, run: run,
+                overwrite: overwrite, negatives: negatives, split: try split.map { try ExportSplitPlan(parsing: $0, seed: seed) })
+            for report in try await Exporter(store: store, options: options).exportAll() {
+                print(report.description)
+            }
         }
     }
 }
