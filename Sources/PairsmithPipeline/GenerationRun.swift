@@ -47,7 +47,7 @@ public struct GenerationRun: Sendable {
     /// a bad answer or a failing endpoint (those end as failed units with their reasons).
     public func execute() async throws -> RunSummary {
         // Every stage's template, schema and few-shot file is checked before anything is ingested or asked.
-        _ = try CompiledPipeline(configuration: configuration)
+        let pipeline = try CompiledPipeline(configuration: configuration)
         let run = try await store.beginRun(configuration.runRecord()).id
         try await store.recoverInterruptedUnits(run: run)
         let ingest = try await CorpusIngester(store: store, options: .init(limit: options.limit), chunker: options.chunker)
@@ -68,7 +68,7 @@ public struct GenerationRun: Sendable {
 
         let stages = try await StageRunner(
             configuration: configuration, store: store, client: client, run: run, concurrency: options.concurrency,
-            progressInterval: options.progressInterval, onProgress: onProgress
+            progressInterval: options.progressInterval, pipeline: pipeline, onProgress: onProgress
         ).execute()
         let progress = stages.progress
         return RunSummary(

@@ -26,6 +26,17 @@ struct BackwardCompatibilityTests {
         return root
     }
 
+    /// The `pairsmith run` arguments that resume the fixture's run in `root` with `pipeline` against `endpoint`.
+    static func runArguments(root: URL, pipeline: String, database: URL, endpoint: TestEndpoint) -> [String] {
+        [
+            "run", root.appendingPathComponent(pipeline).path,
+            "--corpus", root.appendingPathComponent("corpus.jsonl").path, "--db", database.path,
+            "--personas", root.appendingPathComponent("personas.jsonl").path,
+            "--chat-url", endpoint.url, "--chat-model", "test-model",
+            "--embedding-url", endpoint.url, "--embedding-model", "test-embed", "--concurrency", "2",
+        ]
+    }
+
     /// Row counts of the tables the LLM stages fill, read by Python's sqlite3 (not by the code under test). A v3
     /// database's `pairs` are counted as `examples` (the v5 migration renames the table); `stage_outputs` (v5) is
     /// counted as the configurations plus the pairs it was filled from.
@@ -73,13 +84,7 @@ struct BackwardCompatibilityTests {
         try await TestEndpoint.withRunning(TestEndpointBehaviour()) { endpoint in
             let result = try await ProcessRunner.runAsync(
                 TestEnvironment.pairsmithExecutable,
-                [
-                    "run", root.appendingPathComponent(pipeline).path,
-                    "--corpus", root.appendingPathComponent("corpus.jsonl").path, "--db", database.path,
-                    "--personas", root.appendingPathComponent("personas.jsonl").path,
-                    "--chat-url", endpoint.url, "--chat-model", "test-model",
-                    "--embedding-url", endpoint.url, "--embedding-model", "test-embed", "--concurrency", "2",
-                ])
+                Self.runArguments(root: root, pipeline: pipeline, database: database, endpoint: endpoint))
             #expect(result.status == 0, "\(result.stderr)")
             #expect(endpoint.counts().requests == 0, "the resumed run sent requests: \(result.stderr)")
         }
@@ -89,30 +94,7 @@ struct BackwardCompatibilityTests {
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdoutText.contains("retrieval"))
 
-        for (name, arguments) in Self.exports {
-            let out = directory.url.appendingPathComponent("export-\(name)")
-            let result = try ProcessRunner.run(
-                TestEnvironment.pairsmithExecutable, ["export", "--db", database.path, "--out", out.path] + arguments)
-            #expect(result.status == 0, "export \(name): \(result.stderr)")
-            let expected = Self.fixture.appendingPathComponent("export/\(name)")
-            let expectedShards = try FileManager.default.contentsOfDirectory(atPath: expected.path)
-                .filter { $0.hasPrefix("part-") }.sorted()
-            let writtenShards = try FileManager.default.contentsOfDirectory(atPath: out.path)
-                .filter { $0.hasPrefix("part-") }.sorted()
-            #expect(writtenShards == expectedShards, "export \(name): shard files differ")
-            // Today's export adds only the dataset card to what the v3 release wrote.
-            let expectedFiles = try FileManager.default.contentsOfDirectory(atPath: expected.path).sorted()
-            let writtenFiles = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-            #expect(writtenFiles == (expectedFiles + ["README.md"]).sorted(), "export \(name): files beyond the card were added")
-            for shard in expectedShards {
-                let old = try Data(contentsOf: expected.appendingPathComponent(shard))
-                let new = try Data(contentsOf: out.appendingPathComponent(shard))
-                #expect(old == new, "export \(name)/\(shard) is not byte-identical to the v3 release's")
-            }
-            let oldManifest = try Self.comparableManifest(expected.appendingPathComponent("manifest.json"))
-            let newManifest = try Self.comparableManifest(out.appendingPathComponent("manifest.json"))
-            #expect(oldManifest == newManifest, "export \(name): the manifest differs beyond the pipeline path and version")
-        }
+        try Self.exportAndCompare(database: database, in: directory)
     }
 
     @Test(
@@ -154,13 +136,7 @@ struct BackwardCompatibilityTests {
         try await TestEndpoint.withRunning(TestEndpointBehaviour()) { endpoint in
             let result = try await ProcessRunner.runAsync(
                 TestEnvironment.pairsmithExecutable,
-                [
-                    "run", root.appendingPathComponent(pipeline).path,
-                    "--corpus", root.appendingPathComponent("corpus.jsonl").path, "--db", database.path,
-                    "--personas", root.appendingPathComponent("personas.jsonl").path,
-                    "--chat-url", endpoint.url, "--chat-model", "test-model",
-                    "--embedding-url", endpoint.url, "--embedding-model", "test-embed", "--concurrency", "2",
-                ])
+                Self.runArguments(root: root, pipeline: pipeline, database: database, endpoint: endpoint))
             #expect(result.status == 0, "\(result.stderr)")
             let chat = endpoint.recordedRequests().filter { $0.body.contains("\"messages\"") }
             #expect(chat.isEmpty, "\(chat.count) chat requests were sent: a rendered request differs from the v3 release's")
@@ -183,17 +159,35 @@ struct BackwardCompatibilityTests {
         let database = root.appendingPathComponent("run.sqlite")
         let status = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, ["status", "--db", database.path])
         #expect(status.status == 0 && status.stdoutText.contains("run retrieval"), "\(status.stderr)")
+        try Self.exportAndCompare(database: database, in: directory)
+    }
+
+    /// Every export of ``exports`` from `database` into `directory`: the same shard files byte for byte as the v3
+    /// release wrote, nothing added but the dataset card, the manifest equal beyond the pipeline path and version.
+    static func exportAndCompare(database: URL, in directory: TemporaryDirectory) throws {
         for (name, arguments) in Self.exports {
             let out = directory.url.appendingPathComponent("export-\(name)")
             let result = try ProcessRunner.run(
                 TestEnvironment.pairsmithExecutable, ["export", "--db", database.path, "--out", out.path] + arguments)
             #expect(result.status == 0, "export \(name): \(result.stderr)")
             let expected = Self.fixture.appendingPathComponent("export/\(name)")
-            for shard in try FileManager.default.contentsOfDirectory(atPath: expected.path).filter({ $0.hasPrefix("part-") }) {
+            let expectedShards = try FileManager.default.contentsOfDirectory(atPath: expected.path)
+                .filter { $0.hasPrefix("part-") }.sorted()
+            let writtenShards = try FileManager.default.contentsOfDirectory(atPath: out.path)
+                .filter { $0.hasPrefix("part-") }.sorted()
+            #expect(writtenShards == expectedShards, "export \(name): shard files differ")
+            // Today's export adds only the dataset card to what the v3 release wrote.
+            let expectedFiles = try FileManager.default.contentsOfDirectory(atPath: expected.path).sorted()
+            let writtenFiles = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+            #expect(writtenFiles == (expectedFiles + ["README.md"]).sorted(), "export \(name): files beyond the card were added")
+            for shard in expectedShards {
                 let old = try Data(contentsOf: expected.appendingPathComponent(shard))
                 let new = try Data(contentsOf: out.appendingPathComponent(shard))
                 #expect(old == new, "export \(name)/\(shard) is not byte-identical to the v3 release's")
             }
+            let oldManifest = try Self.comparableManifest(expected.appendingPathComponent("manifest.json"))
+            let newManifest = try Self.comparableManifest(out.appendingPathComponent("manifest.json"))
+            #expect(oldManifest == newManifest, "export \(name): the manifest differs beyond the pipeline path and version")
         }
     }
 

@@ -56,6 +56,24 @@ struct RunCommandTests {
         ]
     }
 
+    /// Starts `pairsmith` with `arguments`, sends it SIGKILL after `delay` ms and waits until it is gone.
+    static func runAndKill(_ arguments: [String], afterMilliseconds delay: Int) async throws {
+        let process = Process()
+        process.executableURL = TestEnvironment.pairsmithExecutable
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try await Task.sleep(for: .milliseconds(delay))
+        kill(process.processIdentifier, SIGKILL)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                process.waitUntilExit()
+                continuation.resume()
+            }
+        }
+    }
+
     /// The queries of the run, by document key and sample; fails on a duplicate.
     static func queries(_ database: URL) async throws -> [String: String] {
         let store = try PairsmithStore(url: database)
@@ -120,21 +138,8 @@ struct RunCommandTests {
             let arguments = try Self.runArguments(workspace, database: killed, endpoint: endpoint)
             var generator = SystemRandomNumberGenerator()
             for _ in 0..<3 {
-                let process = Process()
-                process.executableURL = TestEnvironment.pairsmithExecutable
-                process.arguments = arguments
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
                 let delay = Int.random(in: runMilliseconds / 5...runMilliseconds * 4 / 5, using: &generator)
-                try await Task.sleep(for: .milliseconds(delay))
-                kill(process.processIdentifier, SIGKILL)
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    Thread.detachNewThread {
-                        process.waitUntilExit()
-                        continuation.resume()
-                    }
-                }
+                try await Self.runAndKill(arguments, afterMilliseconds: delay)
                 let status = try await PairsmithStore(url: killed).status()
                 print(
                     "kill test: killed after \(delay) ms of a \(runMilliseconds) ms run; configure done "

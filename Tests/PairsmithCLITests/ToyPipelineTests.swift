@@ -231,20 +231,8 @@ struct ToyPipelineTests {
             let arguments = try Self.arguments(root, database: killed, endpoint: endpoint)
             var generator = SystemRandomNumberGenerator()
             for _ in 0..<3 {
-                let process = Process()
-                process.executableURL = TestEnvironment.pairsmithExecutable
-                process.arguments = arguments
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                try await Task.sleep(for: .milliseconds(Int.random(in: runMilliseconds / 5...runMilliseconds * 4 / 5, using: &generator)))
-                kill(process.processIdentifier, SIGKILL)
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    Thread.detachNewThread {
-                        process.waitUntilExit()
-                        continuation.resume()
-                    }
-                }
+                let delay = Int.random(in: runMilliseconds / 5...runMilliseconds * 4 / 5, using: &generator)
+                try await RunCommandTests.runAndKill(arguments, afterMilliseconds: delay)
             }
             let final = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, arguments)
             #expect(final.status == 0, "\(final.stderr)")

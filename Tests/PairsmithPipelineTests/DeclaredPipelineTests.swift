@@ -89,13 +89,7 @@ struct DeclaredPipelineTests {
         #expect(legacy.embedding.queryInstruction == declared.embedding.queryInstruction)
     }
 
-    struct Breakage: Sendable, CustomTestStringConvertible {
-        var replace: String
-        var with: String
-        var field: String
-        var message: String
-        var testDescription: String { "\(field): \(message)" }
-    }
+    typealias Breakage = PipelineConfigurationTests.Breakage
 
     static let breakages: [Breakage] = [
         Breakage(

@@ -393,7 +393,6 @@ extension PipelineConfiguration {
             throw fieldNode.error(
                 "\(schemaFile.lastPathComponent) defines no field \"\(field)\"; its fields: \(schemaFields.map(\.name).joined(separator: ", "))")
         }
-        _ = fields
         let kind: RuleDeclaration.Kind
         var defaultReason = "\(field)_invalid"
         var reasonLong: String?
@@ -421,10 +420,9 @@ extension PipelineConfiguration {
             defaultReason = "\(field)_empty"
         case "length":
             let unitText = try checked.optional("unit")?.string() ?? "words"
-            guard let unit = RuleDeclaration.LengthUnit(rawValue: unitText), let unitNode = Optional(checked.optional("unit")) else {
+            guard let unit = RuleDeclaration.LengthUnit(rawValue: unitText) else {
                 throw (checked.optional("unit") ?? node).error("unit must be words or characters, found \"\(unitText)\"")
             }
-            _ = unitNode
             var target: String?
             if let targetNode = checked.optional("target") {
                 let variable = try targetNode.string().replacingOccurrences(of: "vars.", with: "")
@@ -482,11 +480,9 @@ extension PipelineConfiguration {
             kind = .range(min: low, max: high)
             defaultReason = "\(field)_out_of_range"
         default:  // does_not_mention
-            let among = try parseSource(try checked.required("among"), scope: scope)
-            guard among.isList, let amongNode = checked.optional("among") else {
-                throw node.error("among must name a list (lists.NAME or personas)")
-            }
-            _ = amongNode
+            let amongNode = try checked.required("among")
+            let among = try parseSource(amongNode, scope: scope)
+            guard among.isList else { throw amongNode.error("must name a list (lists.NAME or personas), found \(among)") }
             kind = .doesNotMention(among: among)
             defaultReason = "\(field)_mentions_label"
         }

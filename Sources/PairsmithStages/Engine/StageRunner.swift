@@ -23,12 +23,16 @@ public struct StageRunner: Sendable {
     public let progressInterval: Duration
     /// Called every `progressInterval` while the stages run.
     public let onProgress: @Sendable (RunProgress) -> Void
+    /// The stages compiled already by the caller (nil: compiled from `configuration` when the runner starts).
+    public let pipeline: CompiledPipeline?
 
     /// Creates the runner.
     public init(
         configuration: PipelineConfiguration, store: PairsmithStore, client: ChatClient, run: String, concurrency: Int?,
-        progressInterval: Duration, onProgress: @escaping @Sendable (RunProgress) -> Void = { _ in }
+        progressInterval: Duration, pipeline: CompiledPipeline? = nil,
+        onProgress: @escaping @Sendable (RunProgress) -> Void = { _ in }
     ) {
+        self.pipeline = pipeline
         self.configuration = configuration
         self.store = store
         self.client = client
@@ -49,7 +53,7 @@ public struct StageRunner: Sendable {
     /// Runs the stages; returns once every unit is settled, or after cancellation with what was committed.
     /// - Throws: a ``ConfigurationError`` for a stage whose files do not check out (before any request), or a store error.
     public func execute() async throws -> Result {
-        let pipeline = try CompiledPipeline(configuration: configuration)
+        let pipeline = try self.pipeline ?? CompiledPipeline(configuration: configuration)
         let personas = Dictionary(
             try await store.personas().compactMap { record in record.id.map { ($0, record.text) } },
             uniquingKeysWith: { first, _ in first })

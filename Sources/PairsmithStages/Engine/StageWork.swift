@@ -99,9 +99,9 @@ struct StageWork: Sendable {
                 run: run, stage: pipeline.stages[stage.index + 1].name, documentID: unit.documentID, sample: unit.sample)
             return .complete(unitID: unitID, outputs: UnitOutputs(stageOutputs: [output], llmCalls: calls, enqueue: [next]))
         }
-        let document = try await document(unit)
         switch ExampleBuilder(declaration: configuration.example).build(
-            run: run, documentID: unit.documentID, sample: unit.sample, passageLanguage: document.lang, context: context,
+            run: run, documentID: unit.documentID, sample: unit.sample, passageLanguage: context.passageLanguage,
+            context: context,
             requestHash: output.requestHash)
         {
         case .success(let example):
