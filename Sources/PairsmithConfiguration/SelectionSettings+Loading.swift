@@ -3,6 +3,8 @@ extension PipelineConfiguration {
     static func parseSelectionSettings(_ node: ConfigNode) throws -> SelectionSettings {
         let fields = try node.mapping(allowed: [
             "similarity_threshold", "band", "low_percentile", "high_percentile", "sampling_rate", "seed", "dedup", "negatives",
+            "min_rerank", "min_rerank_percentile", "rerank_model", "min_judge", "max_positive_rank",
+            "max_positive_rank_percentile",
         ])
         var settings = SelectionSettings()
         settings.similarityThreshold = try fields.required("similarity_threshold").number(in: -1...1)
@@ -20,7 +22,8 @@ extension PipelineConfiguration {
             throw percentile.error("give either band or low_percentile/high_percentile, not both")
         }
         if let low = settings.lowPercentile, let high = settings.highPercentile, low >= high,
-           let highNode = fields.optional("high_percentile") {
+            let highNode = fields.optional("high_percentile")
+        {
             throw highNode.error("must be above low_percentile (\(low)), found \(high)")
         }
         if let rateNode = fields.optional("sampling_rate") {
@@ -34,7 +37,9 @@ extension PipelineConfiguration {
             if let near = dedup.optional("near_duplicate_cosine") { settings.nearDuplicateCosine = try near.number(in: -1...1) }
         }
         if let negativesNode = fields.optional("negatives") {
-            let negatives = try negativesNode.mapping(allowed: ["count", "rank_from", "rank_to", "guard"])
+            let negatives = try negativesNode.mapping(allowed: [
+                "count", "rank_from", "rank_to", "guard", "absolute_margin", "relative_margin",
+            ])
             var result = NegativeSettings()
             result.count = try negatives.optional("count")?.integer(in: 0...1_000) ?? result.count
             result.rankFrom = try negatives.optional("rank_from")?.integer(in: 1...1_000_000) ?? result.rankFrom
@@ -44,8 +49,50 @@ extension PipelineConfiguration {
                 throw (rankToNode ?? negativesNode).error("rank_to must be at least rank_from (\(result.rankFrom)), found \(result.rankTo)")
             }
             result.guardFactor = try negatives.optional("guard")?.number(in: 0...10) ?? result.guardFactor
+            result.absoluteMargin = try negatives.optional("absolute_margin")?.number(in: -10...10)
+            result.relativeMargin = try negatives.optional("relative_margin")?.number(in: 0...1)
             settings.negatives = result
         }
+        settings.filters = try parseFilterSettings(fields)
         return settings
+    }
+
+    /// The `selection:` keys of the filters beyond cosine: `min_rerank` (a score) or `min_rerank_percentile`,
+    /// `rerank_model`, `min_judge` (a number: the `overall` rating; or a mapping criterion → number or
+    /// `{percentile: P}`), `max_positive_rank` (an integer K) or `max_positive_rank_percentile`.
+    private static func parseFilterSettings(_ fields: ConfigMapping) throws -> FilterSettings {
+        var filters = FilterSettings()
+        let rerank = try fields.optional("min_rerank")?.number(in: -1_000...1_000)
+        let rerankPercentile = try fields.optional("min_rerank_percentile")?.number(in: 0...100)
+        if rerank != nil, rerankPercentile != nil, let node = fields.optional("min_rerank_percentile") {
+            throw node.error("give either min_rerank or min_rerank_percentile, not both")
+        }
+        if rerank != nil || rerankPercentile != nil { filters.minRerank = ScoreBound(value: rerank, percentile: rerankPercentile) }
+        filters.rerankModel = try fields.optional("rerank_model")?.string()
+        if let judgeNode = fields.optional("min_judge") {
+            if !judgeNode.isMapping {
+                filters.minJudge["overall"] = ScoreBound(value: try judgeNode.number(in: -1_000...1_000))
+            } else {
+                let criteria = try judgeNode.mapping(allowed: judgeNode.keys)
+                for name in judgeNode.keys {
+                    guard let node = criteria.optional(name) else { continue }
+                    if !node.isMapping {
+                        filters.minJudge[name] = ScoreBound(value: try node.number(in: -1_000...1_000))
+                    } else {
+                        let bound = try node.mapping(allowed: ["percentile"])
+                        filters.minJudge[name] = ScoreBound(percentile: try bound.required("percentile").number(in: 0...100))
+                    }
+                }
+            }
+        }
+        let rank = try fields.optional("max_positive_rank")?.integer(in: 1...Int(Int32.max))
+        let rankPercentile = try fields.optional("max_positive_rank_percentile")?.number(in: 0...100)
+        if rank != nil, rankPercentile != nil, let node = fields.optional("max_positive_rank_percentile") {
+            throw node.error("give either max_positive_rank or max_positive_rank_percentile, not both")
+        }
+        if rank != nil || rankPercentile != nil {
+            filters.maxPositiveRank = ScoreBound(value: rank.map(Double.init), percentile: rankPercentile)
+        }
+        return filters
     }
 }

@@ -17,6 +17,8 @@ extension PipelineConfiguration {
         public var nearDuplicateCosine: Double
         /// The hard-negative search.
         public var negatives: NegativeSettings
+        /// The filters beyond the cosine bounds (reranker, judge, round-trip rank), from the block's keys.
+        public var filters = FilterSettings()
 
         /// Creates the settings; every part has the report's default.
         public init(
@@ -59,13 +61,61 @@ extension PipelineConfiguration {
         public var rankTo: Int
         /// A candidate scoring above this × the positive's score is skipped (a likely false negative).
         public var guardFactor: Double
+        /// A candidate is skipped when its score + this exceeds the positive's (sentence-transformers'
+        /// `absolute_margin`); the scores are the reranker's when a reranker ran, else the embedding's cosines.
+        public var absoluteMargin: Double?
+        /// A candidate is skipped when its score exceeds the positive's × (1 − this) (`relative_margin`).
+        public var relativeMargin: Double?
 
         /// Creates the settings.
-        public init(count: Int = 7, rankFrom: Int = 1, rankTo: Int = 100, guardFactor: Double = 0.95) {
+        public init(
+            count: Int = 7, rankFrom: Int = 1, rankTo: Int = 100, guardFactor: Double = 0.95, absoluteMargin: Double? = nil,
+            relativeMargin: Double? = nil
+        ) {
             self.count = count
             self.rankFrom = rankFrom
             self.rankTo = rankTo
             self.guardFactor = guardFactor
+            self.absoluteMargin = absoluteMargin
+            self.relativeMargin = relativeMargin
+        }
+    }
+
+    /// A lower bound on a score, given as a value or as a global percentile (0…100) of every such score stored.
+    public struct ScoreBound: Sendable, Hashable {
+        /// The bound itself (examples need score ≥ value).
+        public var value: Double?
+        /// The bound as a percentile.
+        public var percentile: Double?
+
+        /// Creates a bound; give one of the two.
+        public init(value: Double? = nil, percentile: Double? = nil) {
+            self.value = value
+            self.percentile = percentile
+        }
+    }
+
+    /// The selection criteria beyond the cosine bounds: each is off when nil.
+    public struct FilterSettings: Sendable, Hashable {
+        /// Examples need a reranker score ≥ this (`min_rerank`, `min_rerank_percentile`).
+        public var minRerank: ScoreBound?
+        /// The reranker model whose scores `minRerank` reads (nil: the run's only one).
+        public var rerankModel: String?
+        /// Examples need a judge rating ≥ the bound, per criterion (`overall` included) (`min_judge`).
+        public var minJudge: [String: ScoreBound]
+        /// Examples need their passage's round-trip rank ≤ this (`max_positive_rank`, or
+        /// `max_positive_rank_percentile`: the percentile of every stored rank).
+        public var maxPositiveRank: ScoreBound?
+
+        /// Creates filter settings; nothing is filtered by default.
+        public init(
+            minRerank: ScoreBound? = nil, rerankModel: String? = nil, minJudge: [String: ScoreBound] = [:],
+            maxPositiveRank: ScoreBound? = nil
+        ) {
+            self.minRerank = minRerank
+            self.rerankModel = rerankModel
+            self.minJudge = minJudge
+            self.maxPositiveRank = maxPositiveRank
         }
     }
 }

@@ -55,6 +55,9 @@ public enum StatusText {
             if let low = selection.low {
                 part += String(format: " (cosine > %.4f", low) + (selection.high.map { String(format: ", ≤ %.4f)", $0) } ?? ")")
             }
+            if let criteria = selection.criteria {
+                part += " [removed by " + criteria.map { "\($0.criterion) \($0.removed)" }.joined(separator: ", ") + "]"
+            }
             parts.append(part)
         }
         parts.append("negative searches \(status.negativeSearches) (\(status.shortNegativeSearches) short)")

@@ -20,6 +20,9 @@ public struct SelectionOverrides: Sendable, Hashable {
     public var samplingRate: Double?
     /// The sampling seed.
     public var seed: UInt64?
+    /// The reranker, judge and round-trip-rank criteria given; each one set replaces the file's value of that
+    /// criterion (a value replaces the file's percentile and the other way round).
+    public var filters = FilterCriteria()
 
     /// Creates overrides; nil keeps the file's value.
     public init(
@@ -49,6 +52,27 @@ public struct SelectionOverrides: Sendable, Hashable {
         if let highPercentile { criteria.highPercentile = highPercentile }
         if let samplingRate { criteria.samplingRate = samplingRate }
         if let seed { criteria.seed = seed }
+        var merged = criteria.filters ?? FilterCriteria()
+        if filters.usesRerank {
+            merged.minRerank = filters.minRerank
+            merged.minRerankPercentile = filters.minRerankPercentile
+        }
+        if let model = filters.rerankModel { merged.rerankModel = model }
+        for (name, value) in filters.minJudge ?? [:] {
+            merged.minJudge = (merged.minJudge ?? [:]).merging([name: value]) { _, new in new }
+            merged.minJudgePercentile?[name] = nil
+        }
+        for (name, value) in filters.minJudgePercentile ?? [:] {
+            merged.minJudgePercentile = (merged.minJudgePercentile ?? [:]).merging([name: value]) { _, new in new }
+            merged.minJudge?[name] = nil
+        }
+        if merged.minJudge?.isEmpty ?? false { merged.minJudge = nil }
+        if merged.minJudgePercentile?.isEmpty ?? false { merged.minJudgePercentile = nil }
+        if filters.usesPositiveRank {
+            merged.maxPositiveRank = filters.maxPositiveRank
+            merged.maxPositiveRankPercentile = filters.maxPositiveRankPercentile
+        }
+        criteria.filters = merged.isEmpty ? nil : merged
         return criteria
     }
 }
@@ -58,7 +82,7 @@ public enum Reselection {
     /// Re-selects `run` (or the database's only run) under `model` (or the only model with scores), with the
     /// run's stored pipeline settings and `overrides`.
     public static func execute(
-        store: PairsmithStore, run: String?, model: String?, overrides: SelectionOverrides,
+        store: PairsmithStore, run: String?, model: String?, overrides: SelectionOverrides, rerank: RerankScorer? = nil,
         onProgress: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws -> SelectionSummary {
         let runName: String
@@ -79,9 +103,10 @@ public enum Reselection {
         ).selectionSettings()
         let scoredModel = try await SelectionJob.scoredModel(store: store, run: runName, preferred: model)
         let criteria = overrides.applied(to: SelectionCriteria(settings: settings))
-        let job = SelectionJob(
+        var job = SelectionJob(
             store: store, run: runName, model: scoredModel, instruction: "", settings: settings, criteria: criteria,
             embed: nil, onProgress: onProgress)
+        job.rerank = rerank
         return try await job.execute()
     }
 }

@@ -17,6 +17,8 @@ public struct SelectionCriteria: Sendable, Hashable, Codable {
     public var samplingRate: Double
     /// The sampling seed.
     public var seed: UInt64
+    /// The criteria beyond cosine (reranker, judge, round-trip rank); nil: none (and absent from the stored JSON).
+    public var filters: FilterCriteria?
 
     /// Creates criteria.
     public init(
@@ -37,6 +39,8 @@ public struct SelectionCriteria: Sendable, Hashable, Codable {
             threshold: settings.similarityThreshold, band: settings.band.map { ($0.low, $0.high) },
             lowPercentile: settings.lowPercentile, highPercentile: settings.highPercentile,
             samplingRate: settings.samplingRate, seed: settings.seed)
+        let filters = FilterCriteria(settings: settings.filters)
+        self.filters = filters.isEmpty ? nil : filters
     }
 
     /// Checks ranges and combinations; the error says which parameter is wrong.
@@ -59,6 +63,7 @@ public struct SelectionCriteria: Sendable, Hashable, Codable {
         guard samplingRate > 0, samplingRate <= 1 else {
             throw SelectionError.invalidParameter("the sampling rate must be greater than 0 and at most 1, found \(samplingRate)")
         }
+        try filters?.validate()
     }
 
     /// The bounds these criteria give over `allScores` (ascending; only read for percentiles).
@@ -93,7 +98,7 @@ public struct SelectionCriteria: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case threshold, band, seed
+        case threshold, band, seed, filters
         case lowPercentile = "low_percentile"
         case highPercentile = "high_percentile"
         case samplingRate = "sampling_rate"

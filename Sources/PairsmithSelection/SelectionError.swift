@@ -16,6 +16,8 @@ public enum SelectionError: Error, CustomStringConvertible, Equatable {
     case ambiguousModel(run: String, models: [String])
     /// A selection parameter out of range.
     case invalidParameter(String)
+    /// A reranker criterion was asked for but the run has no rerank scores (or several models and none named).
+    case noRerankScores(run: String, models: [String])
 
     public var description: String {
         switch self {
@@ -33,6 +35,12 @@ public enum SelectionError: Error, CustomStringConvertible, Equatable {
         case .ambiguousModel(let run, let models):
             "run \"\(run)\" has scores under several embedding models (\(models.joined(separator: ", "))); name one with --model"
         case .invalidParameter(let message): message
+        case .noRerankScores(let run, let models):
+            models.isEmpty
+                ? "min_rerank needs rerank scores, but run \"\(run)\" has none; rerank it first (`pairsmith run … "
+                    + "--reranker-model DIR` or `--reranker-url URL`) or drop min_rerank"
+                : "run \"\(run)\" has rerank scores under several models (\(models.joined(separator: ", "))); name one with "
+                    + "--rerank-model or `selection.rerank_model`"
         }
     }
 }

@@ -25,6 +25,9 @@ public struct SelectionJob: Sendable {
     public let embed: EmbedTexts?
     /// Told what each step did.
     public let onProgress: @Sendable (String) -> Void
+    /// The reranker: the rerank stage scores every example, and the negatives' margins compare its scores (nil: no
+    /// rerank stage; margins on cosines).
+    public var rerank: RerankScorer?
 
     /// Creates the job.
     public init(
@@ -69,10 +72,25 @@ public struct SelectionJob: Sendable {
         summary.exactDuplicates = duplicates.filter { $0.kind == .exact }.count
         summary.nearDuplicates = duplicates.count - summary.exactDuplicates
         onProgress("dedup: \(summary.exactDuplicates) exact and \(summary.nearDuplicates) near duplicates")
-        let outcome = try await Selector(store: store, model: model).select(run: run, criteria: criteria)
+        if let rerank {
+            summary.rerank = try await RerankStage(store: store, reranker: rerank).rerankAll(run: run)
+            onProgress(summary.rerank?.description ?? "")
+        }
+        let selector = Selector(store: store, model: model)
+        let ranks = criteria.filters?.usesPositiveRank ?? false
+        let miner = HardNegativeMiner(
+            store: store, model: model, settings: settings.negatives, rerank: rerank, rankPositives: ranks)
+        var negatives = NegativeReport()
+        if ranks {
+            // The round-trip ranks come from the negative search over the weak set, so it runs before the SFT
+            // selection that reads them.
+            try await selector.selectWeak(run: run, criteria: criteria)
+            negatives = try await miner.mine(run: run)
+        }
+        let outcome = try await selector.select(run: run, criteria: criteria)
         summary.selection = outcome
         onProgress(outcome.description)
-        let negatives = try await HardNegativeMiner(store: store, model: model, settings: settings.negatives).mine(run: run)
+        if !ranks { negatives = try await miner.mine(run: run) }
         summary.negatives = negatives
         onProgress(negatives.description)
         return summary
@@ -92,6 +110,8 @@ public struct SelectionJob: Sendable {
 public struct SelectionSummary: Sendable, Hashable, CustomStringConvertible {
     /// The score pass (nil when nothing was embedded).
     public var score: ScoreReport?
+    /// The rerank pass (nil when no reranker was given).
+    public var rerank: RerankReport?
     /// Exact duplicates recorded.
     public var exactDuplicates = 0
     /// Near duplicates recorded.
@@ -106,7 +126,7 @@ public struct SelectionSummary: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         [
-            score?.description, "dedup: \(exactDuplicates) exact, \(nearDuplicates) near duplicates", selection?.description,
+            score?.description, rerank?.description, "dedup: \(exactDuplicates) exact, \(nearDuplicates) near duplicates", selection?.description,
             negatives.description,
         ].compactMap { $0 }.joined(separator: "\n")
     }

@@ -28,11 +28,13 @@ public struct Selector: Sendable {
         let weak = pairs.filter { !duplicates.contains($0.pairID) }
         let unscored = weak.filter { $0.cosine == nil }.count
         let sampled = weak.filter { criteria.sampled(key: "\(run)/\($0.documentKey)/\($0.sample)") }
-        let sft = sampled.filter { pair in pair.cosine.map(bounds.contains) ?? false }
+        let filters = try await FilterEvaluation.load(
+            store: store, run: run, model: model, bounds: bounds, filters: criteria.filters)
+        let (sft, outcomes) = filters.apply(to: sampled)
 
         let parameters = SelectionParameters(
             criteria: criteria, resolved: bounds, model: model, pairs: pairs.count, duplicates: duplicates.count,
-            unscored: unscored, sampled: sampled.count)
+            unscored: unscored, sampled: sampled.count, criteriaApplied: outcomes, rerankModel: filters.rerankModel)
         let json = try parameters.json()
         let weakRecord = try await keep(
             SelectionRecord(run: run, set: .weak, model: model, parameters: json, low: nil, high: nil, records: weak.count),
@@ -42,7 +44,27 @@ public struct Selector: Sendable {
             pairIDs: sft.map(\.pairID))
         return SelectionOutcome(
             run: run, model: model, pairs: pairs.count, duplicates: duplicates.count, unscored: unscored,
-            weak: weakRecord, sft: sftRecord, bounds: bounds)
+            weak: weakRecord, sft: sftRecord, bounds: bounds, criteria: outcomes)
+    }
+
+    /// Stores only the weak set of `run` (every non-duplicate example): what the hard-negative search reads, so the
+    /// round-trip ranks it stores exist before an SFT selection that filters by them.
+    @discardableResult
+    public func selectWeak(run: String, criteria: SelectionCriteria) async throws -> SelectionRecord {
+        try criteria.validate()
+        let pairs = try await store.scoredPairs(run: run, model: model)
+        guard !pairs.isEmpty else { throw SelectionError.noPairs(run: run) }
+        let duplicates = Set(try await store.duplicates(run: run).map(\.pairID))
+        let weak = pairs.filter { !duplicates.contains($0.pairID) }
+        if let latest = try await store.latestSelection(run: run, set: .weak), let id = latest.id, latest.model == model,
+            try await store.selectedPairIDs(selectionID: id) == weak.map(\.pairID).sorted()
+        {
+            return latest
+        }
+        let json = #"{"weak_only":true}"#
+        return try await keep(
+            SelectionRecord(run: run, set: .weak, model: model, parameters: json, low: nil, high: nil, records: weak.count),
+            pairIDs: weak.map(\.pairID))
     }
 }
 
@@ -51,8 +73,9 @@ extension Selector {
     /// is returned instead: selecting again without a change adds nothing to the database.
     private func keep(_ selection: SelectionRecord, pairIDs: [Int64]) async throws -> SelectionRecord {
         if let latest = try await store.latestSelection(run: selection.run, set: selection.set), let id = latest.id,
-           latest.parameters == selection.parameters, latest.model == selection.model, latest.records == pairIDs.count,
-           try await store.selectedPairIDs(selectionID: id) == pairIDs.sorted() {
+            latest.parameters == selection.parameters, latest.model == selection.model, latest.records == pairIDs.count,
+            try await store.selectedPairIDs(selectionID: id) == pairIDs.sorted()
+        {
             return latest
         }
         return try await store.insertSelection(selection, pairIDs: pairIDs)
@@ -77,6 +100,10 @@ public struct SelectionParameters: Sendable, Hashable, Codable {
     public var unscored: Int
     /// Non-duplicate pairs kept by the sampling draw.
     public var sampled: Int
+    /// Every criterion applied to the sampled examples, in order, with how many each failed and removed.
+    public var criteriaApplied: [CriterionOutcome] = []
+    /// The reranker model whose scores a rerank criterion read, if any.
+    public var rerankModel: String?
 
     /// The JSON text.
     public func json() throws -> String {
@@ -87,6 +114,8 @@ public struct SelectionParameters: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case criteria, resolved, model, pairs, duplicates, unscored, sampled
+        case criteriaApplied = "criteria_applied"
+        case rerankModel = "rerank_model"
         case percentileInterpolation = "percentile_interpolation"
     }
 }
@@ -109,6 +138,8 @@ public struct SelectionOutcome: Sendable, Hashable, CustomStringConvertible {
     public var sft: SelectionRecord
     /// The bounds used.
     public var bounds: ResolvedBounds
+    /// Every criterion applied, with how many examples each failed and removed.
+    public var criteria: [CriterionOutcome] = []
 
     public var description: String {
         let low = bounds.low.map { String(format: "%.4f", $0) } ?? "-inf"
@@ -116,5 +147,7 @@ public struct SelectionOutcome: Sendable, Hashable, CustomStringConvertible {
         return "selected run \(run): \(pairs) pairs, \(duplicates) duplicates, weak \(weak.records), "
             + "sft \(sft.records) (cosine in (\(low), \(high)], by \(bounds.source))"
             + (unscored > 0 ? ", \(unscored) unscored" : "")
+            + (criteria.count > 1
+                ? "; removed by " + criteria.map { "\($0.criterion) \($0.removed)" }.joined(separator: ", ") : "")
     }
 }

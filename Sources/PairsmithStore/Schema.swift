@@ -28,6 +28,9 @@ enum Schema {
         migrator.registerMigration("v6-document-chunks") { db in
             try db.execute(sql: v6)
         }
+        migrator.registerMigration("v7-filters") { db in
+            try db.execute(sql: v7)
+        }
         return migrator
     }
 
@@ -304,5 +307,52 @@ enum Schema {
         ALTER TABLE examples ADD COLUMN anchor_instruction TEXT;
         ALTER TABLE examples ADD COLUMN positive_instruction TEXT;
         ALTER TABLE examples ADD COLUMN metadata TEXT;
+        """
+
+    /// Tables of the filters (issue 16): reranker scores, LLM-judge ratings, round-trip ranks, guarded negatives.
+    ///
+    /// - `rerank_scores`: an example's anchor–positive relevance under one reranker model (σ(z_yes − z_no) of a
+    ///   Qwen3-Reranker, or a server's relevance score), with the hash of the instruction it was scored under.
+    /// - `judge_scores`: one criterion's rating of an example by an LLM judge stage (`judge` = the stage's name), with
+    ///   the judge's short reason.
+    /// - `positive_ranks`: the rank of an example's passage among every passage vector under the embedding model for
+    ///   its anchor (1 = the closest), from the hard-negative search, and how many passages were ranked.
+    /// - `negatives.rerank_score`: the reranker's score of a mined negative when a reranker guarded the search.
+    /// - `negative_searches.absolute_margin`, `relative_margin`, `rerank_model`: the guards the search ran with
+    ///   (NULL: not used; rows older than this migration used only `guard`).
+    private static let v7 = """
+        CREATE TABLE rerank_scores (
+            pair_id INTEGER NOT NULL REFERENCES examples(id),
+            model TEXT NOT NULL,
+            score REAL NOT NULL,
+            instruction_hash TEXT NOT NULL,
+            created_at DATETIME NOT NULL,
+            PRIMARY KEY (pair_id, model)
+        );
+
+        CREATE TABLE judge_scores (
+            pair_id INTEGER NOT NULL REFERENCES examples(id),
+            judge TEXT NOT NULL,
+            criterion TEXT NOT NULL,
+            score REAL NOT NULL,
+            reason TEXT NOT NULL,
+            created_at DATETIME NOT NULL,
+            PRIMARY KEY (pair_id, judge, criterion)
+        );
+
+        CREATE TABLE positive_ranks (
+            pair_id INTEGER NOT NULL REFERENCES examples(id),
+            model TEXT NOT NULL,
+            rank INTEGER NOT NULL,
+            passages INTEGER NOT NULL,
+            score REAL NOT NULL,
+            created_at DATETIME NOT NULL,
+            PRIMARY KEY (pair_id, model)
+        );
+
+        ALTER TABLE negatives ADD COLUMN rerank_score REAL;
+        ALTER TABLE negative_searches ADD COLUMN absolute_margin REAL;
+        ALTER TABLE negative_searches ADD COLUMN relative_margin REAL;
+        ALTER TABLE negative_searches ADD COLUMN rerank_model TEXT;
         """
 }

@@ -34,6 +34,8 @@ public struct ExportNegative: Sendable, Hashable {
     public var rank: Int
     /// Its score against the anchor.
     public var score: Double
+    /// The reranker's score against the anchor, when a reranker guarded the search.
+    public var rerankScore: Double? = nil
 }
 
 /// The hard-negative search recorded for an example (what was asked for and what was found).
@@ -90,6 +92,8 @@ public struct ExportExample: Sendable, Hashable {
     public var negatives: [ExportNegative]
     /// The hard-negative search recorded for the example, if one was made.
     public var negativeSearch: ExportNegativeSearch?
+    /// The anchor–positive reranker score, when the export asks for rerank scores (`--scores rerank`).
+    public var rerankScore: Double? = nil
 }
 
 /// A row for the `exports` table: one finished export.
@@ -310,12 +314,34 @@ public struct ExportSnapshot {
         return strings
     }
 
+    /// The rerank scores under `model` of the examples with ids `ids`, keyed by id.
+    package func rerankScores(ids: [Int64], model: String) throws -> [Int64: Double] {
+        guard !ids.isEmpty else { return [:] }
+        let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        var arguments: StatementArguments = [model]
+        arguments += StatementArguments(ids)
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT pair_id, score FROM rerank_scores WHERE model = ? AND pair_id IN (\(marks))", arguments: arguments)
+        return Dictionary(rows.map { ($0[0], $0[1]) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The reranker models with scores for examples of `run`, most scores first.
+    package func rerankModels(run: String) throws -> [String] {
+        try String.fetchAll(
+            db,
+            sql: """
+                SELECT r.model FROM rerank_scores r JOIN examples e ON e.id = r.pair_id WHERE e.run = ?
+                GROUP BY r.model ORDER BY COUNT(*) DESC, r.model
+                """,
+            arguments: [run])
+    }
+
     private func negatives(pairIDs: [Int64]) throws -> [Int64: [ExportNegative]] {
         let marks = Array(repeating: "?", count: pairIDs.count).joined(separator: ",")
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT n.pair_id, n.rank, n.score, d.key, d.text FROM negatives n
+                SELECT n.pair_id, n.rank, n.score, d.key, d.text, n.rerank_score FROM negatives n
                 JOIN documents d ON d.id = n.document_id
                 WHERE n.pair_id IN (\(marks))
                 ORDER BY n.pair_id, n.rank
@@ -323,7 +349,8 @@ public struct ExportSnapshot {
             arguments: StatementArguments(pairIDs))
         var result: [Int64: [ExportNegative]] = [:]
         for row in rows {
-            result[row[0], default: []].append(ExportNegative(documentKey: row[3], text: row[4], rank: row[1], score: row[2]))
+            result[row[0], default: []].append(
+                ExportNegative(documentKey: row[3], text: row[4], rank: row[1], score: row[2], rerankScore: row[5]))
         }
         return result
     }

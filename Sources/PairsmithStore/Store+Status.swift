@@ -52,6 +52,9 @@ public struct SelectionCount: Codable, Sendable, Hashable {
     public var low: Double?
     /// The inclusive upper cosine bound, if any.
     public var high: Double?
+    /// Every criterion the selection applied beyond the cosine alone (from its stored parameters), with how many
+    /// examples each removed; nil when cosine was the only one.
+    public var criteria: [SelectionCriterionCount]? = nil
 
     /// Creates a count.
     public init(run: String, set: String, model: String, records: Int, low: Double?, high: Double?) {
@@ -61,6 +64,26 @@ public struct SelectionCount: Codable, Sendable, Hashable {
         self.records = records
         self.low = low
         self.high = high
+    }
+}
+
+/// One criterion of a stored selection: how many examples failed it and how many it removed (their first failed one).
+public struct SelectionCriterionCount: Codable, Sendable, Hashable {
+    /// `cosine`, `rerank`, `judge:<criterion>` or `positive_rank`.
+    public var criterion: String
+    /// The resolved bound.
+    public var bound: Double?
+    /// Examples that failed it.
+    public var failed: Int
+    /// Examples it removed.
+    public var removed: Int
+
+    /// Creates a count.
+    public init(criterion: String, bound: Double?, failed: Int, removed: Int) {
+        self.criterion = criterion
+        self.bound = bound
+        self.failed = failed
+        self.removed = removed
     }
 }
 
@@ -152,6 +175,24 @@ extension PairsmithStore {
                     WHERE id IN (SELECT MAX(id) FROM selections GROUP BY run, "set") ORDER BY run, "set"
                     """
             ).map { SelectionCount(run: $0["run"], set: $0["set"], model: $0["model"], records: $0["records"], low: $0["low"], high: $0["high"]) }
+            let criteria = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.run, json_extract(j.value, '$.criterion') AS criterion, json_extract(j.value, '$.bound') AS bound,
+                           json_extract(j.value, '$.failed') AS failed, json_extract(j.value, '$.removed') AS removed
+                    FROM selections s, json_each(s.parameters, '$.criteria_applied') j
+                    WHERE s.id IN (SELECT MAX(id) FROM selections WHERE "set" = 'sft' GROUP BY run) AND json_valid(s.parameters)
+                    ORDER BY s.run, j.key
+                    """)
+            var byRun: [String: [SelectionCriterionCount]] = [:]
+            for row in criteria {
+                byRun[row["run"], default: []].append(
+                    SelectionCriterionCount(
+                        criterion: row["criterion"] ?? "?", bound: row["bound"], failed: row["failed"] ?? 0, removed: row["removed"] ?? 0))
+            }
+            for index in status.selections.indices where status.selections[index].set == "sft" {
+                if let list = byRun[status.selections[index].run], list.count > 1 { status.selections[index].criteria = list }
+            }
             status.negativeSearches = try count("negative_searches")
             status.shortNegativeSearches = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM negative_searches WHERE found < requested") ?? 0
             return status

@@ -20,14 +20,23 @@ public struct NegativeSearchRecord: Codable, Sendable, Hashable, FetchableRecord
     public var rankTo: Int
     /// A candidate scoring above `guard` × the positive's score is skipped.
     public var guardFactor: Double
+    /// Skip a candidate whose score + this exceeds the positive's (sentence-transformers' `absolute_margin`).
+    public var absoluteMargin: Double?
+    /// Skip a candidate whose score exceeds the positive's × (1 − this) (`relative_margin`).
+    public var relativeMargin: Double?
+    /// The reranker whose scores the margins compared, when one guarded the search (else the embedding's cosines).
+    public var rerankModel: String?
     /// When the search was stored.
     public var createdAt: Date
 
     /// Creates a search record.
     public init(
         pairID: Int64, model: String, requested: Int, found: Int, rankFrom: Int, rankTo: Int, guardFactor: Double,
-        createdAt: Date = Date()
+        absoluteMargin: Double? = nil, relativeMargin: Double? = nil, rerankModel: String? = nil, createdAt: Date = Date()
     ) {
+        self.absoluteMargin = absoluteMargin
+        self.relativeMargin = relativeMargin
+        self.rerankModel = rerankModel
         self.pairID = pairID
         self.model = model
         self.requested = requested
@@ -38,10 +47,14 @@ public struct NegativeSearchRecord: Codable, Sendable, Hashable, FetchableRecord
         self.createdAt = createdAt
     }
 
-    /// Whether this search was made with the same model and parameters.
-    public func matches(model: String, requested: Int, rankFrom: Int, rankTo: Int, guardFactor: Double) -> Bool {
+    /// Whether this search was made with the same model and parameters (margins and reranker included).
+    public func matches(
+        model: String, requested: Int, rankFrom: Int, rankTo: Int, guardFactor: Double, absoluteMargin: Double? = nil,
+        relativeMargin: Double? = nil, rerankModel: String? = nil
+    ) -> Bool {
         self.model == model && self.requested == requested && self.rankFrom == rankFrom && self.rankTo == rankTo
-            && self.guardFactor == guardFactor
+            && self.guardFactor == guardFactor && self.absoluteMargin == absoluteMargin
+            && self.relativeMargin == relativeMargin && self.rerankModel == rerankModel
     }
 
     enum CodingKeys: String, CodingKey {
@@ -50,6 +63,9 @@ public struct NegativeSearchRecord: Codable, Sendable, Hashable, FetchableRecord
         case rankFrom = "rank_from"
         case rankTo = "rank_to"
         case guardFactor = "guard"
+        case absoluteMargin = "absolute_margin"
+        case relativeMargin = "relative_margin"
+        case rerankModel = "rerank_model"
         case createdAt = "created_at"
     }
 }

@@ -41,17 +41,21 @@ public struct NegativeRecord: Codable, Sendable, Hashable, FetchableRecord, Pers
     public var rank: Int
     /// The query–negative cosine similarity.
     public var score: Double
+    /// The reranker's score of the query and the negative, when a reranker guarded the search.
+    public var rerankScore: Double?
 
     /// Creates a negative record.
-    public init(pairID: Int64, documentID: Int64, rank: Int, score: Double) {
+    public init(pairID: Int64, documentID: Int64, rank: Int, score: Double, rerankScore: Double? = nil) {
         self.pairID = pairID
         self.documentID = documentID
         self.rank = rank
         self.score = score
+        self.rerankScore = rerankScore
     }
 
     enum CodingKeys: String, CodingKey {
         case rank, score
+        case rerankScore = "rerank_score"
         case pairID = "pair_id"
         case documentID = "document_id"
     }

@@ -42,6 +42,28 @@ extension PairsmithCommand {
         @Option(help: "The sampling seed.")
         var seed: UInt64?
 
+        @Option(help: "SFT pairs need a reranker score >= X (stored by the rerank stage).")
+        var minRerank: Double?
+
+        @Option(help: "SFT pairs need a reranker score >= the global percentile P (0-100) of all rerank scores.")
+        var minRerankPercentile: Double?
+
+        @Option(help: "The reranker model whose scores --min-rerank reads (default: the run's only one).")
+        var rerankModel: String?
+
+        @Option(
+            help: "SFT pairs need a judge rating >= X: X alone for the overall rating, or CRITERION=X; repeatable.")
+        var minJudge: [String] = []
+
+        @Option(help: "SFT pairs need a judge rating >= the global percentile P: CRITERION=P; repeatable.")
+        var minJudgePercentile: [String] = []
+
+        @Option(help: "SFT pairs need their passage within the top K passages for their anchor (round-trip rank).")
+        var maxPositiveRank: Int?
+
+        @Option(help: "SFT pairs need a round-trip rank <= the global percentile P (0-100) of all stored ranks.")
+        var maxPositiveRankPercentile: Double?
+
         func validate() throws {
             if band != nil, try parsedBand() == nil { throw ValidationError("--band must be LO,HI with LO < HI, e.g. 0.6,0.9") }
             if band != nil, lowPercentile != nil || highPercentile != nil {
@@ -51,11 +73,33 @@ extension PairsmithCommand {
 
         func run() async throws {
             let store = try database.openExisting()
-            let overrides = SelectionOverrides(
+            var overrides = SelectionOverrides(
                 threshold: threshold, band: try parsedBand(), lowPercentile: lowPercentile, highPercentile: highPercentile,
                 samplingRate: samplingRate, seed: seed)
+            overrides.filters = FilterCriteria(
+                minRerank: minRerank, minRerankPercentile: minRerankPercentile, rerankModel: rerankModel,
+                minJudge: try Self.judgeBounds(minJudge, option: "--min-judge", bare: true),
+                minJudgePercentile: try Self.judgeBounds(minJudgePercentile, option: "--min-judge-percentile", bare: false),
+                maxPositiveRank: maxPositiveRank, maxPositiveRankPercentile: maxPositiveRankPercentile)
             let summary = try await Reselection.execute(store: store, run: run, model: model, overrides: overrides)
             print(summary.description)
+        }
+
+        /// `X` (the overall rating, when `bare`) or `CRITERION=X` per value.
+        static func judgeBounds(_ values: [String], option: String, bare: Bool) throws -> [String: Double] {
+            var bounds: [String: Double] = [:]
+            for text in values {
+                let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                if parts.count == 1, bare, let value = Double(parts[0]) {
+                    bounds["overall"] = value
+                } else if parts.count == 2, !parts[0].isEmpty, let value = Double(parts[1]) {
+                    bounds[parts[0]] = value
+                } else {
+                    throw ValidationError(
+                        "\(option) must be \(bare ? "X or " : "")CRITERION=X with X a number, e.g. relevance=7; found \"\(text)\"")
+                }
+            }
+            return bounds
         }
 
         private func parsedBand() throws -> (low: Double, high: Double)? {
