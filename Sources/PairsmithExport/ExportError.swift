@@ -35,8 +35,28 @@ public enum ExportError: Error, CustomStringConvertible, Equatable {
     /// The export read back did not match what was written.
     case validationFailed(path: String, reason: String)
 
+    /// `--scores rerank` was asked but the run has no rerank scores (or several models).
+    case noRerankScores(run: String, models: [String])
+    /// `--scores` was asked but an example lacks a score for one side.
+    case missingScore(kind: String, exampleID: Int64, side: String)
+    /// `--scores` was asked with a format other than flagembedding.
+    case scoresNeedFlagEmbedding(format: String)
+
     public var description: String {
         switch self {
+        case .noRerankScores(let run, let models):
+            models.isEmpty
+                ? "--scores rerank needs rerank scores, but run \"\(run)\" has none; rerank it (`pairsmith run … "
+                    + "--reranker-model DIR`) or export with --scores cosine"
+                : "run \"\(run)\" has rerank scores under several models (\(models.joined(separator: ", "))); name one with --rerank-model"
+        case .missingScore(let kind, let id, let side):
+            "--scores \(kind): example \(id) has no \(kind) score for its \(side); "
+                + (side == "generated negative"
+                    ? "generated negatives carry no score, so export this set without --scores"
+                    : "run the stage that scores it (the rerank stage, and a reranker-guarded negative search, for rerank; "
+                        + "the score stage for cosine) or export without --scores")
+        case .scoresNeedFlagEmbedding(let format):
+            "--scores writes FlagEmbedding's pos_scores/neg_scores; it goes with --format flagembedding, not \(format)"
         case .noRuns(let database):
             "the database \(database) holds no run; run `pairsmith run PIPELINE --corpus FILE --db \(database)` first"
         case .unknownRun(let name, let available):

@@ -23,6 +23,11 @@ public struct ExportOptions: Sendable, Hashable {
     public var negatives: Int?
     /// The splits (by document, seeded); nil: one unnamed set of shards.
     public var split: ExportSplitPlan?
+    /// Distillation targets written as `pos_scores`/`neg_scores` (FlagEmbedding's `--knowledge_distillation`); nil:
+    /// none (the default).
+    public var scores: ExportScores? = nil
+    /// The reranker model whose scores `scores: .rerank` reads (nil: the run's only one).
+    public var rerankModel: String? = nil
 
     /// The default rows per shard.
     public static let defaultShardSize = 10_000
@@ -167,6 +172,9 @@ public struct Exporter: Sendable {
         guard options.shardSize >= 1 else { throw ExportError.badShardSize(options.shardSize) }
         if let negatives = options.negatives, negatives < 0 { throw ExportError.badNegativeCount(negatives) }
         guard !options.formats.isEmpty else { throw ExportError.badFormatList(reason: "no format was given") }
+        if options.scores != nil, let other = options.formats.first(where: { $0 != .flagEmbedding }) {
+            throw ExportError.scoresNeedFlagEmbedding(format: other.name)
+        }
         let names = options.formats.map(\.name)
         if let twice = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
             throw ExportError.badFormatList(reason: "\(twice) is named twice (one folder per format)")
@@ -219,6 +227,14 @@ public struct Exporter: Sendable {
             ids = keyed.map { ($0.id, 0) }
         }
         let splits: [String?] = plan?.names ?? [nil]
+        var rerankModel: String?
+        if options.scores == .rerank {
+            let models = try snapshot.rerankModels(run: run.id)
+            guard let chosen = options.rerankModel ?? (models.count == 1 ? models.first : nil), models.contains(chosen) else {
+                throw ExportError.noRerankScores(run: run.id, models: models)
+            }
+            rerankModel = chosen
+        }
         let asked: [String?] = plan?.shares.map { share in share.fraction.map { "\($0)" } ?? share.count.map { "\($0)" } } ?? [nil]
 
         let destination = options.output.standardizedFileURL
@@ -249,7 +265,7 @@ public struct Exporter: Sendable {
                         try RowFormatWriter(
                             format: format, folder: folder, splits: splits, shardSize: options.shardSize,
                             columns: format == .sentenceTransformers ? columns : nil, negativesCap: options.negatives,
-                            afterShard: afterShard))
+                            scores: options.scores, afterShard: afterShard))
                 }
             }
             var start = 0
@@ -257,7 +273,9 @@ public struct Exporter: Sendable {
                 let chunk = Array(ids[start..<min(start + chunkSize, ids.count)])
                 start += chunkSize
                 let splitOf = Dictionary(chunk.map { ($0.id, $0.split) }, uniquingKeysWith: { a, _ in a })
+                let rerank = try rerankModel.map { try snapshot.rerankScores(ids: chunk.map(\.id), model: $0) } ?? [:]
                 for var example in try snapshot.examples(ids: chunk.map(\.id), model: selection.model) {
+                    example.rerankScore = rerank[example.pairID]
                     let split = splitOf[example.pairID] ?? 0
                     var dropped = 0
                     if plan != nil {

@@ -11,6 +11,8 @@ final class RowFormatWriter {
     let folder: URL
     /// The `negative_i` columns of every row (sentence-transformers), else nil.
     let columns: Int?
+    /// The distillation scores written, if any.
+    let scores: ExportScores?
     private let splits: [String?]
     private var writers: [ShardWriter]
     private var counts: [ExportCounts]
@@ -18,11 +20,12 @@ final class RowFormatWriter {
     /// A writer of `format` into `folder` for `splits` (`[nil]`: no splits; else one subfolder each).
     init(
         format: ExportFormat, folder: URL, splits: [String?], shardSize: Int, columns: Int?, negativesCap: Int?,
-        afterShard: @escaping @Sendable (Int) throws -> Void
+        scores: ExportScores? = nil, afterShard: @escaping @Sendable (Int) throws -> Void
     ) throws {
         self.format = format
         self.folder = folder
         self.columns = columns
+        self.scores = scores
         self.splits = splits
         writers = try splits.map { split in
             let target = split.map { folder.appendingPathComponent($0) } ?? folder
@@ -46,7 +49,8 @@ final class RowFormatWriter {
                 return
             }
         }
-        let rows = format.rows(example, anchorInstruction: instruction)
+        var rows = format.rows(example, anchorInstruction: instruction)
+        if let scores { rows = try rows.map { try ExportScores.adding(scores, to: $0, example: example) } }
         guard !rows.isEmpty else {
             counts[index].examplesLeftOutWithoutNegatives += 1
             return

@@ -29,6 +29,8 @@ public struct PipelineRun: Sendable {
     public let onStagesFinished: @Sendable (RunSummary) -> Void
     /// Called with a line for each selection step.
     public let onMessage: @Sendable (String) -> Void
+    /// The reranker of the rerank stage and the negatives' margins (nil: none).
+    public var reranker: RerankBackend?
 
     /// Creates the run.
     public init(
@@ -71,10 +73,11 @@ public struct PipelineRun: Sendable {
             return PipelineRunOutcome(summary: summary, selection: nil, interrupted: summary.interrupted)
         }
         do {
-            let selection = try await SelectionJob(
+            var job = SelectionJob(
                 configuration: configuration, store: store, model: options.embeddingModel,
-                embed: { texts in try await embedder.embed(texts) }, onProgress: onMessage
-            ).execute()
+                embed: { texts in try await embedder.embed(texts) }, onProgress: onMessage)
+            job.rerank = reranker?.scorer(instruction: configuration.embedding.queryInstruction)
+            let selection = try await job.execute()
             return PipelineRunOutcome(summary: summary, selection: selection, interrupted: Task.isCancelled)
         } catch is CancellationError {  // scores are committed per batch: the rerun scores only the rest
             return PipelineRunOutcome(summary: summary, selection: nil, interrupted: true)

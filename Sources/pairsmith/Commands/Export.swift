@@ -66,6 +66,18 @@ extension PairsmithCommand {
         @Option(help: "The seed of the --split document order.")
         var seed: UInt64 = ExportSplitPlan.defaultSeed
 
+        @Option(
+            help: ArgumentHelp(
+                "With --format flagembedding: write distillation targets pos_scores/neg_scores: rerank or cosine.",
+                discussion: """
+                    For FlagEmbedding's --knowledge_distillation. rerank: the rerank stage's score of the positive and the \
+                    reranker scores of negatives mined with a reranker; cosine: the embedding scores. Off by default.
+                    """))
+        var scores: String?
+
+        @Option(help: "With --scores rerank: the reranker model whose scores are written (default: the run's only one).")
+        var rerankModel: String?
+
         @Flag(help: "Replace an existing output folder (once the new export is complete).")
         var overwrite = false
 
@@ -98,6 +110,14 @@ extension PairsmithCommand {
                 throw ValidationError("unknown set \"\(set)\"; use sft or weak")
             }
             if let negatives, negatives < 0 { throw ValidationError("--negatives must be 0 or more, got \(negatives)") }
+            if let scores {
+                guard ExportScores(rawValue: scores) != nil else {
+                    throw ValidationError("unknown --scores \"\(scores)\"; use rerank or cosine")
+                }
+                guard names == ["flagembedding"] else {
+                    throw ValidationError("--scores writes pos_scores/neg_scores for --format flagembedding only")
+                }
+            }
             guard shardSize >= 1 else { throw ValidationError("--shard-size must be at least 1 (rows per shard), got \(shardSize)") }
             if let split {
                 do {
@@ -122,9 +142,11 @@ extension PairsmithCommand {
                 throw ValidationError("give --out, --format and --set")
             }
             let store = try database.openExisting()
-            let options = ExportOptions(
+            var options = ExportOptions(
                 output: URL(fileURLWithPath: out), formats: formats(), set: set, shardSize: shardSize, run: run,
                 overwrite: overwrite, negatives: negatives, split: try split.map { try ExportSplitPlan(parsing: $0, seed: seed) })
+            options.scores = scores.flatMap(ExportScores.init(rawValue:))
+            options.rerankModel = rerankModel
             for report in try await Exporter(store: store, options: options).exportAll() {
                 print(report.description)
             }

@@ -40,6 +40,18 @@ extension PairsmithCommand {
         @Option(help: "The environment variable that holds the embedding servers' API key.")
         var embeddingAPIKeyEnv: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "A local Qwen3-Reranker model folder (with --reranker-url: the served model's name).",
+                discussion: "Turns on the rerank stage (every example scored, stored per model) and reranker margins for negatives."))
+        var rerankerModel: String?
+
+        @Option(help: "A rerank server: vLLM /v1/rerank or /score, TEI /rerank, llama.cpp /v1/rerank (repeatable).")
+        var rerankerURL: [String] = []
+
+        @Option(help: "The environment variable that holds the rerank servers' API key.")
+        var rerankerAPIKeyEnv: String?
+
         @Option(help: "A persona library (JSONL) instead of the shipped one.")
         var personas: String?
 
@@ -102,7 +114,10 @@ extension PairsmithCommand {
             } catch {
                 throw ValidationError(String(describing: error))
             }
-            let job = PipelineRun(
+            let reranker = try RerankBackend.make(
+                model: rerankerModel, urls: rerankerURL, apiKeyEnvironment: rerankerAPIKeyEnv, precision: precision.precision,
+                logger: logging.logger("pairsmith.rerank"))
+            var job = PipelineRun(
                 configuration: configuration, store: store, embedder: embedder, options: options, logger: logger,
                 onProgress: { display.show($0) },
                 onStagesFinished: { summary in
@@ -110,12 +125,14 @@ extension PairsmithCommand {
                     display.message(summary.description)
                 },
                 onMessage: { display.message($0) })
+            job.reranker = reranker
+            let pipelineRun = job
             let outcome: PipelineRunOutcome
             do {
                 outcome = try await GracefulStop.run(onFirstSignal: { _ in
                     display.message("stopping: committing what is done (press Ctrl-C again to exit at once)")
                 }) {
-                    try await job.execute()
+                    try await pipelineRun.execute()
                 }
             } catch is CancellationError {
                 outcome = PipelineRunOutcome(summary: nil, selection: nil, interrupted: true)
