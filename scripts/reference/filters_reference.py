@@ -14,8 +14,9 @@
       [rank_from, rank_to]; skip cosine > guard * positive cosine, score + absolute_margin > positive, score >
       positive * (1 - relative_margin) (sentence-transformers' mine_hard_negatives); the first K.
   filters_reference.py fnv-rerank < pairs.jsonl
-      The test endpoint's rerank score of {"query", "document"} lines: FNV-1a 64 of query + "\n" + document,
-      top 53 bits / 2^53.
+      The test endpoint's rerank score of {"query", "document", "instruction"?} lines as a RerankClient sends them
+      (query = "<Instruct>: {instruction}\n<Query>: {query}" with an instruction): FNV-1a 64 of
+      query + "\n" + document, top 53 bits / 2^53.
 """
 import hashlib
 import json
@@ -171,8 +172,11 @@ def fnv_rerank():
         if not line.strip():
             continue
         item = json.loads(line)
+        query = item["query"]
+        if item.get("instruction"):
+            query = f"<Instruct>: {item['instruction']}\n<Query>: {query}"
         h = 0xCBF29CE484222325
-        for byte in (item["query"] + "\n" + item["document"]).encode("utf-8"):
+        for byte in (query + "\n" + item["document"]).encode("utf-8"):
             h ^= byte
             h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
         out.append((h >> 11) * 2.0 ** -53)
