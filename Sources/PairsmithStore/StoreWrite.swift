@@ -29,6 +29,9 @@ public struct UnitOutputs: Sendable, Hashable {
     public var llmCalls: [LLMCallRecord]
     /// Units of later stages that this result makes ready (enqueued idempotently).
     public var enqueue: [UnitKey]
+    /// A judge stage's ratings of the unit's example (stored against the example of the same run, document and
+    /// sample; none when that example does not exist).
+    public var judgements: [JudgementRecord] = []
 
     /// Creates outputs; every part defaults to empty.
     public init(
@@ -101,6 +104,7 @@ public enum StoreWrite: Sendable, Hashable {
         for var example in outputs.examples { try example.insert(db, onConflict: .ignore) }
         for score in outputs.scores { try score.insert(db, onConflict: .replace) }
         for var reject in outputs.rejects { try reject.insert(db) }
+        for judgement in outputs.judgements { try judgement.store(db) }
         try StoreWrite.enqueue(outputs.enqueue, db, now: now)
         return true
     }

@@ -76,7 +76,7 @@ extension PipelineConfiguration {
         for item in items {
             let fields = try item.mapping(allowed: [
                 "name", "template", "schema", "sampling", "concurrency", "draw", "when", "unless", "few_shot", "inputs",
-                "rules",
+                "rules", "judge",
             ])
             let nameNode = try fields.required("name")
             let name = try nameNode.string()
@@ -131,15 +131,45 @@ extension PipelineConfiguration {
                 if case .oneOf(let among?, _, _) = rule.kind, case .list = among { scope.describedFields.insert("\(name).\(rule.field)") }
             }
             let concurrency = try fields.optional("concurrency")?.integer(in: 1...4_096) ?? 32
-            stages.append(
-                StageDeclaration(
-                    name: name, template: template, schema: schemaFile, sampling: stageSampling, concurrency: concurrency,
-                    draw: draw, condition: condition, fewShot: fewShot, inputs: inputs, rules: rules,
-                    location: item.location))
+            var declaration = StageDeclaration(
+                name: name, template: template, schema: schemaFile, sampling: stageSampling, concurrency: concurrency,
+                draw: draw, condition: condition, fewShot: fewShot, inputs: inputs, rules: rules,
+                location: item.location)
+            if let judgeNode = fields.optional("judge") {
+                declaration.judge = try parseJudge(judgeNode, schemaFields: schemaFields, schemaFile: schemaFile)
+            } else if let judge = stages.last(where: { $0.judge != nil }) {
+                throw nameNode.error(
+                    "comes after the judge stage \"\(judge.name)\"; judge stages rate the finished example, so they come last")
+            }
+            if declaration.judge != nil, stages.allSatisfy({ $0.judge != nil }) {
+                throw nameNode.error("a judge stage needs a stage before it that makes the example")
+            }
+            stages.append(declaration)
             scope.stages.append(name)
             scope.fields[name] = Set(schemaFields.map(\.name))
         }
         return stages
+    }
+
+    /// A stage's `judge: {criteria: [NAME, …]}`: every criterion must be a property of the stage's schema.
+    static func parseJudge(_ node: ConfigNode, schemaFields: [JSONSchemaProperty], schemaFile: URL) throws -> JudgeDeclaration {
+        let fields = try node.mapping(allowed: ["criteria"])
+        let criteriaNode = try fields.required("criteria")
+        let items = try criteriaNode.sequence()
+        guard !items.isEmpty else { throw criteriaNode.error("must list at least one criterion (an answer field)") }
+        let properties = Set(schemaFields.map(\.name))
+        var criteria: [String] = []
+        for item in items {
+            let name = try item.string()
+            guard properties.contains(name) else {
+                throw item.error(
+                    "\"\(name)\" is not a property of \(schemaFile.lastPathComponent); its properties: \(properties.sorted().joined(separator: ", "))"
+                )
+            }
+            guard !criteria.contains(name) else { throw item.error("\"\(name)\" is listed twice") }
+            criteria.append(name)
+        }
+        return JudgeDeclaration(criteria: criteria)
     }
 
     /// The top-level properties of a stage's schema file, which must be a valid JSON Schema object.

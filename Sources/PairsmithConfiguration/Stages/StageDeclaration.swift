@@ -273,6 +273,9 @@ public struct StageDeclaration: Sendable, Hashable {
     public var rules: [RuleDeclaration]
     /// Where the stage is declared.
     public var location: DeclarationLocation
+    /// When set, the stage is a judge: it runs per example after the example is made, and its criteria's ratings
+    /// are stored as the example's judge scores.
+    public var judge: JudgeDeclaration? = nil
 
     /// Creates a declaration.
     public init(
@@ -300,7 +303,7 @@ public struct StageDeclaration: Sendable, Hashable {
     public static func == (lhs: StageDeclaration, rhs: StageDeclaration) -> Bool {
         lhs.name == rhs.name && lhs.template == rhs.template && lhs.schema == rhs.schema && lhs.sampling == rhs.sampling
             && lhs.concurrency == rhs.concurrency && lhs.draw == rhs.draw && lhs.condition == rhs.condition
-            && lhs.fewShot == rhs.fewShot && lhs.rules == rhs.rules
+            && lhs.fewShot == rhs.fewShot && lhs.rules == rhs.rules && lhs.judge == rhs.judge
             && lhs.inputs.map { "\($0.name)=\($0.source)" } == rhs.inputs.map { "\($0.name)=\($0.source)" }
     }
 
@@ -309,6 +312,18 @@ public struct StageDeclaration: Sendable, Hashable {
         hasher.combine(template)
         hasher.combine(rules)
         hasher.combine(inputs.map { "\($0.name)=\($0.source)" })
+    }
+}
+
+/// A judge stage's criteria: answer fields `{score, reason}` (the schema says their ranges), each stored as a
+/// judge score of the example under its name.
+public struct JudgeDeclaration: Sendable, Hashable {
+    /// The criteria, as answer fields (`overall` among them when the judge gives an overall rating).
+    public var criteria: [String]
+
+    /// Creates a declaration.
+    public init(criteria: [String]) {
+        self.criteria = criteria
     }
 }
 

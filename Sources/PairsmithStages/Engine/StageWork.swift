@@ -94,10 +94,20 @@ struct StageWork: Sendable {
         _ unit: UnitRecord, unitID: Int64, stage: CompiledStage, context: UnitContext, output: StageOutputRecord,
         calls: [LLMCallRecord]
     ) async throws -> StoreWrite {
-        if stage.index + 1 < pipeline.stages.count {
-            let next = UnitKey(
-                run: run, stage: pipeline.stages[stage.index + 1].name, documentID: unit.documentID, sample: unit.sample)
-            return .complete(unitID: unitID, outputs: UnitOutputs(stageOutputs: [output], llmCalls: calls, enqueue: [next]))
+        let hasNext = stage.index + 1 < pipeline.stages.count
+        let next =
+            hasNext
+            ? [UnitKey(run: run, stage: pipeline.stages[stage.index + 1].name, documentID: unit.documentID, sample: unit.sample)]
+            : []
+        if let judge = stage.declaration.judge {
+            // A judge rates the example the stages before it made: its criteria become the example's judge scores.
+            var outputs = UnitOutputs(stageOutputs: [output], llmCalls: calls, enqueue: next)
+            outputs.judgements = Self.judgements(
+                context.answers[stage.name] ?? JSONObject(), judge: judge, stage: stage.name, run: run, unit: unit)
+            return .complete(unitID: unitID, outputs: outputs)
+        }
+        if hasNext, pipeline.stages[stage.index + 1].declaration.judge == nil {
+            return .complete(unitID: unitID, outputs: UnitOutputs(stageOutputs: [output], llmCalls: calls, enqueue: next))
         }
         switch ExampleBuilder(declaration: configuration.example).build(
             run: run, documentID: unit.documentID, sample: unit.sample, passageLanguage: context.passageLanguage,
@@ -107,12 +117,25 @@ struct StageWork: Sendable {
         case .success(let example):
             await answers.counters.pairMade()
             return .complete(
-                unitID: unitID, outputs: UnitOutputs(stageOutputs: [output], examples: [example], llmCalls: calls))
+                unitID: unitID, outputs: UnitOutputs(stageOutputs: [output], examples: [example], llmCalls: calls, enqueue: next))
         case .failure(let missing):
             let record = RejectRecord(
                 run: run, source: unit.stage, location: "\(unit.key)", reason: "example_incomplete", detail: missing.description,
                 payload: nil)
             return .complete(unitID: unitID, outputs: UnitOutputs(stageOutputs: [output], rejects: [record], llmCalls: calls))
+        }
+    }
+
+    /// The ratings of a judge's answer: each criterion's `{score, reason}` (or a bare number, with no reason).
+    static func judgements(
+        _ fields: JSONObject, judge: JudgeDeclaration, stage: String, run: String, unit: UnitRecord
+    ) -> [JudgementRecord] {
+        judge.criteria.compactMap { criterion in
+            let value = fields[criterion]
+            guard let score = value?["score"]?.doubleValue ?? value?.doubleValue else { return nil }
+            return JudgementRecord(
+                run: run, documentID: unit.documentID, sample: unit.sample, judge: stage, criterion: criterion, score: score,
+                reason: value?["reason"]?.stringValue ?? "")
         }
     }
 

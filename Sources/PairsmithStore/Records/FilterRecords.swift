@@ -101,3 +101,43 @@ public struct PositiveRankRecord: Codable, Sendable, Hashable, FetchableRecord, 
         case createdAt = "created_at"
     }
 }
+
+/// A judge stage's rating of one criterion for the example of a unit (run, document, sample), as the stage engine
+/// hands it over with the unit's completion; stored as a ``JudgeScoreRecord`` of that example.
+public struct JudgementRecord: Sendable, Hashable {
+    /// The run.
+    public var run: String
+    /// The unit's document.
+    public var documentID: Int64
+    /// The unit's sample.
+    public var sample: Int
+    /// The judge stage's name.
+    public var judge: String
+    /// The criterion.
+    public var criterion: String
+    /// The rating.
+    public var score: Double
+    /// The judge's reason.
+    public var reason: String
+
+    /// Creates a judgement.
+    public init(run: String, documentID: Int64, sample: Int, judge: String, criterion: String, score: Double, reason: String) {
+        self.run = run
+        self.documentID = documentID
+        self.sample = sample
+        self.judge = judge
+        self.criterion = criterion
+        self.score = score
+        self.reason = reason
+    }
+
+    /// Inserts (replacing) the rating of the unit's example.
+    func store(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO judge_scores (pair_id, judge, criterion, score, reason, created_at)
+                SELECT id, ?, ?, ?, ?, ? FROM examples WHERE run = ? AND document_id = ? AND sample = ?
+                """,
+            arguments: [judge, criterion, score, reason, Date(), run, documentID, sample])
+    }
+}
