@@ -102,6 +102,8 @@ public struct StoreStatus: Codable, Sendable, Hashable {
     public var firstCallAt: Date?
     /// The last call time.
     public var lastCallAt: Date?
+    /// Each chat endpoint's adaptive window as its run last reported it.
+    public var endpointWindows: [EndpointWindowRecord] = []
 
     /// Completion tokens per second between the first and last call (0 when undefined).
     public var completionTokensPerSecond: Double {
@@ -154,6 +156,9 @@ extension PairsmithStore {
             ).map { SelectionCount(run: $0["run"], set: $0["set"], model: $0["model"], records: $0["records"], low: $0["low"], high: $0["high"]) }
             status.negativeSearches = try count("negative_searches")
             status.shortNegativeSearches = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM negative_searches WHERE found < requested") ?? 0
+            if try db.tableExists("endpoint_windows") {
+                status.endpointWindows = try EndpointWindowRecord.order(Column("run"), Column("endpoint")).fetchAll(db)
+            }
             return status
         }
     }
