@@ -85,15 +85,32 @@ struct InFlightBenchmark: AsyncParsableCommand {
                 for round in 0..<repeats {
                     let offset = (round + 1) * 100_000_000
                     var loads: [(String, () async throws -> Round)] = [
-                        ("ours", { try await Self.measure(processes, level: self.concurrency, total: total) { i in
-                            try await ChatBenchmark.ask(client, offset + i, schema)
-                        } }),
-                        ("bare AHC", { try await Self.measure(processes, level: self.concurrency, total: total) { i in
-                            try await references[i % references.count].post()
-                        } }),
+                        (
+                            "ours",
+                            {
+                                try await Self.measure(processes, level: self.concurrency, total: total) { i in
+                                    try await ChatBenchmark.ask(client, offset + i, schema)
+                                }
+                            }
+                        ),
+                        (
+                            "bare AHC",
+                            {
+                                try await Self.measure(processes, level: self.concurrency, total: total) { i in
+                                    try await references[i % references.count].post()
+                                }
+                            }
+                        ),
                     ]
                     if !noStore {
-                        loads.insert(("ours+SQLite", { try await Self.measureWithStore(client, processes, level: self.concurrency, total: total, offset: offset + 50_000_000, schema: schema) }), at: 1)
+                        loads.insert(
+                            (
+                                "ours+SQLite",
+                                {
+                                    try await Self.measureWithStore(
+                                        client, processes, level: self.concurrency, total: total, offset: offset + 50_000_000, schema: schema)
+                                }
+                            ), at: 1)
                     }
                     if round % 2 == 1 { loads.reverse() }
                     for (name, load) in loads {
@@ -120,7 +137,9 @@ struct InFlightBenchmark: AsyncParsableCommand {
                         (r.sqliteRate.map { String(format: ", SQLite %.0f rows/s", $0) } ?? "") as NSString))
             }
             if let ours = best("ours"), let bare = best("bare AHC") {
-                print(String(format: "  ours/bare: rate %.2f, client CPU per request %.2f", ours.rate / bare.rate, ours.clientMicros / bare.clientMicros))
+                print(
+                    String(
+                        format: "  ours/bare: rate %.2f, client CPU per request %.2f", ours.rate / bare.rate, ours.clientMicros / bare.clientMicros))
                 if let stored = best("ours+SQLite") {
                     print(
                         String(
@@ -194,7 +213,8 @@ struct InFlightBenchmark: AsyncParsableCommand {
                 let call = LLMCallRecord(
                     requestHash: hash, unitKey: nil, endpoint: result.endpoint, model: result.model, request: text,
                     response: result.json.canonicalText, status: .ok, httpStatus: 200, promptTokens: result.usage.promptTokens,
-                    completionTokens: result.usage.completionTokens, latencyMilliseconds: Double(result.latency.components.seconds) * 1e3 + Double(result.latency.components.attoseconds) / 1e15)
+                    completionTokens: result.usage.completionTokens,
+                    latencyMilliseconds: Double(result.latency.components.seconds) * 1e3 + Double(result.latency.components.attoseconds) / 1e15)
                 try await writer.submit(.llmCall(call))
             }
             group.cancelAll()

@@ -46,7 +46,7 @@ public final class TestEndpoint: Sendable {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 defer { portContinuation.finish() }
-                do { try await app.run() } catch where Task.isCancelled {}
+                do { try await app.run() } catch  where Task.isCancelled {}
             }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next(), port > 0 else {
@@ -100,7 +100,8 @@ public final class TestEndpoint: Sendable {
         router.get("/health") { _, _ in jsonResponse(200, "{\"status\":\"ok\"}") }
         router.get("/v1/models") { _, _ in
             let model = state.current.model
-            return jsonResponse(200, TestEndpointReply.text(of: ["object": "list", "data": [["id": model, "object": "model", "owned_by": "pairsmith"]]]))
+            return jsonResponse(
+                200, TestEndpointReply.text(of: ["object": "list", "data": [["id": model, "object": "model", "owned_by": "pairsmith"]]]))
         }
         router.post("/v1/chat/completions") { request, context in
             let buffer = try await request.body.collect(upTo: 64 << 20)
@@ -126,8 +127,9 @@ public final class TestEndpoint: Sendable {
                 try await context.channel.eventLoop.scheduleTask(in: delay) {}.futureResult.get()
             }
             if fault == .slowAnswer { try await Task.sleep(for: behaviour.slowDelay) }
-            let reply = TestEndpointReply.chatCompletion(body: body, behaviour: behaviour, fault: fault,
-                                                         contentHash: contentHash, now: Date())
+            let reply = TestEndpointReply.chatCompletion(
+                body: body, behaviour: behaviour, fault: fault,
+                contentHash: contentHash, now: Date())
             if case .drop = reply {
                 try? await context.channel.close()
                 throw TestEndpointDropped()
@@ -159,8 +161,9 @@ public final class TestEndpoint: Sendable {
     }
 
     private static func jsonResponse(_ status: Int, _ body: String) -> Response {
-        Response(status: .init(code: status), headers: [.contentType: "application/json"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+        Response(
+            status: .init(code: status), headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 }
 
