@@ -7,16 +7,23 @@ extension PipelineConfiguration {
         var copy = self
         if chatURL != nil || chatModel != nil {
             let first = endpoints.first
-            copy.endpoints = [
-                ChatEndpoint(
-                    url: chatURL ?? first?.url ?? "http://127.0.0.1:8080/v1", model: chatModel ?? first?.model ?? "default",
-                    keyEnvironment: chatURL == nil ? first?.keyEnvironment : nil, concurrency: first?.concurrency ?? 16)
-            ]
+            var endpoint = ChatEndpoint(
+                url: chatURL ?? first?.url ?? "http://127.0.0.1:8080/v1", model: chatModel ?? first?.model ?? "default",
+                keyEnvironment: chatURL == nil ? first?.keyEnvironment : nil, concurrency: first?.concurrency ?? 16)
+            if let first {  // the adaptive window's settings carry over
+                endpoint.adaptive = first.adaptive
+                endpoint.minimumConcurrency = first.minimumConcurrency
+                endpoint.initialConcurrency = first.initialConcurrency
+                endpoint.latencyTolerance = first.latencyTolerance
+            }
+            copy.endpoints = [endpoint]
         }
         if let concurrency, concurrency > 0 {
             copy.endpoints = copy.endpoints.map { endpoint in
                 var endpoint = endpoint
                 endpoint.concurrency = concurrency
+                endpoint.minimumConcurrency = min(endpoint.minimumConcurrency, concurrency)
+                endpoint.initialConcurrency = endpoint.initialConcurrency.map { min($0, concurrency) }
                 return endpoint
             }
             copy.stages = copy.stages.map { stage in

@@ -98,7 +98,9 @@ extension PipelineConfiguration {
         let items = try node.sequence()
         guard !items.isEmpty else { throw node.error("must list at least one endpoint (url, model, concurrency)") }
         return try items.map { item in
-            let fields = try item.mapping(allowed: ["url", "model", "key_env", "concurrency"])
+            let fields = try item.mapping(allowed: [
+                "url", "model", "key_env", "concurrency", "adaptive", "min_concurrency", "initial_concurrency", "latency_tolerance",
+            ])
             let urlNode = try fields.required("url")
             let url = try urlNode.string()
             guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
@@ -112,9 +114,33 @@ extension PipelineConfiguration {
                 else { throw keyNode.error("must be an environment variable name such as OPENAI_API_KEY, found \"\(key)\"") }
                 keyEnvironment = key
             }
-            return ChatEndpoint(
+            var endpoint = ChatEndpoint(
                 url: url, model: try fields.required("model").string(), keyEnvironment: keyEnvironment,
                 concurrency: try fields.optional("concurrency")?.integer(in: 1...4_096) ?? 8)
+            try parseAdaptiveWindow(fields, into: &endpoint)
+            return endpoint
+        }
+    }
+
+    /// An endpoint's adaptive-window keys: `adaptive`, `min_concurrency`, `initial_concurrency` (both at most
+    /// `concurrency`) and `latency_tolerance`.
+    private static func parseAdaptiveWindow(_ fields: ConfigMapping, into endpoint: inout ChatEndpoint) throws {
+        endpoint.adaptive = try fields.optional("adaptive")?.bool() ?? true
+        let limit = endpoint.concurrency
+        if let node = fields.optional("min_concurrency") {
+            endpoint.minimumConcurrency = try node.integer(in: 1...limit)
+        }
+        if let node = fields.optional("initial_concurrency") {
+            let initial = try node.integer(in: 1...limit)
+            guard initial >= endpoint.minimumConcurrency else {
+                throw node.error("must be at least min_concurrency (\(endpoint.minimumConcurrency)), found \(initial)")
+            }
+            endpoint.initialConcurrency = initial
+        }
+        if let node = fields.optional("latency_tolerance") {
+            let tolerance = try node.number(in: 0...1_000, describing: "0 (off) or more than 1, such as 3")
+            guard tolerance == 0 || tolerance > 1 else { throw node.error("must be 0 (off) or more than 1, such as 3, found \(tolerance)") }
+            endpoint.latencyTolerance = tolerance
         }
     }
 

@@ -49,6 +49,14 @@ public struct PipelineConfiguration: Sendable, Hashable {
         public var keyEnvironment: String?
         /// Requests in flight at this endpoint, at most.
         public var concurrency: Int
+        /// Whether the requests in flight adapt below `concurrency` (AIMD on 429, 5xx, timeouts, rising latency).
+        public var adaptive = true
+        /// The smallest adaptive window.
+        public var minimumConcurrency = 1
+        /// The adaptive window at the start (nil: `concurrency`).
+        public var initialConcurrency: Int? = nil
+        /// The window is cut when recent latency exceeds this multiple of the long-run latency (0: never).
+        public var latencyTolerance = 3.0
 
         /// Creates an endpoint description.
         public init(url: String, model: String, keyEnvironment: String? = nil, concurrency: Int) {

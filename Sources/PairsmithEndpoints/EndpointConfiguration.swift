@@ -14,12 +14,15 @@ public struct EndpointConfiguration: Sendable, Hashable, CustomStringConvertible
     public var maxConcurrentRequests: Int
     /// Whether to send `chat_template_kwargs: {"enable_thinking": false}`; nil means "yes for Qwen3 models".
     public var disableThinking: Bool?
+    /// How the concurrency window adapts below ``maxConcurrentRequests`` (AIMD; ``AdaptiveConcurrency/fixed`` to keep it there).
+    public var adaptive = AdaptiveConcurrency()
 
     /// Creates an endpoint description.
     public init(
         url: String, model: String, apiKey: APIKeySource = .none, maxConcurrentRequests: Int = 16,
-        disableThinking: Bool? = nil, name: String? = nil
+        disableThinking: Bool? = nil, name: String? = nil, adaptive: AdaptiveConcurrency = AdaptiveConcurrency()
     ) {
+        self.adaptive = adaptive
         self.url = url
         self.model = model
         self.apiKey = apiKey

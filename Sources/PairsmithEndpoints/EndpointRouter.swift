@@ -20,6 +20,8 @@ final class EndpointRouter: Sendable {
         var index: Int
         var isProbe: Bool
         var format: ResponseFormatMode
+        /// The endpoint window's number for this slot (see ``ConcurrencyWindow/issue()``).
+        var sequence: UInt64 = 0
     }
 
     /// How an attempt ended, for health and accounting.
@@ -120,6 +122,7 @@ struct RouterState: ~Copyable {
         var health: Health = .healthy
         var consecutiveFailures = 0
         var stats: EndpointStatistics
+        var window: ConcurrencyWindow
     }
 
     private let endpoints: [EndpointConfiguration]
@@ -140,10 +143,13 @@ struct RouterState: ~Copyable {
         self.health = health
         self.now = now
         self.states = endpoints.map {
-            State(
-                stats: EndpointStatistics(
-                    name: $0.name, model: $0.model, health: .healthy, format: .jsonSchema,
-                    maxConcurrentRequests: $0.maxConcurrentRequests))
+            let window = ConcurrencyWindow(limit: $0.maxConcurrentRequests, policy: $0.adaptive)
+            var stats = EndpointStatistics(
+                name: $0.name, model: $0.model, health: .healthy, format: .jsonSchema,
+                maxConcurrentRequests: $0.maxConcurrentRequests)
+            stats.window = window.slots
+            stats.adaptive = $0.adaptive.isEnabled
+            return State(stats: stats, window: window)
         }
     }
 
@@ -156,8 +162,8 @@ struct RouterState: ~Copyable {
     /// A slot now, `.allDown`, or nil after queueing `box` (which the router resumes later); nil without
     /// queueing anything when there is no box.
     mutating func acquireNow(isRetry: Bool, orQueue box: WaiterBox?) -> Acquisition? {
-        if waiterHead == waiters.count, let lease = pick() {
-            reserve(lease, isRetry: isRetry)
+        if waiterHead == waiters.count, var lease = pick() {
+            reserve(&lease, isRetry: isRetry)
             return .lease(lease)
         }
         if let until = allDownUntil() { return allDown(until) }
@@ -170,8 +176,9 @@ struct RouterState: ~Copyable {
     /// See ``EndpointRouter/finish(_:outcome:)``.
     mutating func finish(_ lease: Lease, outcome: Outcome) -> Bool {
         let i = lease.index
-        states[i].stats.inFlight -= 1
         let t = now()
+        adapt(i, lease: lease, outcome: outcome, at: t)
+        states[i].stats.inFlight -= 1
         switch outcome {
         case .answered(let usage, let latency, let contentFault):
             states[i].stats.answered += 1
@@ -190,6 +197,8 @@ struct RouterState: ~Copyable {
             states[i].stats.rateLimited += 1
             if seconds > 0 {
                 setAside(i, until: t + seconds, reason: "HTTP 429, Retry-After \(seconds) s")
+            } else if endpoints[i].adaptive.isEnabled {
+                releaseProbe(i, lease: lease)  // the window's cut is the answer to a bare 429, not setting it aside
             } else {
                 failed(i, lease: lease, reason: "HTTP 429", at: t)
             }
@@ -218,6 +227,7 @@ struct RouterState: ~Copyable {
         let t = now()
         return states.map { state in
             var stats = state.stats
+            stats.window = state.window.allowed(at: t)
             switch state.health {
             case .healthy: stats.health = .healthy
             case .down(let until): stats.health = until > t ? .coolingDown(secondsLeft: until - t) : .probing
@@ -235,7 +245,7 @@ struct RouterState: ~Copyable {
         var best: Int?
         for i in states.indices {
             let stats = states[i].stats
-            guard stats.inFlight < stats.maxConcurrentRequests else { continue }
+            guard stats.inFlight < stats.maxConcurrentRequests, stats.inFlight < states[i].window.allowed(at: t) else { continue }
             switch states[i].health {
             case .down(let until) where until <= t:
                 return Lease(index: i, isProbe: true, format: stats.format)
@@ -275,7 +285,8 @@ struct RouterState: ~Copyable {
         return .allDown(until: until, announce: announce)
     }
 
-    private mutating func reserve(_ lease: Lease, isRetry: Bool) {
+    private mutating func reserve(_ lease: inout Lease, isRetry: Bool) {
+        lease.sequence = states[lease.index].window.issue()
         states[lease.index].stats.inFlight += 1
         if lease.isProbe { states[lease.index].health = .probing(inFlight: true) }
         noteRetry(lease, isRetry: isRetry)
@@ -294,7 +305,8 @@ struct RouterState: ~Copyable {
                 waiterHead += 1
                 continue
             }
-            guard let lease = pick() else { break }
+            guard var lease = pick() else { break }
+            lease.sequence = states[lease.index].window.issue()
             states[lease.index].stats.inFlight += 1
             if lease.isProbe { states[lease.index].health = .probing(inFlight: true) }
             waiterHead += 1
@@ -317,6 +329,30 @@ struct RouterState: ~Copyable {
             waiters.removeFirst(waiterHead)
             waiterHead = 0
         }
+    }
+
+    // MARK: Window
+
+    /// Tells endpoint `i`'s window how the attempt on `lease` ended (before its slot is freed).
+    private mutating func adapt(_ i: Int, lease: Lease, outcome: Outcome, at t: Double) {
+        let signal: ConcurrencyWindow.Signal
+        switch outcome {
+        case .answered(_, let latency, _): signal = .success(latency: latency)
+        case .transport(let timedOut, _): signal = timedOut ? .congestion : .neutral
+        case .serverError: signal = .congestion
+        case .rateLimited(let seconds): signal = .rateLimited(retryAfter: seconds)
+        case .clientError, .formatRejected, .cancelled: signal = .neutral
+        }
+        let before = states[i].window.slots
+        guard let cut = states[i].window.record(signal, sequence: lease.sequence, inFlight: states[i].stats.inFlight, at: t) else {
+            states[i].stats.window = states[i].window.slots
+            return
+        }
+        states[i].stats.window = states[i].window.slots
+        states[i].stats.windowCuts = states[i].window.cuts
+        log(
+            .debug, "\(kind) endpoint window cut",
+            ["endpoint": "\(endpoints[i].name)", "from": "\(before)", "to": "\(states[i].window.slots)", "reason": "\(cut)"])
     }
 
     // MARK: Health

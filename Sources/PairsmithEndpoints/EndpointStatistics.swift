@@ -30,6 +30,12 @@ public struct EndpointStatistics: Sendable, Hashable {
     public var inFlight = 0
     /// Its concurrency limit.
     public var maxConcurrentRequests: Int
+    /// The requests it may have in flight now: its adaptive (AIMD) window, at most the limit; 0 while a Retry-After lasts.
+    public var window = 0
+    /// Times the window was cut (429, 5xx, timeouts, rising latency).
+    public var windowCuts = 0
+    /// Whether the window adapts (false: it stays at the limit).
+    public var adaptive = false
     /// Attempts sent to it.
     public var attempts = 0
     /// Attempts that were retries of an earlier failed attempt.

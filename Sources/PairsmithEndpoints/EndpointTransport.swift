@@ -134,6 +134,7 @@ final class EndpointTransport: Sendable {
         _ attempt: (EndpointRouter.Lease) async -> Attempt<Success, Failure>
     ) async throws -> (value: Success, attempts: Int) {
         var failures = 0
+        var rateLimited = 0
         var attempts = 0
         while true {
             let lease = try await acquire(isRetry: attempts > 0)
@@ -153,6 +154,15 @@ final class EndpointTransport: Sendable {
                 throw CancellationError()
             case .retryable(let error, let outcome):
                 let resting = await router.finish(lease, outcome: outcome)
+                if case .rateLimited = outcome, configuration.endpoints[lease.index].adaptive.isEnabled {
+                    // Flow control, not a fault of the request: the cut window paces the retry, which waits for a
+                    // slot like any request; its own budget keeps a server that only ever says 429 from looping.
+                    rateLimited += 1
+                    guard rateLimited < configuration.retry.maxRateLimitedAttempts else {
+                        throw Failure.attemptsExhausted(attempts: failures + rateLimited, last: error)
+                    }
+                    continue
+                }
                 failures += 1
                 logger.debug(
                     "\(kind) attempt failed; retrying",

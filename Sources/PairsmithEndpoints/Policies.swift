@@ -8,12 +8,16 @@ public struct RetryPolicy: Sendable, Hashable {
     public var maxDelay: Duration
     /// The longest Retry-After honoured; longer ones are cut to this.
     public var maxRetryAfter: Duration
+    /// The most HTTP 429 replies per request from endpoints whose window adapts (those 429s pace the window and do
+    /// not count against ``maxAttempts``).
+    public var maxRateLimitedAttempts: Int
 
     /// Creates a policy.
     public init(
         maxAttempts: Int = 6, baseDelay: Duration = .milliseconds(250), maxDelay: Duration = .seconds(20),
-        maxRetryAfter: Duration = .seconds(120)
+        maxRetryAfter: Duration = .seconds(120), maxRateLimitedAttempts: Int = 100
     ) {
+        self.maxRateLimitedAttempts = maxRateLimitedAttempts
         self.maxAttempts = maxAttempts
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay

@@ -82,7 +82,10 @@ public struct GenerationRun: Sendable {
             EndpointConfiguration(
                 url: endpoint.url, model: endpoint.model,
                 apiKey: endpoint.keyEnvironment.map { APIKeySource.environment($0) } ?? .none,
-                maxConcurrentRequests: max(1, endpoint.concurrency))
+                maxConcurrentRequests: max(1, endpoint.concurrency),
+                adaptive: AdaptiveConcurrency(
+                    isEnabled: endpoint.adaptive, initialWindow: endpoint.initialConcurrency,
+                    minimumWindow: endpoint.minimumConcurrency, latencyTolerance: endpoint.latencyTolerance))
         }
         let retries = configuration.retries
         let retry = RetryPolicy(

@@ -15,7 +15,8 @@ public enum ProgressBars {
         let totals =
             "requests \(progress.requestsSent) sent, \(progress.answersReused) reused · "
             + "\(formatRate(pairRate)) examples/s · \(formatDuration(progress.elapsedSeconds)) elapsed"
-        return stages + [clip(totals, width)]
+        let windows = progress.hasAdaptiveWindows ? [clip("windows " + progress.windowSummary, width)] : []
+        return stages + [clip(totals, width)] + windows
     }
 
     /// The line printed under the bars once the stages have ended.

@@ -44,7 +44,21 @@ public enum StatusText {
         if status.llmCallsOK > 0 { calls += String(format: ", mean latency %.0f ms", status.meanLatencyMilliseconds) }
         if status.completionTokensPerSecond > 0 { calls += String(format: ", %.1f tokens/s out", status.completionTokensPerSecond) }
         lines.append(calls)
+        if !status.endpointWindows.isEmpty { lines += windowLines(status.endpointWindows) }
         return lines.joined(separator: "\n")
+    }
+
+    /// Each chat endpoint's window: `run endpoint window/limit (adaptive, N cuts), 429s, 5xx, timeouts, answered`.
+    private static func windowLines(_ windows: [EndpointWindowRecord]) -> [String] {
+        var lines = ["", "chat endpoints (window = requests allowed in flight, as the run last reported)"]
+        for window in windows {
+            let mode = window.adaptive ? "adaptive, \(window.cuts) cuts" : "fixed"
+            lines.append(
+                "  " + pad("\(window.run) \(window.endpoint)", 40) + pad("\(window.window)/\(window.maxRequests)", 12, right: true)
+                    + " (\(mode)), \(window.rateLimited) × 429, \(window.serverErrors) × 5xx, \(window.timeouts) timeouts, "
+                    + "\(window.answered) answered")
+        }
+        return lines
     }
 
     /// Duplicates, the newest SFT and weak selections per run, and the hard-negative searches.

@@ -31,6 +31,27 @@ enum Schema {
         migrator.registerMigration("v7-filters") { db in
             try db.execute(sql: v7)
         }
+        migrator.registerMigration("v11-endpoint-windows") { db in
+            // Each chat endpoint's adaptive concurrency window as the run's last report left it, for `status`.
+            try db.execute(
+                sql: """
+                    CREATE TABLE endpoint_windows (
+                        run TEXT NOT NULL,
+                        endpoint TEXT NOT NULL,
+                        max_requests INTEGER NOT NULL,
+                        window INTEGER NOT NULL,
+                        adaptive INTEGER NOT NULL,
+                        cuts INTEGER NOT NULL,
+                        in_flight INTEGER NOT NULL,
+                        answered INTEGER NOT NULL,
+                        rate_limited INTEGER NOT NULL,
+                        server_errors INTEGER NOT NULL,
+                        timeouts INTEGER NOT NULL,
+                        updated_at DATETIME NOT NULL,
+                        PRIMARY KEY (run, endpoint)
+                    )
+                    """)
+        }
         return migrator
     }
 

@@ -125,6 +125,8 @@ public struct StoreStatus: Codable, Sendable, Hashable {
     public var firstCallAt: Date?
     /// The last call time.
     public var lastCallAt: Date?
+    /// Each chat endpoint's adaptive window as its run last reported it.
+    public var endpointWindows: [EndpointWindowRecord] = []
 
     /// Completion tokens per second between the first and last call (0 when undefined).
     public var completionTokensPerSecond: Double {
@@ -195,6 +197,9 @@ extension PairsmithStore {
             }
             status.negativeSearches = try count("negative_searches")
             status.shortNegativeSearches = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM negative_searches WHERE found < requested") ?? 0
+            if try db.tableExists("endpoint_windows") {
+                status.endpointWindows = try EndpointWindowRecord.order(Column("run"), Column("endpoint")).fetchAll(db)
+            }
             return status
         }
     }

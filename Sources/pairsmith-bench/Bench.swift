@@ -17,6 +17,7 @@ struct BenchCommand: AsyncParsableCommand {
         SgemmBenchmark.self,
         EngineBenchmark.self,
         ChatBenchmark.self,
+        InFlightBenchmark.self,
         PipelineBenchmark.self,
         ServeEndpointCommand.self,
         TokenizerBenchmark.self,

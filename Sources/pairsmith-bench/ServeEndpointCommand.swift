@@ -17,13 +17,18 @@ struct ServeEndpointCommand: AsyncParsableCommand {
     @Option(help: "The model name /v1/models lists.")
     var model = "test-model"
 
+    @Option(help: "Answer HTTP 429 (no Retry-After) to a chat request that arrives while this many are being served.")
+    var maxInFlight: Int?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535, got \(port)") }
         guard latencyMs >= 0 else { throw ValidationError("--latency-ms must be 0 or more, got \(latencyMs)") }
+        if let maxInFlight, maxInFlight < 1 { throw ValidationError("--max-in-flight must be at least 1, got \(maxInFlight)") }
     }
 
     func run() async throws {
-        let behaviour = TestEndpointBehaviour(latency: .milliseconds(latencyMs), model: model, recordRequests: false)
+        var behaviour = TestEndpointBehaviour(latency: .milliseconds(latencyMs), model: model, recordRequests: false)
+        behaviour.maxInFlight = maxInFlight
         try await TestEndpoint.serveUntilInputCloses(behaviour, port: port)
     }
 }

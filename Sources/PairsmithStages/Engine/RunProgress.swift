@@ -1,5 +1,6 @@
 import Foundation
 import PairsmithConfiguration
+import PairsmithEndpoints
 import PairsmithStore
 
 /// Unit counts of one stage.
@@ -56,6 +57,8 @@ public struct RunProgress: Sendable, Hashable, CustomStringConvertible {
     public var elapsedSeconds: Double
     /// Examples written by this process (the rate counts these, not the examples of earlier sessions).
     public var pairsMadeNow: Int = 0
+    /// The chat endpoints' accounting now, their adaptive windows included (empty when not known).
+    public var endpoints: [EndpointStatistics] = []
 
     /// Creates a progress snapshot.
     public init(
@@ -109,6 +112,16 @@ public struct RunProgress: Sendable, Hashable, CustomStringConvertible {
         let rate = elapsedSeconds > 0 ? Double(pairsMadeNow) / elapsedSeconds : 0
         return parts.joined(separator: " | ") + " | \(requestsSent) requests, \(answersReused) reused"
             + String(format: " | %.1f examples/s, %.0f s", rate, elapsedSeconds)
+            + (endpoints.isEmpty ? "" : " | windows " + windowSummary)
+    }
+
+    /// Whether any endpoint's window adapts (then progress shows the windows).
+    public var hasAdaptiveWindows: Bool { endpoints.contains { $0.adaptive } }
+
+    /// The endpoints' windows as `name window/limit`, comma-separated (`(N cuts)` after one that was cut).
+    public var windowSummary: String {
+        endpoints.map { "\($0.name) \($0.window)/\($0.maxConcurrentRequests)" + ($0.windowCuts > 0 ? " (\($0.windowCuts) cuts)" : "") }
+            .joined(separator: ", ")
     }
 }
 

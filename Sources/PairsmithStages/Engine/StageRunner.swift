@@ -71,8 +71,10 @@ public struct StageRunner: Sendable {
         let elapsed = Self.seconds(ContinuousClock.now - started)
         let final = try await FinalCounts.settle(store: store, run: run, stageNames: names, baseline: baseline)
         let (sent, reused, made) = await counters.snapshot()
-        let progress = RunProgress(
+        var progress = RunProgress(
             stages: final.stages, requestsSent: sent, answersReused: reused, elapsedSeconds: elapsed, pairsMadeNow: made)
+        progress.endpoints = await client.statistics()
+        try await store.recordEndpointWindows(Self.windowRecords(progress.endpoints, run: run))
         return Result(progress: progress, pairs: final.examples)
     }
 
@@ -95,14 +97,16 @@ public struct StageRunner: Sendable {
         do {
             try await withThrowingTaskGroup(of: Void.self) { helpers in
                 helpers.addTask { try await writer.run() }
-                helpers.addTask { [store, onProgress, progressInterval, run] in
+                helpers.addTask { [store, client, onProgress, progressInterval, run] in
                     while !Task.isCancelled {
                         do { try await Task.sleep(for: progressInterval) } catch { return }
                         let elapsed = Self.seconds(ContinuousClock.now - started)
-                        if let progress = try? await RunProgress.read(
+                        if var progress = try? await RunProgress.read(
                             store: store, run: run, stageNames: names, counters: counters, elapsed: elapsed,
                             baseline: baseline)
                         {
+                            progress.endpoints = await client.statistics()
+                            try? await store.recordEndpointWindows(Self.windowRecords(progress.endpoints, run: run))
                             onProgress(progress)
                         }
                     }
@@ -124,6 +128,17 @@ public struct StageRunner: Sendable {
             throw error
         }
         try await writer.close()
+    }
+
+    /// The rows `status` shows for the endpoints' windows.
+    static func windowRecords(_ endpoints: [EndpointStatistics], run: String) -> [EndpointWindowRecord] {
+        let now = Date()
+        return endpoints.map {
+            EndpointWindowRecord(
+                run: run, endpoint: $0.name, maxRequests: $0.maxConcurrentRequests, window: $0.window, adaptive: $0.adaptive,
+                cuts: $0.windowCuts, inFlight: $0.inFlight, answered: $0.answered, rateLimited: $0.rateLimited,
+                serverErrors: $0.serverErrors, timeouts: $0.timeouts, updatedAt: now)
+        }
     }
 
     /// Seconds in `duration`.

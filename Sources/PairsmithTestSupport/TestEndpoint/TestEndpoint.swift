@@ -90,6 +90,9 @@ public final class TestEndpoint: Sendable {
     /// How many chat requests came in, and how many of each fault were injected.
     public func counts() -> (requests: Int, faults: [TestFault: Int]) { state.counts }
 
+    /// Chat requests being served now, the most at once, and those turned away by ``TestEndpointBehaviour/maxInFlight``.
+    public func inFlightCounts() -> InFlightCounts { state.inFlight }
+
     // MARK: Routes
 
     private static func makeRouter(_ state: TestEndpointState) -> Router<TestEndpointContext> {
@@ -106,6 +109,10 @@ public final class TestEndpoint: Sendable {
             let contentHash = SeededRandom.fnv1a(buffer.readableBytesView)
             let authorization = request.headers[.authorization]
             let (behaviour, fault) = state.admit(contentHash: contentHash)
+            guard state.enter(limit: behaviour.maxInFlight) else {
+                return response(for: TestEndpointReply.error(429, "over capacity: too many requests in flight", type: "rate_limit_error"))
+            }
+            defer { state.leave() }
             if behaviour.recordRequests {
                 state.record(RecordedRequest(body: String(decoding: body, as: UTF8.self), authorization: authorization, fault: fault))
             }

@@ -55,6 +55,9 @@ public struct TestEndpointBehaviour: Sendable {
     public var recordRequests: Bool
     /// How `/v1/embeddings` answers (vector length, rejected options, order).
     public var embedding = TestEmbeddingBehaviour()
+    /// If set, a chat request that arrives while this many are being served already gets HTTP 429 at once, without
+    /// Retry-After (a server with a fixed capacity); see ``TestEndpoint/inFlightCounts()``.
+    public var maxInFlight: Int?
 
     /// Creates a behaviour; the default is a fast, faultless endpoint.
     public init(

@@ -9,6 +9,7 @@ final class TestEndpointState: @unchecked Sendable {
     private var recorded: [RecordedRequest] = []
     private var faultCounts: [TestFault: Int] = [:]
     private var requestCount = 0
+    private var served = InFlightCounts()
 
     init(_ behaviour: TestEndpointBehaviour) { self.behaviour = behaviour }
 
@@ -48,6 +49,26 @@ final class TestEndpointState: @unchecked Sendable {
 
     func record(_ request: RecordedRequest) { withLock { recorded.append(request) } }
 
+    /// Admits a chat request under `limit` (nil: no limit): true when it is served (call ``leave()`` after), false
+    /// when it is turned away with a 429.
+    func enter(limit: Int?) -> Bool {
+        withLock {
+            if let limit, served.now >= limit {
+                served.turnedAway += 1
+                return false
+            }
+            served.now += 1
+            served.admitted += 1
+            served.peak = max(served.peak, served.now)
+            return true
+        }
+    }
+
+    /// Ends a request that ``enter(limit:)`` admitted.
+    func leave() { withLock { served.now -= 1 } }
+
+    var inFlight: InFlightCounts { withLock { served } }
+
     var requests: [RecordedRequest] { withLock { recorded } }
     var counts: (requests: Int, faults: [TestFault: Int]) { withLock { (requestCount, faultCounts) } }
 
@@ -56,4 +77,16 @@ final class TestEndpointState: @unchecked Sendable {
         defer { lock.unlock() }
         return body()
     }
+}
+
+/// The chat requests a test endpoint is serving now, has served at most at once, and turned away over its limit.
+public struct InFlightCounts: Sendable, Hashable {
+    /// Being served now.
+    public var now = 0
+    /// The most served at once.
+    public var peak = 0
+    /// Admitted in all.
+    public var admitted = 0
+    /// Answered with 429 because ``TestEndpointBehaviour/maxInFlight`` were being served.
+    public var turnedAway = 0
 }

@@ -1,0 +1,273 @@
+import ArgumentParser
+import Foundation
+import PairsmithEndpoints
+import PairsmithJSON
+import PairsmithStore
+import PairsmithTestSupport
+
+/// `pairsmith-bench inflight`: thousands of chat requests in flight over several endpoint entries against the test
+/// endpoint in its own process(es) with a long fixed latency (a loaded LLM server answers in seconds). Ideal rate =
+/// in-flight ÷ latency. Three loads in the same run, in alternating order: our chat client alone, our client writing
+/// every answer to SQLite as a run does (request hash, `llm_calls` row through the batch writer), and a bare
+/// AsyncHTTPClient loop posting one prebuilt body (the reference). Reports each one's rate ÷ ideal, this process's
+/// CPU µs per request (getrusage; the server's CPU is its own process's), the SQLite write rate and the peak RSS.
+struct InFlightBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inflight",
+        abstract: "Thousands of chat requests in flight over several endpoints: rate vs ideal, client CPU vs a bare loop, SQLite, RSS.")
+
+    @Option(help: "Requests in flight in all (split evenly over the endpoint entries).")
+    var concurrency = 3_000
+
+    @Option(help: "Endpoint entries in the client's configuration.")
+    var endpoints = 4
+
+    @Option(help: "Test endpoint processes the entries are spread over (round robin).")
+    var servers = 1
+
+    @Option(help: "The test endpoint's fixed latency in milliseconds.")
+    var latencyMs = 2_000
+
+    @Option(help: "Seconds of load per round at the ideal rate (requests per round = ideal × seconds).")
+    var seconds = 10.0
+
+    @Option(help: "Rounds of each load (our client, our client + SQLite, bare AsyncHTTPClient).")
+    var repeats = 1
+
+    @Flag(help: "Skip the load that writes to SQLite.")
+    var noStore = false
+
+    func validate() throws {
+        guard concurrency >= 1, endpoints >= 1, servers >= 1, endpoints <= concurrency else {
+            throw ValidationError("--concurrency, --endpoints and --servers must be positive, with no more endpoints than requests in flight")
+        }
+        guard latencyMs > 0, seconds > 0, repeats >= 1 else { throw ValidationError("--latency-ms, --seconds and --repeats must be positive") }
+    }
+
+    func run() async throws {
+        let latency = Double(latencyMs) / 1_000
+        let ideal = Double(concurrency) / latency
+        let total = max(concurrency, Int(ideal * seconds))
+        let schema = JSONSchema.object([
+            "query": .string(minLength: 5, maxLength: 60), "kind": .string(enum: ["fact", "how-to"]), "n": .integer(minimum: 1, maximum: 9),
+        ])
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        print(
+            """
+            inflight: \(concurrency) in flight over \(endpoints) endpoint entries on \(servers) test endpoint process(es), \
+            latency \(latencyMs) ms → ideal \(String(format: "%.0f", ideal)) req/s; \(total) requests per round; \
+            \(cores) cores shared by client and server; load average \(ChatBenchmark.loadAverage())
+            client µs/req = this process's CPU (getrusage) ÷ requests; server µs/req = the children's (/proc/<pid>/stat)
+            peak RSS = this process's VmHWM during the round (reset before it); SQLite = llm_calls rows committed ÷ round seconds
+            """)
+        print("load          round  requests   req/s  %ideal  client µs  server µs  SQLite rows/s  peak RSS MiB  mean ms")
+        try await Self.withServers(servers, executable: executable, latencyMs: latencyMs) { processes in
+            let config = ChatClientConfiguration(
+                endpoints: (0..<endpoints).map { k in
+                    EndpointConfiguration(
+                        url: processes[k % processes.count].url, model: "bench",
+                        maxConcurrentRequests: concurrency / endpoints + (k < concurrency % endpoints ? 1 : 0), name: "ep\(k)")
+                },
+                timeouts: EndpointTimeouts(connect: .seconds(30), read: .seconds(120), total: .seconds(300)))
+            let body = Array(ChatBenchmark.referenceBody(schema: schema).utf8)
+            let perServer = (concurrency + processes.count - 1) / processes.count
+            let references = processes.map { ChatReferenceClient(url: $0.url + "/chat/completions", body: body, connections: perServer) }
+            var results: [String: [Round]] = [:]
+            try await ChatClient.withClient(config) { client in
+                // Warm-up: every connection opened once on both clients.
+                _ = try await ChatBenchmark.load(level: concurrency, total: concurrency) { i in
+                    try await ChatBenchmark.ask(client, -1 - i, schema)
+                }
+                _ = try await ChatBenchmark.load(level: concurrency, total: concurrency) { i in
+                    try await references[i % references.count].post()
+                }
+                for round in 0..<repeats {
+                    let offset = (round + 1) * 100_000_000
+                    var loads: [(String, () async throws -> Round)] = [
+                        (
+                            "ours",
+                            {
+                                try await Self.measure(processes, level: self.concurrency, total: total) { i in
+                                    try await ChatBenchmark.ask(client, offset + i, schema)
+                                }
+                            }
+                        ),
+                        (
+                            "bare AHC",
+                            {
+                                try await Self.measure(processes, level: self.concurrency, total: total) { i in
+                                    try await references[i % references.count].post()
+                                }
+                            }
+                        ),
+                    ]
+                    if !noStore {
+                        loads.insert(
+                            (
+                                "ours+SQLite",
+                                {
+                                    try await Self.measureWithStore(
+                                        client, processes, level: self.concurrency, total: total, offset: offset + 50_000_000, schema: schema)
+                                }
+                            ), at: 1)
+                    }
+                    if round % 2 == 1 { loads.reverse() }
+                    for (name, load) in loads {
+                        var r = try await load()
+                        if name != "bare AHC" {
+                            let stats = await client.statistics()
+                            r.windows = stats.map(\.window)
+                        }
+                        results[name, default: []].append(r)
+                        print(r.line(name, round: round + 1, ideal: ideal))
+                    }
+                }
+            }
+            for reference in references { try await reference.shutdown() }
+            print("\nsummary (best round of each by rate):")
+            func best(_ name: String) -> Round? { results[name]?.max { $0.rate < $1.rate } }
+            for name in ["ours", "ours+SQLite", "bare AHC"] {
+                guard let r = best(name) else { continue }
+                print(
+                    String(
+                        format: "  %-12@ %.1f%% of ideal (%.0f of %.0f req/s), client %.0f µs/req, server %@ µs/req, peak RSS %.0f MiB%@",
+                        name as NSString, 100 * r.rate / ideal, r.rate, ideal, r.clientMicros,
+                        (r.serverMicros.map { String(format: "%.0f", $0) } ?? "?") as NSString, r.peakRSSMiB,
+                        (r.sqliteRate.map { String(format: ", SQLite %.0f rows/s", $0) } ?? "") as NSString))
+            }
+            if let ours = best("ours"), let bare = best("bare AHC") {
+                print(
+                    String(
+                        format: "  ours/bare: rate %.2f, client CPU per request %.2f", ours.rate / bare.rate, ours.clientMicros / bare.clientMicros))
+                if let stored = best("ours+SQLite") {
+                    print(
+                        String(
+                            format: "  ours+SQLite/bare: rate %.2f, client CPU per request %.2f", stored.rate / bare.rate,
+                            stored.clientMicros / bare.clientMicros))
+                }
+                let perRequest = ours.clientMicros + (ours.serverMicros ?? 0)
+                print(
+                    String(
+                        format: "  CPU bound with %d cores: %.0f req/s (client + server %.0f µs/req) = %.0f%% of ideal",
+                        cores, Double(cores) / perRequest * 1e6, perRequest, 100 * Double(cores) / perRequest * 1e6 / ideal))
+            }
+            if let windows = best("ours")?.windows { print("  endpoint windows after the rounds: \(windows)") }
+        }
+    }
+
+    /// A measured round.
+    struct Round {
+        var total: Int
+        var elapsed: Double
+        var clientCPU: Double
+        var serverCPU: Double?
+        var peakRSSMiB: Double
+        var sqliteRate: Double?
+        var meanLatency: Double?
+        var windows: [Int]?
+
+        var rate: Double { Double(total) / elapsed }
+        var clientMicros: Double { clientCPU / Double(total) * 1e6 }
+        var serverMicros: Double? { serverCPU.map { $0 / Double(total) * 1e6 } }
+
+        func line(_ name: String, round: Int, ideal: Double) -> String {
+            String(
+                format: "%-12@  %5d  %8d  %6.0f  %5.1f%%  %9.0f  %@  %@  %12.0f  %@",
+                name as NSString, round, total, rate, 100 * rate / ideal, clientMicros,
+                (serverMicros.map { String(format: "%9.0f", $0) } ?? "        ?") as NSString,
+                (sqliteRate.map { String(format: "%13.0f", $0) } ?? "            -") as NSString, peakRSSMiB,
+                (meanLatency.map { String(format: "%7.0f", $0 * 1000) } ?? "      -") as NSString)
+        }
+    }
+
+    /// Runs `body(i)` for `total` requests with `level` in flight and measures the round.
+    static func measure(
+        _ servers: [TestEndpointProcess], level: Int, total: Int, _ body: @escaping @Sendable (Int) async throws -> Void
+    ) async throws -> Round {
+        resetPeakRSS()
+        let client0 = ChatBenchmark.cpuSeconds(), server0 = serverCPU(servers)
+        let elapsed = try await ChatBenchmark.load(level: level, total: total, body)
+        let client1 = ChatBenchmark.cpuSeconds(), server1 = serverCPU(servers)
+        let server: Double? = if let server0, let server1 { server1 - server0 } else { nil }
+        return Round(total: total, elapsed: elapsed, clientCPU: client1 - client0, serverCPU: server, peakRSSMiB: peakRSSMiB())
+    }
+
+    /// Our client with every answer stored as a run stores it: the request's hash and canonical text, an `llm_calls`
+    /// row through the batch writer (256 rows or 100 ms per transaction) into a fresh SQLite file. The rows are
+    /// counted back from the database afterwards.
+    static func measureWithStore(
+        _ client: ChatClient, _ servers: [TestEndpointProcess], level: Int, total: Int, offset: Int, schema: JSONSchema
+    ) async throws -> Round {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-bench-inflight")
+        defer { directory.remove() }
+        let store = try PairsmithStore(url: directory.file("calls.sqlite"))
+        let writer = BatchWriter(store: store, configuration: .init(maxBatchSize: 256, maxDelay: .milliseconds(100)))
+        var round = try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await writer.run() }
+            let round = try await measure(servers, level: level, total: total) { i in
+                let request = ChatRequest(messages: [.user("benchmark request \(offset + i)")], maxTokens: 64, seed: offset + i, schema: schema)
+                let hash = client.hash(of: request)
+                let text = RequestHash.canonicalText(of: request, model: "bench")
+                let result = try await client.completeJSON(request)
+                let call = LLMCallRecord(
+                    requestHash: hash, unitKey: nil, endpoint: result.endpoint, model: result.model, request: text,
+                    response: result.json.canonicalText, status: .ok, httpStatus: 200, promptTokens: result.usage.promptTokens,
+                    completionTokens: result.usage.completionTokens,
+                    latencyMilliseconds: Double(result.latency.components.seconds) * 1e3 + Double(result.latency.components.attoseconds) / 1e15)
+                try await writer.submit(.llmCall(call))
+            }
+            group.cancelAll()
+            try await group.waitForAll()
+            return round
+        }
+        try await writer.close()
+        let rows = try await store.status().llmCalls
+        guard rows == total else { throw ValidationError("the SQLite load stored \(rows) rows for \(total) requests") }
+        round.sqliteRate = Double(rows) / round.elapsed
+        return round
+    }
+
+    /// The servers' summed CPU seconds (nil if one cannot be read).
+    static func serverCPU(_ servers: [TestEndpointProcess]) -> Double? {
+        var sum = 0.0
+        for server in servers {
+            guard let cpu = server.cpuSeconds() else { return nil }
+            sum += cpu
+        }
+        return sum
+    }
+
+    /// Starts `count` test endpoints (child processes) with the latency, runs `body`, stops them.
+    static func withServers<R: Sendable>(
+        _ count: Int, executable: URL, latencyMs: Int, _ body: ([TestEndpointProcess]) async throws -> R
+    ) async throws -> R {
+        var started: [TestEndpointProcess] = []
+        do {
+            for _ in 0..<count {
+                started.append(try await TestEndpointProcess.launch(executable, ["serve-endpoint", "--latency-ms", String(latencyMs)]))
+            }
+            let result = try await body(started)
+            for server in started { _ = await server.stop() }
+            return result
+        } catch {
+            for server in started { _ = await server.stop() }
+            throw error
+        }
+    }
+
+    /// Resets this process's peak RSS (VmHWM) to its current RSS (`5` into /proc/self/clear_refs).
+    static func resetPeakRSS() {
+        try? Data("5".utf8).write(to: URL(fileURLWithPath: "/proc/self/clear_refs"))
+    }
+
+    /// This process's peak RSS (VmHWM) in MiB, 0 if unknown.
+    static func peakRSSMiB() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kilobytes = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+            return kilobytes / 1_024
+        }
+        return 0
+    }
+}
