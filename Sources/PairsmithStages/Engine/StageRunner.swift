@@ -57,7 +57,7 @@ public struct StageRunner: Sendable {
         let personas = Dictionary(
             try await store.personas().compactMap { record in record.id.map { ($0, record.text) } },
             uniquingKeysWith: { first, _ in first })
-        let counters = RunCounters()
+        let counters = RunCounters(pricing: configuration.pricing, model: configuration.endpoints.first?.model ?? "")
         let work = StageWork(
             store: store, run: run, pipeline: pipeline,
             answers: AnswerSource(
@@ -71,8 +71,9 @@ public struct StageRunner: Sendable {
         let elapsed = Self.seconds(ContinuousClock.now - started)
         let final = try await FinalCounts.settle(store: store, run: run, stageNames: names, baseline: baseline)
         let (sent, reused, made) = await counters.snapshot()
-        let progress = RunProgress(
+        var progress = RunProgress(
             stages: final.stages, requestsSent: sent, answersReused: reused, elapsedSeconds: elapsed, pairsMadeNow: made)
+        await progress.addTokens(counters)
         return Result(progress: progress, pairs: final.examples)
     }
 
