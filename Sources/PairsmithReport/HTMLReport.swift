@@ -263,14 +263,11 @@ public enum HTMLReport {
                     + "<td>\(cost.map { fixed($0, 4) } ?? "—")</td></tr>")
         }
         page.raw("</tbody></table>")
-        let stageAnswers = figures.funnel.stages.map(\.answers).reduce(0, +)
-        let requests = figures.calls.map(\.requests).reduce(0, +)
         page.raw(
             "<p>\(report.promptTokens) prompt + \(report.completionTokens) completion tokens; "
                 + (report.totalCost.map { "spend \(fixed($0, 4)) \(escape(currency)); " }
                     ?? "no <code>pricing:</code> in the pipeline file, so no spend; ")
-                + "answers stored \(stageAnswers) (\(max(0, stageAnswers - requests)) more than requests recorded for this run: "
-                + "answers reused from the cache of another run or unit)</p>")
+                + "\(figures.answersReused) answers reused from the cache (asked before for another unit or run)</p>")
         if !figures.throughput.isEmpty {
             page.raw("<h3>Throughput: completion tokens per minute</h3>")
             page.raw(

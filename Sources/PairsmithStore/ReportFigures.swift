@@ -27,6 +27,8 @@ public struct ReportFigures: Codable, Sendable, Hashable {
     public var quality: Quality
     /// Chat calls per stage, endpoint and model.
     public var calls: [CallGroup]
+    /// Stage outputs whose answer was stored for another unit or run (served from the cache, not asked again).
+    public var answersReused: Int
     /// Completion tokens and calls per minute since the run's first call.
     public var throughput: [ThroughputBucket]
     /// Seeded random samples of accepted examples and rejected answers.

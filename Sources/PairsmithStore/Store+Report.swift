@@ -80,7 +80,7 @@ private struct ReportQueries {
             crossLingualShare: total > 0 ? Double(cross) / Double(total) : 0, distributions: try distributions(stages: stages),
             lengths: try lengths(lastStage: stages.last), labels: try labels(), personas: try personas(),
             similarity: try similarity(), quality: try quality(lastStage: stages.last), calls: try calls(),
-            throughput: try throughput(), samples: try drawSamples(count: samples, seed: seed), selections: try selections())
+            answersReused: try answersReused(), throughput: try throughput(), samples: try drawSamples(count: samples, seed: seed), selections: try selections())
     }
 
     private func funnel(stages: [String]) throws -> ReportFigures.Funnel {
@@ -394,6 +394,16 @@ private struct ReportQueries {
             group.latencyP99 = Self.nearestRank(latencies, 99)
             return group
         }.sorted { ($0.stage, $0.endpoint, $0.model) < ($1.stage, $1.endpoint, $1.model) }
+    }
+
+    private func answersReused() throws -> Int {
+        try Int.fetchOne(
+            db,
+            sql: """
+                SELECT COUNT(*) FROM stage_outputs o JOIN llm_calls c ON c.request_hash = o.request_hash
+                WHERE o.run = ? AND o.skipped = 0
+                  AND COALESCE(c.unit_key, '') != o.run || '/' || o.stage || '/' || o.document_id || '/' || o.sample
+                """, arguments: [run]) ?? 0
     }
 
     /// The nearest-rank percentile of sorted values (0 when there are none).
