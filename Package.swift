@@ -125,7 +125,7 @@ let package = Package(
             name: "PairsmithPipeline",
             dependencies: [
                 "PairsmithConfiguration", "PairsmithIngest", "PairsmithMatching", "PairsmithStages", "PairsmithSelection",
-                "PairsmithStore", "PairsmithEndpoints", "PairsmithEngine", "PairsmithText",
+                "PairsmithStore", "PairsmithEndpoints", "PairsmithEngine", "PairsmithText", "PairsmithTokenizer",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -208,6 +208,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PairsmithTestSupportTests", dependencies: ["PairsmithTestSupport"]),
-        .testTarget(name: "PairsmithCLITests", dependencies: ["pairsmith", "PairsmithStore", "PairsmithTestSupport"]),
+        .testTarget(
+            name: "PairsmithCLITests",
+            dependencies: ["pairsmith", "PairsmithStore", "PairsmithTestSupport", "PairsmithTokenizer"]  // the plan test's token counts
+        ),
     ]
 )

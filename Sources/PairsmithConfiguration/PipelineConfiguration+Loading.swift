@@ -40,11 +40,11 @@ extension PipelineConfiguration {
             allowed: legacy
                 ? [
                     "name", "prompts", "endpoints", "sampling", "personas", "embedding", "samples_per_passage", "query",
-                    "concurrency", "retries", "validation", "selection", "chunking",
+                    "concurrency", "retries", "validation", "selection", "chunking", "pricing",
                 ]
                 : [
                     "name", "task", "endpoints", "sampling", "personas", "embedding", "samples_per_passage", "chunking",
-                    "lists", "stages", "example", "retries", "selection",
+                    "lists", "stages", "example", "retries", "selection", "pricing",
                 ])
         if !legacy && top.optional("stages") == nil {
             throw ConfigurationError(
@@ -91,6 +91,7 @@ extension PipelineConfiguration {
             stored: StoredPipeline(text: yaml, root: root, file: path, selection: selection),
             chunking: try parseChunking(top.optional("chunking"), folder: folder))
         configuration.isLegacyFormat = legacy
+        configuration.pricing = try top.optional("pricing").map(PriceTable.parse)
         return configuration
     }
 

@@ -38,6 +38,8 @@ public struct PipelineConfiguration: Sendable, Hashable {
     public var stored: StoredPipeline
     /// How long documents are cut into passages at ingestion (the `chunking:` block); nil: not cut.
     public var chunking: ChunkingSettings? = nil
+    /// What tokens cost (the optional `pricing:` block); nil: no prices, so no spend is shown.
+    public var pricing: PriceTable? = nil
 
     /// One OpenAI-compatible chat endpoint.
     public struct ChatEndpoint: Sendable, Hashable {

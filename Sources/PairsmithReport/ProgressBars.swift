@@ -14,7 +14,10 @@ public enum ProgressBars {
         let pairRate = progress.elapsedSeconds > 0 ? Double(progress.pairsMadeNow) / progress.elapsedSeconds : 0
         let totals =
             "requests \(progress.requestsSent) sent, \(progress.answersReused) reused · "
-            + "\(formatRate(pairRate)) examples/s · \(formatDuration(progress.elapsedSeconds)) elapsed"
+            + "\(formatRate(pairRate)) examples/s"
+            + (progress.completionTokens > 0 ? " · \(formatRate(progress.completionTokensPerSecond)) tokens/s" : "")
+            + (progress.spend.map { String(format: " · spend %.4f %@", $0, progress.currency ?? "") } ?? "")
+            + " · \(formatDuration(progress.elapsedSeconds)) elapsed"
         let windows = progress.hasAdaptiveWindows ? [clip("windows " + progress.windowSummary, width)] : []
         return stages + [clip(totals, width)] + windows
     }

@@ -78,6 +78,33 @@ public enum StatusText {
         return parts.joined(separator: ", ")
     }
 
+    /// The plain-text report followed by each run's headline figures (the report's funnel, quality and spend).
+    public static func render(_ status: StoreStatus, stageOrder: [String: [String]] = [:], reports: [RunReport]) -> String {
+        var text = render(status, stageOrder: stageOrder)
+        for report in reports { text += "\n\n" + report.headline.joined(separator: "\n") }
+        return text
+    }
+
+    /// The status as JSON with each run's report figures under `reports` (keyed by run), the same numbers
+    /// `pairsmith report` draws.
+    public static func json(_ status: StoreStatus, reports: [RunReport]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        guard var object = try JSONSerialization.jsonObject(with: try encoder.encode(status)) as? [String: Any] else {
+            return try json(status)
+        }
+        var byRun: [String: Any] = [:]
+        for report in reports {
+            var entry = try JSONSerialization.jsonObject(with: try encoder.encode(report)) as? [String: Any] ?? [:]
+            entry["total_cost"] = report.totalCost
+            byRun[report.figures.run] = entry
+        }
+        object["reports"] = byRun
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// The report as JSON (sorted keys, ISO 8601 dates).
     public static func json(_ status: StoreStatus) throws -> String {
         let encoder = JSONEncoder()

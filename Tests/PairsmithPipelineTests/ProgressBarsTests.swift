@@ -1,3 +1,4 @@
+import PairsmithConfiguration
 import PairsmithReport
 import PairsmithStages
 import PairsmithStore
@@ -22,6 +23,21 @@ extension RunProgress {
 struct ProgressBarsTests {
     static func counts(pending: Int = 0, running: Int = 0, done: Int = 0, failed: Int = 0) -> StageCounts {
         StageCounts([.pending: pending, .running: running, .done: done, .failed: failed])
+    }
+
+    @Test("the totals line shows completion tokens per second and the spend at the price table")
+    func tokensAndSpend() throws {
+        var progress = RunProgress(
+            configure: Self.counts(done: 10), generate: Self.counts(done: 10), requestsSent: 20, elapsedSeconds: 40, pairsMadeNow: 10)
+        progress.promptTokens = 30_000
+        progress.completionTokens = 2_000
+        // 30 000 prompt tokens at 0.20 per million + 2 000 completion tokens at 0.60 per million = 0.006 + 0.0012.
+        let price = PriceTable.Price(promptPerMillion: 0.20, completionPerMillion: 0.60)
+        progress.spend = price.cost(prompt: progress.promptTokens, completion: progress.completionTokens)
+        progress.currency = "USD"
+        let lines = ProgressBars.render(progress, width: 120)
+        #expect(lines[2] == "requests 20 sent, 0 reused · 0.2 examples/s · 50.0 tokens/s · spend 0.0072 USD · 40s elapsed")
+        #expect(progress.description.contains("50.0 tokens/s") && progress.description.contains("spend 0.0072 USD"))
     }
 
     @Test("a bar shows done/total, percent, the rate of this process and the ETA")

@@ -45,6 +45,7 @@ struct AnswerSource: Sendable {
         await counters.requestSent()
         do {
             let result = try await client.completeJSON(request)
+            await counters.tokensUsed(prompt: result.usage.promptTokens, completion: result.usage.completionTokens)
             let text = result.json.canonicalText
             let call = LLMCallRecord(
                 requestHash: hash, unitKey: unitKey, endpoint: result.endpoint, model: result.model, request: requestText,

@@ -59,6 +59,17 @@ public struct RunProgress: Sendable, Hashable, CustomStringConvertible {
     public var pairsMadeNow: Int = 0
     /// The chat endpoints' accounting now, their adaptive windows included (empty when not known).
     public var endpoints: [EndpointStatistics] = []
+    /// Prompt tokens the endpoints reported for this process's requests.
+    public var promptTokens: Int = 0
+    /// Completion tokens the endpoints reported for this process's requests.
+    public var completionTokens: Int = 0
+    /// What those tokens cost at the pipeline's `pricing:` (nil: no price for the model).
+    public var spend: Double? = nil
+    /// The currency of ``spend``.
+    public var currency: String? = nil
+
+    /// Completion tokens per second of this process.
+    public var completionTokensPerSecond: Double { elapsedSeconds > 0 ? Double(completionTokens) / elapsedSeconds : 0 }
 
     /// Creates a progress snapshot.
     public init(
@@ -90,8 +101,19 @@ public struct RunProgress: Sendable, Hashable, CustomStringConvertible {
             stages.append(StageProgress(name: name, counts: counts, settledAtStart: before))
         }
         let (sent, reused, made) = await counters.snapshot()
-        return RunProgress(
+        var progress = RunProgress(
             stages: stages, requestsSent: sent, answersReused: reused, elapsedSeconds: elapsed, pairsMadeNow: made)
+        await progress.addTokens(counters)
+        return progress
+    }
+
+    /// Sets the token counts from `counters` and the spend at `counters`' price.
+    mutating func addTokens(_ counters: RunCounters) async {
+        let tokens = await counters.tokens()
+        promptTokens = tokens.prompt
+        completionTokens = tokens.completion
+        spend = counters.price?.cost(prompt: tokens.prompt, completion: tokens.completion)
+        currency = counters.price == nil ? nil : counters.currency
     }
 
     /// The snapshot taken before the stages start: what is already settled is the baseline of the rates.
@@ -110,9 +132,11 @@ public struct RunProgress: Sendable, Hashable, CustomStringConvertible {
             "\(stage.name) \(stage.counts.done)/\(stage.counts.total) done, \(stage.counts.failed) failed, \(stage.counts.running) running"
         }
         let rate = elapsedSeconds > 0 ? Double(pairsMadeNow) / elapsedSeconds : 0
-        return parts.joined(separator: " | ") + " | \(requestsSent) requests, \(answersReused) reused"
-            + String(format: " | %.1f examples/s, %.0f s", rate, elapsedSeconds)
-            + (endpoints.isEmpty ? "" : " | windows " + windowSummary)
+        var text =
+            parts.joined(separator: " | ") + " | \(requestsSent) requests, \(answersReused) reused"
+            + String(format: " | %.1f examples/s, %.1f tokens/s, %.0f s", rate, completionTokensPerSecond, elapsedSeconds)
+        if let spend { text += String(format: " | spend %.4f %@", spend, currency ?? "") }
+        return text + (endpoints.isEmpty ? "" : " | windows " + windowSummary)
     }
 
     /// Whether any endpoint's window adapts (then progress shows the windows).
@@ -130,6 +154,26 @@ actor RunCounters {
     private var sent = 0
     private var reused = 0
     private var made = 0
+    private var prompt = 0
+    private var completion = 0
+    /// The price of the run's tokens, if the pipeline gives one.
+    nonisolated let price: PriceTable.Price?
+    /// The price table's currency.
+    nonisolated let currency: String
+
+    /// Counters priced at `pricing` for `model`.
+    init(pricing: PriceTable? = nil, model: String = "") {
+        price = pricing?.price(of: model)
+        currency = pricing?.currency ?? ""
+    }
+
+    /// Counts the tokens an endpoint reported for one answer.
+    func tokensUsed(prompt: Int, completion: Int) {
+        self.prompt += prompt
+        self.completion += completion
+    }
+    /// The tokens so far.
+    func tokens() -> (prompt: Int, completion: Int) { (prompt, completion) }
 
     /// Counts one request sent to an endpoint.
     func requestSent() { sent += 1 }

@@ -57,7 +57,7 @@ public struct StageRunner: Sendable {
         let personas = Dictionary(
             try await store.personas().compactMap { record in record.id.map { ($0, record.text) } },
             uniquingKeysWith: { first, _ in first })
-        let counters = RunCounters()
+        let counters = RunCounters(pricing: configuration.pricing, model: configuration.endpoints.first?.model ?? "")
         let work = StageWork(
             store: store, run: run, pipeline: pipeline,
             answers: AnswerSource(
@@ -75,6 +75,7 @@ public struct StageRunner: Sendable {
             stages: final.stages, requestsSent: sent, answersReused: reused, elapsedSeconds: elapsed, pairsMadeNow: made)
         progress.endpoints = await client.statistics()
         try await store.recordEndpointWindows(Self.windowRecords(progress.endpoints, run: run))
+        await progress.addTokens(counters)
         return Result(progress: progress, pairs: final.examples)
     }
 

@@ -59,6 +59,18 @@ public struct TestEndpointBehaviour: Sendable {
     /// Retry-After (a server with a fixed capacity); see ``TestEndpoint/inFlightCounts()``.
     public var maxInFlight: Int?
 
+    /// Counts a chat request's prompt tokens from its messages as a real server does (e.g. ``qwen3ChatPrompt(_:)``
+    /// tokenized with the model's tokenizer); nil: characters / 4.
+    public var promptTokenCounter: (@Sendable (_ messages: [(role: String, content: String)]) -> Int)? = nil
+
+    /// The text a Qwen3 server (vLLM, SGLang, llama.cpp with the model's template) tokenizes for `messages`: its chat
+    /// template with the generation prompt and thinking off (`enable_thinking: false` adds the empty think block).
+    public static func qwen3ChatPrompt(_ messages: [(role: String, content: String)]) -> String {
+        var text = ""
+        for message in messages { text += "<|im_start|>" + message.role + "\n" + message.content + "<|im_end|>\n" }
+        return text + "<|im_start|>assistant\n<think>\n\n</think>\n\n"
+    }
+
     /// Creates a behaviour; the default is a fast, faultless endpoint.
     public init(
         latency: Duration = .zero, faultRates: [TestFault: Double] = [:], slowDelay: Duration = .seconds(2),

@@ -10,7 +10,9 @@ enum TestEndpointReply {
     case truncated(body: String)
 
     /// The reply to a `/v1/chat/completions` request body under `behaviour` with `fault`.
-    static func chatCompletion(body: Data, behaviour: TestEndpointBehaviour, fault: TestFault?, contentHash: UInt64, now: Date)
+    static func chatCompletion(
+        body: Data, behaviour: TestEndpointBehaviour, fault: TestFault?, contentHash: UInt64, now: Date
+    )
         -> TestEndpointReply
     {
         guard let request = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
@@ -62,7 +64,11 @@ enum TestEndpointReply {
         default: break
         }
         let promptCharacters = messages.reduce(0) { $0 + (($1["content"] as? String)?.count ?? 0) }
-        let promptTokens = max(1, promptCharacters / 4), completionTokens = max(1, content.count / 4)
+        var promptTokens = max(1, promptCharacters / 4)
+        let completionTokens = max(1, content.count / 4)
+        if let counter = behaviour.promptTokenCounter {
+            promptTokens = counter(messages.map { (role: $0["role"] as? String ?? "user", content: $0["content"] as? String ?? "") })
+        }
         // The envelope is written by hand, keys in sorted order (the same text `text(of:)` gives for the
         // equivalent dictionary, at a fraction of the cost: this runs once per benchmark request).
         var bodyText = ""

@@ -67,12 +67,19 @@ extension PairsmithCommand {
         @Option(help: "Requests in flight per endpoint.")
         var concurrency: Int?
 
+        @Option(
+            help: ArgumentHelp(
+                "Preview: take N passages through every stage in a throw-away database and print the prompts, answers, "
+                    + "verdicts and examples; the --db is not opened."))
+        var preview: Int?
+
         @OptionGroup var logging: LoggingOptions
 
         func validate() throws {
             guard corpus != nil else { throw ValidationError("give the corpus with --corpus FILE") }
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
             if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+            if let preview, preview < 1 { throw ValidationError("--preview must be at least 1") }
         }
 
         func run() async throws {
@@ -88,7 +95,10 @@ extension PairsmithCommand {
                 configuration.chunking?.tokenizer = isFolder.boolValue ? url.appendingPathComponent("tokenizer.json") : url
             }
             _ = try CompiledPipeline(configuration: configuration)  // templates, schemas, few-shot files: before any write
-            let store = try database.openOrCreate()
+            let scratch = try preview.map { _ in try PreviewScratch() }
+            defer { scratch?.remove() }
+            let store = try scratch?.store() ?? database.openOrCreate()
+            let limit = preview ?? self.limit
             let precision: RunPrecision
             do {
                 precision = try await RunPrecision.resolve(store: store, pipeline: configuration)
@@ -140,6 +150,11 @@ extension PairsmithCommand {
             guard let summary = outcome.summary else {
                 display.message("interrupted; run the same command again to resume where it stopped")
                 throw ExitCode(130)
+            }
+            if preview != nil {
+                print(try await RunPreview.describe(store: store, run: summary.run))
+                print("preview: \(summary.pairs) examples; nothing was stored in \(database.path)")
+                return
             }
             print("pairs: \(summary.pairs) in \(database.path) (run \(summary.run)); see `pairsmith status --db \(database.path)`")
             switch outcome.ending {

@@ -23,7 +23,9 @@ extension PairsmithCommand {
                     stageOrder[run] = StoredPipeline(text: record.configuration, file: record.pipelinePath).stageNames
                 }
             }
-            print(json ? try StatusText.json(status) : StatusText.render(status, stageOrder: stageOrder))
+            var reports: [RunReport] = []
+            for run in try await store.runNames() { reports.append(try await RunReport.load(store: store, run: run, samples: 3)) }
+            print(json ? try StatusText.json(status, reports: reports) : StatusText.render(status, stageOrder: stageOrder, reports: reports))
         }
     }
 }
