@@ -28,6 +28,34 @@ enum Schema {
         migrator.registerMigration("v6-document-chunks") { db in
             try db.execute(sql: v6)
         }
+        migrator.registerMigration("v8-shards") { db in
+            // `shard_specs`: the corpus shard (`--shard i/n`) a run of this database takes, with the name of the key
+            // hash; no row: the run takes the whole corpus. `merged_shards`: each shard database `pairsmith merge`
+            // folded into this one (its path, run, spec, pipeline and database sha256, and what it brought).
+            try db.execute(
+                sql: """
+                    CREATE TABLE shard_specs (
+                        run TEXT PRIMARY KEY NOT NULL,
+                        shard_index INTEGER NOT NULL,
+                        shard_count INTEGER NOT NULL,
+                        key_hash TEXT NOT NULL,
+                        recorded_at DATETIME NOT NULL
+                    );
+                    CREATE TABLE merged_shards (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        source TEXT NOT NULL,
+                        run TEXT NOT NULL,
+                        shard_index INTEGER,
+                        shard_count INTEGER,
+                        pipeline_sha256 TEXT NOT NULL,
+                        database_sha256 TEXT NOT NULL,
+                        documents INTEGER NOT NULL,
+                        examples INTEGER NOT NULL,
+                        merged_at DATETIME NOT NULL,
+                        UNIQUE (source, run, database_sha256)
+                    );
+                    """)
+        }
         return migrator
     }
 

@@ -5,6 +5,8 @@ import PairsmithConfiguration
 import PairsmithEngine
 import PairsmithPipeline
 import PairsmithStages
+import PairsmithStore
+import PairsmithText
 
 extension PairsmithCommand {
     /// `pairsmith run`: generate query–passage pairs for a pipeline over a corpus.
@@ -55,12 +57,24 @@ extension PairsmithCommand {
         @Option(help: "Requests in flight per endpoint.")
         var concurrency: Int?
 
+        @OptionGroup var sharding: ShardOptions
+
         @OptionGroup var logging: LoggingOptions
 
         func validate() throws {
             guard corpus != nil else { throw ValidationError("give the corpus with --corpus FILE") }
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
             if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+        }
+
+        /// The database path with `{shard}` filled in.
+        private func databasePath(shard: ShardSpec?) throws -> String {
+            guard database.path.contains("{shard}") else { return database.path }
+            guard let shard else {
+                throw ValidationError(
+                    "--db \(database.path) holds {shard} but this run takes no shard; give --shard i/n (or --shards n under a scheduler)")
+            }
+            return shard.substitute(into: database.path)
         }
 
         func run() async throws {
@@ -76,7 +90,19 @@ extension PairsmithCommand {
                 configuration.chunking?.tokenizer = isFolder.boolValue ? url.appendingPathComponent("tokenizer.json") : url
             }
             _ = try CompiledPipeline(configuration: configuration)  // templates, schemas, few-shot files: before any write
-            let store = try database.openOrCreate()
+            let shard = try sharding.resolve()
+            let databasePath = try databasePath(shard: shard)
+            if let shard,
+                let manifest = ShardManifest.finished(
+                    database: URL(fileURLWithPath: databasePath), configuration: configuration, shard: shard)
+            {
+                print(
+                    "shard \(shard) of run \(manifest.run) is already finished (\(manifest.counts.examples) examples, "
+                        + "\(manifest.failures) failed units; \(ShardManifest.url(forDatabase: URL(fileURLWithPath: databasePath)).path)); nothing to do"
+                )
+                return
+            }
+            let store = try PairsmithStore(path: databasePath)
             let precision: RunPrecision
             do {
                 precision = try await RunPrecision.resolve(store: store, pipeline: configuration)
@@ -97,6 +123,7 @@ extension PairsmithCommand {
             var options = GenerationRunOptions(
                 corpus: URL(fileURLWithPath: corpus), personas: personas.map { URL(fileURLWithPath: $0) }, limit: limit,
                 concurrency: concurrency, embeddingModel: embedder.name, progressInterval: display.interval)
+            options.shard = shard
             do {
                 options.chunker = try .forPipeline(configuration, embeddingModelFolder: embedder.localModel?.folder)
             } catch {
@@ -124,9 +151,14 @@ extension PairsmithCommand {
                 display.message("interrupted; run the same command again to resume where it stopped")
                 throw ExitCode(130)
             }
-            print("pairs: \(summary.pairs) in \(database.path) (run \(summary.run)); see `pairsmith status --db \(database.path)`")
+            print("pairs: \(summary.pairs) in \(databasePath) (run \(summary.run)); see `pairsmith status --db \(databasePath)`")
             switch outcome.ending {
-            case .complete: return
+            case .complete:
+                guard let shard else { return }
+                let manifest = try await ShardManifest.write(store: store, configuration: configuration, shard: shard)
+                print(
+                    "shard \(shard) finished: \(manifest.counts.examples) examples, \(manifest.failures) failed units; manifest "
+                        + ShardManifest.url(forDatabase: URL(fileURLWithPath: databasePath)).path)
             case .incomplete: throw ExitCode(1)
             case .interrupted: throw ExitCode(130)
             }
