@@ -49,7 +49,10 @@ public struct GenerationRun: Sendable {
     public func execute() async throws -> RunSummary {
         // Every stage's template, schema and few-shot file is checked before anything is ingested or asked.
         let pipeline = try CompiledPipeline(configuration: configuration)
-        try await checkShard()
+        try await Self.checkShard(store: store, configuration: configuration, shard: options.shard)
+        if try await store.run(configuration.name) == nil {  // a new run: seeds keyed by passage keys (shard-invariant)
+            try await store.recordSeedScheme(run: configuration.name, scheme: .documentKey)
+        }
         let run = try await store.beginRun(configuration.runRecord()).id
         if let shard = options.shard {
             try await store.recordShard(StoredShard(run: run, index: shard.index, count: shard.count, keyHash: ShardSpec.hashName))
@@ -84,12 +87,12 @@ public struct GenerationRun: Sendable {
     }
 
     /// Refuses a shard spec that does not match the database: one database holds one shard of a run (or the whole
-    /// corpus), so a run asking for another shard, or none, would mix passages of several.
-    private func checkShard() async throws {
+    /// corpus), so a run asking for another shard, or none, would mix passages of several. Reads only.
+    public static func checkShard(store: PairsmithStore, configuration: PipelineConfiguration, shard: ShardSpec?) async throws {
         let name = configuration.name
         let recorded = try await store.shard(run: name)
         let existing = try await store.run(name)
-        switch (options.shard, recorded) {
+        switch (shard, recorded) {
         case (let asked?, let stored?) where stored.index != asked.index || stored.count != asked.count:
             throw PipelineRunError.shardMismatch(
                 database: store.path, run: name, recorded: stored.spec, asked: asked.description)

@@ -52,7 +52,7 @@ public struct ShardMerge: Sendable {
         }
         guard !facts.isEmpty else { throw ShardMergeError.noShards }
         let store = try PairsmithStore(path: targetPath)
-        let existing = try await DatabaseFacts.read(store: store, shortName: target.path, hash: false)
+        let existing = try await DatabaseFacts.read(store: store, shortName: target.path, sha256: "")
         try checkPipelines(facts, target: existing)
         try checkPersonas(facts, target: existing)
         try checkOverlap(facts, target: existing, targetMerged: try await store.mergedShards())
@@ -188,19 +188,20 @@ private struct DatabaseFacts {
     }
 
     static func read(path: String, shortName: String) async throws -> DatabaseFacts {
+        // The file's hash as it lies (a finished shard's equals its manifest's): opening a database touches its header.
+        let sha256 = try FileDigest.sha256(of: URL(fileURLWithPath: path))
         let store = try PairsmithStore.openExisting(url: URL(fileURLWithPath: path))
-        try await store.checkpoint()  // the file alone then holds it: its hash names this state
-        return try await read(store: store, shortName: shortName, hash: true)
+        return try await read(store: store, shortName: shortName, sha256: sha256)
     }
 
-    static func read(store: PairsmithStore, shortName: String, hash: Bool) async throws -> DatabaseFacts {
+    static func read(store: PairsmithStore, shortName: String, sha256: String) async throws -> DatabaseFacts {
         let runs = try await store.runs()
         var counts: [String: RunCounts] = [:]
         for run in runs { counts[run.id] = try await store.counts(run: run.id) }
         let shards = Dictionary(try await store.shards().map { ($0.run, $0) }, uniquingKeysWith: { a, _ in a })
         return DatabaseFacts(
             path: store.path, shortName: shortName,
-            sha256: hash ? try FileDigest.sha256(of: URL(fileURLWithPath: store.path)) : "", runs: runs, shards: shards,
+            sha256: sha256, runs: runs, shards: shards,
             personas: try await store.personaFingerprints(), counts: counts,
             documentCount: try await store.counts(run: "").documents)
     }

@@ -79,7 +79,8 @@ extension PairsmithStore {
     /// and rejects, each combined by its key (documents by key and text, personas by text, units and outputs by
     /// (run, stage, document key, sample), examples by (run, document key, sample), chat calls by request hash,
     /// vectors by owner and model), ids renumbered here. A row whose key is already here is left as it is, so
-    /// merging a database again adds nothing; `records` are stored in the same transaction. A kill at any point
+    /// merging a database again adds nothing; `records` are stored in the same transaction (one row per source
+    /// path and run, updated only when the source brought more documents or examples). A kill at any point
     /// leaves either none or all of it.
     public func merge(from source: String, records: [MergedShard]) async throws -> MergeCounts {
         try await dbWriter.writeWithoutTransaction { db in
@@ -108,6 +109,7 @@ private struct ShardMerger {
         }
         add("runs", try copy("runs", skip: []))
         add("run_precisions", try copy("run_precisions", skip: []))
+        add("run_seeding", try copy("run_seeding", skip: []))
 
         add("documents", try copy("documents", orderBy: "s.id"))
         try db.execute(
@@ -180,7 +182,7 @@ private struct ShardMerger {
                     """, orderBy: "s.id", conflict: ""))
 
         let copied: Set<String> = [
-            "runs", "run_precisions", "documents", "personas", "candidates", "units", "llm_calls", "configs",
+            "runs", "run_precisions", "run_seeding", "documents", "personas", "candidates", "units", "llm_calls", "configs",
             "stage_outputs", "examples", "vectors", "scores", "rejects",
         ]
         for table in try String.fetchAll(db, sql: "SELECT name FROM src.sqlite_master WHERE type = 'table' ORDER BY name")
@@ -190,9 +192,15 @@ private struct ShardMerger {
         for record in records {
             try db.execute(
                 sql: """
-                    INSERT OR IGNORE INTO merged_shards (source, run, shard_index, shard_count, pipeline_sha256,
+                    INSERT INTO merged_shards (source, run, shard_index, shard_count, pipeline_sha256,
                         database_sha256, documents, examples, merged_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (source, run) DO UPDATE SET shard_index = excluded.shard_index,
+                        shard_count = excluded.shard_count, pipeline_sha256 = excluded.pipeline_sha256,
+                        database_sha256 = excluded.database_sha256, documents = excluded.documents,
+                        examples = excluded.examples, merged_at = excluded.merged_at
+                    WHERE documents != excluded.documents OR examples != excluded.examples
+                        OR pipeline_sha256 != excluded.pipeline_sha256
                     """,
                 arguments: [
                     record.source, record.run, record.shardIndex, record.shardCount, record.pipelineSHA256,

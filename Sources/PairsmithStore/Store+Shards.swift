@@ -54,7 +54,30 @@ public struct RunCounts: Sendable, Hashable, Codable {
     }
 }
 
+/// What a run's variable draws, sentence and few-shot picks and chat request seeds are keyed by.
+public enum SeedScheme: String, Sendable, Hashable {
+    /// The document's row id (runs begun before `v8-shards`; a shard would draw differently from one whole run).
+    case documentID = "document-id"
+    /// The document's key (the same in every shard database and in a merged or unsharded one).
+    case documentKey = "document-key"
+}
+
 extension PairsmithStore {
+    /// What `run`'s draws and seeds are keyed by (``SeedScheme/documentID`` when nothing is recorded).
+    public func seedScheme(run: String) async throws -> SeedScheme {
+        try await read { db in
+            try String.fetchOne(db, sql: "SELECT scheme FROM run_seeding WHERE run = ?", arguments: [run])
+                .flatMap(SeedScheme.init(rawValue:)) ?? .documentID
+        }
+    }
+
+    /// Records `scheme` for `run` unless one is recorded (call it before the run's first ``beginRun(_:)``).
+    public func recordSeedScheme(run: String, scheme: SeedScheme) async throws {
+        try await write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO run_seeding (run, scheme) VALUES (?, ?)", arguments: [run, scheme.rawValue])
+        }
+    }
+
     /// The shard `run` takes in this database, nil when it takes the whole corpus (or the run is unknown).
     public func shard(run: String) async throws -> StoredShard? {
         try await read { db in

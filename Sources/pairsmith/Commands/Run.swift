@@ -103,6 +103,11 @@ extension PairsmithCommand {
                 return
             }
             let store = try PairsmithStore(path: databasePath)
+            do {
+                try await GenerationRun.checkShard(store: store, configuration: configuration, shard: shard)
+            } catch let error as PipelineRunError {
+                throw ValidationError(error.description)
+            }
             let precision: RunPrecision
             do {
                 precision = try await RunPrecision.resolve(store: store, pipeline: configuration)
