@@ -135,7 +135,7 @@ let package = Package(
             dependencies: [
                 "PairsmithPipeline", "PairsmithConfiguration", "PairsmithStages", "PairsmithSelection", "PairsmithExport",
                 "PairsmithReport", "PairsmithStore", "PairsmithEndpoints", "PairsmithEngine", "PairsmithBLAS",
-                "PairsmithTokenizer", "PairsmithHub",
+                "PairsmithTokenizer", "PairsmithHub", "PairsmithText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

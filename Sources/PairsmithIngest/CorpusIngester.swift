@@ -21,13 +21,24 @@ public struct CorpusIngester: Sendable {
         /// The largest number of passages to take (nil: all), for `--limit`: documents (or chunks of a long record)
         /// stored, or found already stored under the same key. Rejected records and duplicate texts do not count.
         public var limit: Int?
+        /// Take only the records of this shard (by ``ShardSpec``'s hash of the record's key; a long record's chunks
+        /// all follow it); records of other shards are skipped and counted, bad lines without a key are recorded
+        /// by shard 0 alone. Nil: every record. `limit` counts this shard's passages.
+        public var shard: ShardSpec? = nil
 
         /// Creates options.
-        public init(maxRecordBytes: Int = 1 << 20, batchSize: Int = 1_000, limit: Int? = nil) {
+        public init(maxRecordBytes: Int = 1 << 20, batchSize: Int = 1_000, limit: Int? = nil, shard: ShardSpec? = nil) {
             self.maxRecordBytes = maxRecordBytes
             self.batchSize = max(1, batchSize)
             self.limit = limit
+            self.shard = shard
         }
+
+        /// True when the record keyed `key` is this ingestion's.
+        func takes(key: String) -> Bool { shard?.contains(key: key) ?? true }
+
+        /// True when this ingestion records rejects of records without a key (every one but shards 1…n-1).
+        var recordsKeylessRejects: Bool { (shard?.index ?? 0) == 0 }
     }
 
     /// The store documents go to.
@@ -82,6 +93,10 @@ public struct CorpusIngester: Sendable {
             let location = "\(url.path):\(line.number)"
             guard let bytes = line.bytes else {
                 batch.report.read += 1
+                guard options.recordsKeylessRejects else {
+                    batch.report.otherShards += 1
+                    continue
+                }
                 batch.reject(
                     location: location, reason: .tooLong,
                     detail: "the line is \(line.length) bytes, over the limit of \(options.maxRecordBytes)", payload: nil)
@@ -94,12 +109,21 @@ public struct CorpusIngester: Sendable {
             batch.report.read += 1
             switch CorpusLine.parse(bytes) {
             case .failure(let rejection):
+                guard options.recordsKeylessRejects else {
+                    batch.report.otherShards += 1
+                    continue
+                }
                 batch.reject(
                     location: location, reason: rejection.reason, detail: rejection.detail,
                     payload: String(decoding: bytes.prefix(2_000), as: UTF8.self))
             case .success(let parsed):
+                let key = parsed.id ?? "\(fileName):\(line.number)"
+                guard options.takes(key: key) else {
+                    batch.report.otherShards += 1
+                    continue
+                }
                 try await batch.add(
-                    key: parsed.id ?? "\(fileName):\(line.number)", sourceFile: url.path, sourceLine: line.number,
+                    key: key, sourceFile: url.path, sourceLine: line.number,
                     text: parsed.text, givenLanguage: parsed.lang, location: location)
             }
             if batch.count >= options.batchSize {
@@ -134,6 +158,10 @@ public struct CorpusIngester: Sendable {
 
     private func ingestFile(_ url: URL, key: String, into batch: inout Batch) async throws {
         batch.report.read += 1
+        guard options.takes(key: key) else {
+            batch.report.otherShards += 1
+            return
+        }
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
         guard size <= options.maxRecordBytes else {
             batch.reject(

@@ -17,6 +17,8 @@ public struct IngestReport: Sendable, Hashable, Codable, CustomStringConvertible
     /// Records longer than the chunk budget, cut into passages (each passage counts in ``ingested`` or
     /// ``alreadyPresent``); 0 without a chunker.
     public var chunked = 0
+    /// Records skipped because they belong to another shard (`--shard`); 0 in an unsharded run.
+    public var otherShards = 0
     /// Rejected records by reason code (each also in the `rejects` table with its location).
     public var rejected: [String: Int] = [:]
     /// Languages of the stored records (given or detected).
@@ -32,6 +34,7 @@ public struct IngestReport: Sendable, Hashable, Codable, CustomStringConvertible
         var parts = ["read \(read)", "ingested \(ingested)"]
         if alreadyPresent > 0 { parts.append("already stored \(alreadyPresent)") }
         if chunked > 0 { parts.append("records chunked \(chunked)") }
+        if otherShards > 0 { parts.append("other shards' records \(otherShards)") }
         parts.append("duplicates \(duplicates)")
         parts.append("rejected \(rejectedTotal)")
         var text = parts.joined(separator: ", ")

@@ -5,6 +5,7 @@ import PairsmithIngest
 import PairsmithMatching
 import PairsmithStages
 import PairsmithStore
+import PairsmithText
 
 /// One run of a pipeline's LLM stages over a corpus, start to finish or until cancelled:
 /// begin (or resume) the run, recover units a killed process left running, ingest the corpus, load the personas and
@@ -48,10 +49,19 @@ public struct GenerationRun: Sendable {
     public func execute() async throws -> RunSummary {
         // Every stage's template, schema and few-shot file is checked before anything is ingested or asked.
         let pipeline = try CompiledPipeline(configuration: configuration)
+        try await Self.checkShard(store: store, configuration: configuration, shard: options.shard)
+        if try await store.run(configuration.name) == nil {  // a new run: seeds keyed by passage keys (shard-invariant)
+            try await store.recordSeedScheme(run: configuration.name, scheme: .documentKey)
+        }
         let run = try await store.beginRun(configuration.runRecord()).id
+        if let shard = options.shard {
+            try await store.recordShard(StoredShard(run: run, index: shard.index, count: shard.count, keyHash: ShardSpec.hashName))
+        }
         try await store.recoverInterruptedUnits(run: run)
-        let ingest = try await CorpusIngester(store: store, options: .init(limit: options.limit), chunker: options.chunker)
-            .ingest(options.corpus)
+        let ingest = try await CorpusIngester(
+            store: store, options: .init(limit: options.limit, shard: options.shard), chunker: options.chunker
+        )
+        .ingest(options.corpus)
         var personaReport = IngestReport()
         var matching = MatchReport(matchedNow: 0, personaCount: 0, usage: [:])
         if configuration.personas.match {
@@ -74,6 +84,24 @@ public struct GenerationRun: Sendable {
         return RunSummary(
             run: run, ingest: ingest, personas: personaReport, matching: matching, progress: progress, pairs: stages.pairs,
             interrupted: Task.isCancelled && !progress.isSettled)
+    }
+
+    /// Refuses a shard spec that does not match the database: one database holds one shard of a run (or the whole
+    /// corpus), so a run asking for another shard, or none, would mix passages of several. Reads only.
+    public static func checkShard(store: PairsmithStore, configuration: PipelineConfiguration, shard: ShardSpec?) async throws {
+        let name = configuration.name
+        let recorded = try await store.shard(run: name)
+        let existing = try await store.run(name)
+        switch (shard, recorded) {
+        case (let asked?, let stored?) where stored.index != asked.index || stored.count != asked.count:
+            throw PipelineRunError.shardMismatch(
+                database: store.path, run: name, recorded: stored.spec, asked: asked.description)
+        case (nil, let stored?):
+            throw PipelineRunError.shardMismatch(database: store.path, run: name, recorded: stored.spec, asked: nil)
+        case (let asked?, nil) where existing != nil:
+            throw PipelineRunError.shardMismatch(database: store.path, run: name, recorded: nil, asked: asked.description)
+        default: return
+        }
     }
 
     /// Builds the chat client configuration of a pipeline: its endpoints and transport retries.
@@ -99,10 +127,17 @@ public struct GenerationRun: Sendable {
 public enum PipelineRunError: Error, CustomStringConvertible, Sendable {
     /// The pipeline declares no LLM stage.
     case noStages(String)
+    /// The database holds another shard of the run (or the whole corpus) than the one asked for.
+    case shardMismatch(database: String, run: String, recorded: String?, asked: String?)
 
     public var description: String {
         switch self {
         case .noStages(let file): "\(file) declares no stage; list at least one under stages:"
+        case .shardMismatch(let database, let run, let recorded, let asked):
+            "\(database) holds "
+                + (recorded.map { "shard \($0)" } ?? "the whole corpus") + " of run \(run), but this run asks for "
+                + (asked.map { "shard \($0)" } ?? "the whole corpus (no --shard)")
+                + "; give " + (recorded.map { "--shard \($0)" } ?? "no --shard") + " or another --db (one database per shard)"
         }
     }
 }

@@ -6,6 +6,7 @@ import PairsmithEngine
 import PairsmithSelection
 import PairsmithStages
 import PairsmithStore
+import PairsmithText
 
 /// One `pairsmith run` as a library call: the LLM stages over the corpus (``GenerationRun``), then — when they
 /// settled every unit and stored pairs — the selection stages (score → dedup → select → hard negatives).
@@ -72,6 +73,9 @@ public struct PipelineRun: Sendable {
         guard !summary.interrupted, summary.pairs > 0 else {
             return PipelineRunOutcome(summary: summary, selection: nil, interrupted: summary.interrupted)
         }
+        if let shard = options.shard {
+            return try await scoreShard(shard, summary: summary)
+        }
         do {
             var job = SelectionJob(
                 configuration: configuration, store: store, model: options.embeddingModel,
@@ -80,6 +84,30 @@ public struct PipelineRun: Sendable {
             let selection = try await job.execute()
             return PipelineRunOutcome(summary: summary, selection: selection, interrupted: Task.isCancelled)
         } catch is CancellationError {  // scores are committed per batch: the rerun scores only the rest
+            return PipelineRunOutcome(summary: summary, selection: nil, interrupted: true)
+        }
+    }
+}
+
+extension PipelineRun {
+    /// A shard's end: its examples are scored (embedding is the costly part, done where the shard runs), while
+    /// dedup, selection and hard negatives, which need the whole corpus, wait for `pairsmith merge` and then
+    /// `pairsmith select` / `pairsmith negatives` on the merged database.
+    private func scoreShard(_ shard: ShardSpec, summary: RunSummary) async throws -> PipelineRunOutcome {
+        let embedder = self.embedder
+        do {
+            let report = try await ScoreStage(
+                store: store, model: options.embeddingModel, instruction: configuration.embedding.queryInstruction,
+                embedBatchSize: max(configuration.embedding.batchSize, 1), embed: { texts in try await embedder.embed(texts) }
+            ).scoreAll(run: configuration.name)
+            onMessage(report.description)
+            onMessage(
+                "shard \(shard): dedup, selection and hard negatives run after `pairsmith merge`, over the whole corpus "
+                    + "(`pairsmith select --db ALL` and `pairsmith negatives --db ALL`)")
+            var selection = SelectionSummary()
+            selection.score = report
+            return PipelineRunOutcome(summary: summary, selection: selection, interrupted: Task.isCancelled)
+        } catch is CancellationError {
             return PipelineRunOutcome(summary: summary, selection: nil, interrupted: true)
         }
     }

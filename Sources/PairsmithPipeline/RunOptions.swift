@@ -19,6 +19,10 @@ public struct GenerationRunOptions: Sendable {
     /// Cuts corpus records over the pipeline's passage budget at ingestion (see `PassageChunker.forPipeline`); nil:
     /// records are stored whole.
     public var chunker: PassageChunker? = nil
+    /// The corpus shard this run takes (`--shard i/n`), nil: the whole corpus. A sharded run ingests only its
+    /// shard's records, records the spec in the database (a database holds one shard), and after the LLM stages
+    /// scores its examples but leaves dedup, selection and hard negatives for after `pairsmith merge`.
+    public var shard: ShardSpec? = nil
 
     /// Creates options.
     public init(

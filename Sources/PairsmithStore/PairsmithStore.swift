@@ -18,7 +18,7 @@ public struct PairsmithStore: Sendable {
     public let path: String
     /// The connection: a WAL pool on a file, or a queue over an in-memory database. Only the store's own methods use
     /// it, each in its own transaction, through ``read(_:)``, ``write(_:)`` and ``writeToCompletion(_:)``.
-    private let dbWriter: any DatabaseWriter
+    let dbWriter: any DatabaseWriter
 
     /// Opens (creating if needed) the database at `url` and brings its schema up to date.
     ///

@@ -52,6 +52,41 @@ enum Schema {
                     )
                     """)
         }
+        migrator.registerMigration("v8-shards") { db in
+            // `shard_specs`: the corpus shard (`--shard i/n`) a run of this database takes, with the name of the key
+            // hash; no row: the run takes the whole corpus. `merged_shards`: each shard database `pairsmith merge`
+            // folded into this one (its path, run, spec, pipeline sha256, its file's sha256 before the merge opened
+            // it, and what it brought). `run_seeding`: what a run's draws and request seeds are keyed by:
+            // `document-key` (the passage's key: the same in a shard as in one unsharded run; every run begun from
+            // this version on) or, without a row, `document-id` (the row id, as runs begun earlier keep).
+            try db.execute(
+                sql: """
+                    CREATE TABLE shard_specs (
+                        run TEXT PRIMARY KEY NOT NULL,
+                        shard_index INTEGER NOT NULL,
+                        shard_count INTEGER NOT NULL,
+                        key_hash TEXT NOT NULL,
+                        recorded_at DATETIME NOT NULL
+                    );
+                    CREATE TABLE merged_shards (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        source TEXT NOT NULL,
+                        run TEXT NOT NULL,
+                        shard_index INTEGER,
+                        shard_count INTEGER,
+                        pipeline_sha256 TEXT NOT NULL,
+                        database_sha256 TEXT NOT NULL,
+                        documents INTEGER NOT NULL,
+                        examples INTEGER NOT NULL,
+                        merged_at DATETIME NOT NULL,
+                        UNIQUE (source, run)
+                    );
+                    CREATE TABLE run_seeding (
+                        run TEXT PRIMARY KEY NOT NULL,
+                        scheme TEXT NOT NULL CHECK (scheme IN ('document-id', 'document-key'))
+                    );
+                    """)
+        }
         return migrator
     }
 

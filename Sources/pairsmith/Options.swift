@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PairsmithEngine
 import PairsmithStore
+import PairsmithText
 import Synchronization
 
 /// `--db FILE`: the run's SQLite database (run, status, select, export).
@@ -72,3 +73,33 @@ struct LoggingOptions: ParsableArguments {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// `--shard i/n`, `--shards n`: which corpus shard a run takes (see ``ShardSpec``).
+struct ShardOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Take only shard i of n of the corpus (0 <= i < n), into its own database.",
+            discussion:
+                "Without it, i and n come from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (or _MIN/_MAX) or JOB_COMPLETION_INDEX with --shards."))
+    var shard: String?
+
+    @Option(help: "The number of shards, for a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) or to override Slurm's count.")
+    var shards: Int?
+
+    func validate() throws {
+        if let shards, shards < 1 { throw ValidationError("--shards must be at least 1") }
+        if let shard {
+            do { _ = try ShardSpec(parsing: shard) } catch { throw ValidationError(error.message) }
+        }
+    }
+
+    /// The shard this process takes, nil for the whole corpus.
+    func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ShardSpec? {
+        do {
+            let explicit = try shard.map { text throws(ShardSpecError) in try ShardSpec(parsing: text) }
+            return try ShardSpec.resolve(explicit: explicit, shards: shards, environment: environment)
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+}

@@ -12,6 +12,9 @@ struct PairsmithCommand: AsyncParsableCommand {
             every step kept in SQLite, pairs filtered by a local Qwen3 embedding engine, exported as training JSONL.
             """,
         version: Pairsmith.version,
-        subcommands: [Run.self, Status.self, Select.self, Export.self, Report.self, Plan.self, Tokenize.self, Embed.self, Rerank.self, Models.self]
+        subcommands: [
+            Run.self, Status.self, Select.self, Merge.self, Negatives.self, Export.self, Report.self, Plan.self, Tokenize.self,
+            Embed.self, Rerank.self, Models.self,
+        ]
     )
 }

@@ -62,7 +62,7 @@ public struct StageRunner: Sendable {
             store: store, run: run, pipeline: pipeline,
             answers: AnswerSource(
                 store: store, client: client, model: configuration.endpoints.first?.model ?? "", counters: counters),
-            personas: personas)
+            personas: personas, seedsByDocumentKey: try await store.seedScheme(run: run) == .documentKey)
         let names = pipeline.stages.map(\.name)
         let baseline = try await RunProgress.start(store: store, run: run, stageNames: names)
         let started = ContinuousClock.now

@@ -16,6 +16,8 @@ struct StageWork: Sendable {
     let answers: AnswerSource
     /// Persona texts by id.
     let personas: [Int64: String]
+    /// Key draws and request seeds by the passage's key rather than its row id (``SeedScheme``).
+    var seedsByDocumentKey = false
 
     private var configuration: PipelineConfiguration { pipeline.configuration }
 
@@ -61,7 +63,8 @@ struct StageWork: Sendable {
         }
 
         let prompt = try pipeline.render(stage, context: context)
-        let outcome = try await answers.ask(request(prompt, stage: stage, unit: unit), unitKey: unit.key.description)
+        let outcome = try await answers.ask(
+            request(prompt, stage: stage, unit: unit, passageKey: context.passageKey), unitKey: unit.key.description)
         let calls = outcome.call.map { [$0] } ?? []
         let value: JSONValue
         switch outcome.answer {
@@ -155,7 +158,10 @@ struct StageWork: Sendable {
             passage: document.text, passageLanguage: document.lang, passageKey: document.key, candidates: candidates,
             lists: configuration.lists)
         let stored = try await store.stageOutputs(run: run, documentID: unit.documentID, sample: unit.sample)
-        let planKey = VariableDrawer.planKey(run: run, documentID: unit.documentID, sample: unit.sample)
+        let planKey =
+            seedsByDocumentKey
+            ? VariableDrawer.planKey(run: run, documentKey: document.key, sample: unit.sample)
+            : VariableDrawer.planKey(run: run, documentID: unit.documentID, sample: unit.sample)
         if pipeline.readsSentences { context.sentence = UnitContext.drawSentence(from: document.text, key: planKey) }
         for earlier in pipeline.stages.prefix(stage.index + 1) {
             for variable in earlier.declaration.draw?.variables ?? [] {
@@ -213,11 +219,15 @@ struct StageWork: Sendable {
     }
 
     /// The chat request of a prompt, seeded by the unit key and its attempt (a retry after a rejection asks anew).
-    private func request(_ prompt: RenderedPrompt, stage: CompiledStage, unit: UnitRecord) -> ChatRequest {
+    private func request(_ prompt: RenderedPrompt, stage: CompiledStage, unit: UnitRecord, passageKey: String) -> ChatRequest {
         let sampling = stage.declaration.sampling
+        let seedKey =
+            seedsByDocumentKey
+            ? VariableDrawer.unitSeedKey(run: run, stage: unit.stage, documentKey: passageKey, sample: unit.sample)
+            : unit.key.description
         return ChatRequest(
             messages: [.user(prompt.text)], temperature: sampling.temperature, topP: sampling.topP,
-            maxTokens: sampling.maxTokens, seed: VariableDrawer.requestSeed(key: unit.key.description, attempt: unit.attempts),
+            maxTokens: sampling.maxTokens, seed: VariableDrawer.requestSeed(key: seedKey, attempt: unit.attempts),
             schema: JSONSchema(prompt.schemaValue), schemaName: prompt.schemaName)
     }
 

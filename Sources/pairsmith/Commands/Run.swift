@@ -5,6 +5,8 @@ import PairsmithConfiguration
 import PairsmithEngine
 import PairsmithPipeline
 import PairsmithStages
+import PairsmithStore
+import PairsmithText
 
 extension PairsmithCommand {
     /// `pairsmith run`: generate query–passage pairs for a pipeline over a corpus.
@@ -73,6 +75,8 @@ extension PairsmithCommand {
                     + "verdicts and examples; the --db is not opened."))
         var preview: Int?
 
+        @OptionGroup var sharding: ShardOptions
+
         @OptionGroup var logging: LoggingOptions
 
         func validate() throws {
@@ -80,6 +84,16 @@ extension PairsmithCommand {
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
             if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
             if let preview, preview < 1 { throw ValidationError("--preview must be at least 1") }
+        }
+
+        /// The database path with `{shard}` filled in.
+        private func databasePath(shard: ShardSpec?) throws -> String {
+            guard database.path.contains("{shard}") else { return database.path }
+            guard let shard else {
+                throw ValidationError(
+                    "--db \(database.path) holds {shard} but this run takes no shard; give --shard i/n (or --shards n under a scheduler)")
+            }
+            return shard.substitute(into: database.path)
         }
 
         func run() async throws {
@@ -95,10 +109,27 @@ extension PairsmithCommand {
                 configuration.chunking?.tokenizer = isFolder.boolValue ? url.appendingPathComponent("tokenizer.json") : url
             }
             _ = try CompiledPipeline(configuration: configuration)  // templates, schemas, few-shot files: before any write
+            let shard = try sharding.resolve()
+            let databasePath = try databasePath(shard: shard)
+            if preview == nil, let shard,
+                let manifest = ShardManifest.finished(
+                    database: URL(fileURLWithPath: databasePath), configuration: configuration, shard: shard)
+            {
+                print(
+                    "shard \(shard) of run \(manifest.run) is already finished (\(manifest.counts.examples) examples, "
+                        + "\(manifest.failures) failed units; \(ShardManifest.url(forDatabase: URL(fileURLWithPath: databasePath)).path)); nothing to do"
+                )
+                return
+            }
             let scratch = try preview.map { _ in try PreviewScratch() }
             defer { scratch?.remove() }
-            let store = try scratch?.store() ?? database.openOrCreate()
+            let store = try scratch?.store() ?? PairsmithStore(path: databasePath)
             let limit = preview ?? self.limit
+            do {
+                try await GenerationRun.checkShard(store: store, configuration: configuration, shard: shard)
+            } catch let error as PipelineRunError {
+                throw ValidationError(error.description)
+            }
             let precision: RunPrecision
             do {
                 precision = try await RunPrecision.resolve(store: store, pipeline: configuration)
@@ -119,6 +150,7 @@ extension PairsmithCommand {
             var options = GenerationRunOptions(
                 corpus: URL(fileURLWithPath: corpus), personas: personas.map { URL(fileURLWithPath: $0) }, limit: limit,
                 concurrency: concurrency, embeddingModel: embedder.name, progressInterval: display.interval)
+            options.shard = shard
             do {
                 options.chunker = try .forPipeline(configuration, embeddingModelFolder: embedder.localModel?.folder)
             } catch {
@@ -153,12 +185,17 @@ extension PairsmithCommand {
             }
             if preview != nil {
                 print(try await RunPreview.describe(store: store, run: summary.run))
-                print("preview: \(summary.pairs) examples; nothing was stored in \(database.path)")
+                print("preview: \(summary.pairs) examples; nothing was stored in \(databasePath)")
                 return
             }
-            print("pairs: \(summary.pairs) in \(database.path) (run \(summary.run)); see `pairsmith status --db \(database.path)`")
+            print("pairs: \(summary.pairs) in \(databasePath) (run \(summary.run)); see `pairsmith status --db \(databasePath)`")
             switch outcome.ending {
-            case .complete: return
+            case .complete:
+                guard let shard else { return }
+                let manifest = try await ShardManifest.write(store: store, configuration: configuration, shard: shard)
+                print(
+                    "shard \(shard) finished: \(manifest.counts.examples) examples, \(manifest.failures) failed units; manifest "
+                        + ShardManifest.url(forDatabase: URL(fileURLWithPath: databasePath)).path)
             case .incomplete: throw ExitCode(1)
             case .interrupted: throw ExitCode(130)
             }
