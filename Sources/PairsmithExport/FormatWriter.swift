@@ -11,6 +11,8 @@ final class RowFormatWriter {
     let folder: URL
     /// The `negative_i` columns of every row (sentence-transformers), else nil.
     let columns: Int?
+    /// The run's task family (its rows may have their own layout).
+    var task = TaskExportContext(task: "retrieval")
     private let splits: [String?]
     private var writers: [ShardWriter]
     private var counts: [ExportCounts]
@@ -39,14 +41,18 @@ final class RowFormatWriter {
     /// `instruction`; counts it, or counts it as left out.
     func add(_ example: ExportExample, split index: Int, instruction: String, droppedNegatives: Int) throws {
         var example = example
-        if let columns {
+        if format.ignoresNegatives(task: example.task) {  // scored pairs, (text, label): rows without negatives
+            example.generatedNegatives = []
+            example.negatives = []
+        }
+        if let columns, !format.ignoresNegatives(task: example.task) {
             Exporter.keepNegatives(&example, limit: columns)
             if example.generatedNegatives.count + example.negatives.count < columns {
                 counts[index].rowsLeftOut += 1
                 return
             }
         }
-        let rows = format.rows(example, anchorInstruction: instruction)
+        let rows = format.taskRows(example, instruction: instruction, context: task) ?? format.rows(example, anchorInstruction: instruction)
         guard !rows.isEmpty else {
             counts[index].examplesLeftOutWithoutNegatives += 1
             return

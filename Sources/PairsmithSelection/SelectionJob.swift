@@ -69,10 +69,16 @@ public struct SelectionJob: Sendable {
         summary.exactDuplicates = duplicates.filter { $0.kind == .exact }.count
         summary.nearDuplicates = duplicates.count - summary.exactDuplicates
         onProgress("dedup: \(summary.exactDuplicates) exact and \(summary.nearDuplicates) near duplicates")
-        let outcome = try await Selector(store: store, model: model).select(run: run, criteria: criteria)
+        let outcome = try await Selector(store: store, model: model).select(
+            run: run, criteria: criteria, policy: TaskSelectionPolicy(settings: settings))
         summary.selection = outcome
         onProgress(outcome.description)
-        let negatives = try await HardNegativeMiner(store: store, model: model, settings: settings.negatives).mine(run: run)
+        let negatives =
+            settings.negatives.pool == .passages
+            ? try await HardNegativeMiner(store: store, model: model, settings: settings.negatives).mine(run: run)
+            : try await ExampleNegativeMiner(
+                store: store, model: model, settings: settings.negatives, minScore: settings.cosineFilterMinScore ?? 0.75
+            ).mine(run: run)
         summary.negatives = negatives
         onProgress(negatives.description)
         return summary

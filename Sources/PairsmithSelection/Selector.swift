@@ -17,7 +17,11 @@ public struct Selector: Sendable {
     }
 
     /// Selects and stores both sets of `run`.
-    public func select(run: String, criteria: SelectionCriteria) async throws -> SelectionOutcome {
+    public func select(
+        run: String, criteria: SelectionCriteria, policy: TaskSelectionPolicy = TaskSelectionPolicy()
+    ) async throws
+        -> SelectionOutcome
+    {
         try criteria.validate()
         let pairs = try await store.scoredPairs(run: run, model: model)
         guard !pairs.isEmpty else { throw SelectionError.noPairs(run: run) }
@@ -25,14 +29,22 @@ public struct Selector: Sendable {
         let needsAll = criteria.lowPercentile != nil || criteria.highPercentile != nil
         let bounds = try criteria.resolve(allScores: needsAll ? try await store.allScores(model: model) : [], model: model)
 
-        let weak = pairs.filter { !duplicates.contains($0.pairID) }
+        // The task-aware policy (excluded labels, score-aware bounds) reads each example's label and score.
+        let facts =
+            policy.isActive
+            ? Dictionary(try await store.exampleTaskFacts(run: run).map { ($0.pairID, $0) }, uniquingKeysWith: { a, _ in a }) : [:]
+        let valid = pairs.filter { !duplicates.contains($0.pairID) }
+        let weak = valid.filter { policy.admits(facts[$0.pairID]) }
         let unscored = weak.filter { $0.cosine == nil }.count
         let sampled = weak.filter { criteria.sampled(key: "\(run)/\($0.documentKey)/\($0.sample)") }
-        let sft = sampled.filter { pair in pair.cosine.map(bounds.contains) ?? false }
+        let sft = sampled.filter { pair in
+            policy.admitsSFT(facts[pair.pairID], cosine: pair.cosine, inBounds: pair.cosine.map(bounds.contains) ?? false)
+        }
 
-        let parameters = SelectionParameters(
+        var parameters = SelectionParameters(
             criteria: criteria, resolved: bounds, model: model, pairs: pairs.count, duplicates: duplicates.count,
             unscored: unscored, sampled: sampled.count)
+        if policy.isActive { parameters.task = TaskSelectionRecord(policy: policy, valid: valid, weak: weak, sft: sft, facts: facts) }
         let json = try parameters.json()
         let weakRecord = try await keep(
             SelectionRecord(run: run, set: .weak, model: model, parameters: json, low: nil, high: nil, records: weak.count),
@@ -51,8 +63,9 @@ extension Selector {
     /// is returned instead: selecting again without a change adds nothing to the database.
     private func keep(_ selection: SelectionRecord, pairIDs: [Int64]) async throws -> SelectionRecord {
         if let latest = try await store.latestSelection(run: selection.run, set: selection.set), let id = latest.id,
-           latest.parameters == selection.parameters, latest.model == selection.model, latest.records == pairIDs.count,
-           try await store.selectedPairIDs(selectionID: id) == pairIDs.sorted() {
+            latest.parameters == selection.parameters, latest.model == selection.model, latest.records == pairIDs.count,
+            try await store.selectedPairIDs(selectionID: id) == pairIDs.sorted()
+        {
             return latest
         }
         return try await store.insertSelection(selection, pairIDs: pairIDs)
@@ -77,6 +90,8 @@ public struct SelectionParameters: Sendable, Hashable, Codable {
     public var unscored: Int
     /// Non-duplicate pairs kept by the sampling draw.
     public var sampled: Int
+    /// The task-aware policy and what it did (absent for retrieval, so its stored parameters keep their bytes).
+    public var task: TaskSelectionRecord?
 
     /// The JSON text.
     public func json() throws -> String {
@@ -86,7 +101,7 @@ public struct SelectionParameters: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case criteria, resolved, model, pairs, duplicates, unscored, sampled
+        case criteria, resolved, model, pairs, duplicates, unscored, sampled, task
         case percentileInterpolation = "percentile_interpolation"
     }
 }

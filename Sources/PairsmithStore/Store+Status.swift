@@ -102,6 +102,8 @@ public struct StoreStatus: Codable, Sendable, Hashable {
     public var firstCallAt: Date?
     /// The last call time.
     public var lastCallAt: Date?
+    /// Per run of a task other than retrieval: its examples by label, score and language pair (nil: none).
+    public var taskFamilies: [String: TaskFamilyCounts]?
 
     /// Completion tokens per second between the first and last call (0 when undefined).
     public var completionTokensPerSecond: Double {
@@ -154,6 +156,7 @@ extension PairsmithStore {
             ).map { SelectionCount(run: $0["run"], set: $0["set"], model: $0["model"], records: $0["records"], low: $0["low"], high: $0["high"]) }
             status.negativeSearches = try count("negative_searches")
             status.shortNegativeSearches = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM negative_searches WHERE found < requested") ?? 0
+            status.taskFamilies = try Self.taskFamilyStatus(db)
             return status
         }
     }

@@ -138,7 +138,7 @@ struct MigrationTests {
             facts["migrations"] as? [String]
                 == [
                     "v1-retrieval", "v2-selection", "v3-claim-order", "v4-run-precision", "v5-generic-stages",
-                    "v6-document-chunks",
+                    "v6-document-chunks", "v10-task-families",
                 ])
         let exampleCount = try #require(facts["examples"] as? Int)
         let configCount = try #require(facts["configs"] as? Int)

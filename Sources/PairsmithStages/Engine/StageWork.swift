@@ -133,7 +133,11 @@ struct StageWork: Sendable {
             lists: configuration.lists)
         let stored = try await store.stageOutputs(run: run, documentID: unit.documentID, sample: unit.sample)
         let planKey = VariableDrawer.planKey(run: run, documentID: unit.documentID, sample: unit.sample)
-        if pipeline.readsSentences { context.sentence = UnitContext.drawSentence(from: document.text, key: planKey) }
+        if pipeline.readsSentences {
+            let sentenceKey =
+                configuration.samplesShareSentence ? VariableDrawer.planKey(run: run, documentID: unit.documentID, sample: 0) : planKey
+            context.sentence = UnitContext.drawSentence(from: document.text, key: sentenceKey)
+        }
         for earlier in pipeline.stages.prefix(stage.index + 1) {
             for variable in earlier.declaration.draw?.variables ?? [] {
                 if case .choice(_, let list?) = variable.kind { context.variableLists[variable.name] = list }

@@ -10,7 +10,9 @@ enum TestEndpointReply {
     case truncated(body: String)
 
     /// The reply to a `/v1/chat/completions` request body under `behaviour` with `fault`.
-    static func chatCompletion(body: Data, behaviour: TestEndpointBehaviour, fault: TestFault?, contentHash: UInt64, now: Date)
+    static func chatCompletion(
+        body: Data, behaviour: TestEndpointBehaviour, fault: TestFault?, contentHash: UInt64, now: Date
+    )
         -> TestEndpointReply
     {
         guard let request = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
@@ -47,7 +49,10 @@ enum TestEndpointReply {
         }
 
         var random = SeededRandom(seed: contentHash)
-        let answer = schema.map { SchemaInstanceGenerator.instance(of: $0, random: &random) } ?? ["answer": "ok"]
+        let prompt = (messages.last?["content"] as? String) ?? ""
+        let answer =
+            TaskFamilyAnswers.answer(prompt: prompt, random: &random)
+            ?? schema.map { SchemaInstanceGenerator.instance(of: $0, random: &random) } ?? ["answer": "ok"]
         let json = text(of: answer)
         var content = json
         var finishReason = "stop"
