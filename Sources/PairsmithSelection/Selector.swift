@@ -73,12 +73,26 @@ extension Selector {
     /// is returned instead: selecting again without a change adds nothing to the database.
     private func keep(_ selection: SelectionRecord, pairIDs: [Int64]) async throws -> SelectionRecord {
         if let latest = try await store.latestSelection(run: selection.run, set: selection.set), let id = latest.id,
-            latest.parameters == selection.parameters, latest.model == selection.model, latest.records == pairIDs.count,
+            Self.sameParameters(stored: latest.parameters, new: selection.parameters), latest.model == selection.model,
+            latest.records == pairIDs.count,
             try await store.selectedPairIDs(selectionID: id) == pairIDs.sorted()
         {
             return latest
         }
         return try await store.insertSelection(selection, pairIDs: pairIDs)
+    }
+
+    /// Whether stored selection parameters equal new ones. A selection stored before `criteria_applied` was recorded
+    /// (an earlier release) is the same selection when everything else agrees: those counts are derived from the
+    /// same inputs, so re-selecting an old database without a change stores nothing new.
+    static func sameParameters(stored: String, new: String) -> Bool {
+        if stored == new { return true }
+        guard let old = (try? JSONSerialization.jsonObject(with: Data(stored.utf8))) as? [String: Any],
+            var fresh = (try? JSONSerialization.jsonObject(with: Data(new.utf8))) as? [String: Any],
+            old["criteria_applied"] == nil
+        else { return false }
+        fresh["criteria_applied"] = nil
+        return NSDictionary(dictionary: old).isEqual(to: fresh)
     }
 }
 

@@ -80,7 +80,8 @@ private struct ReportQueries {
             crossLingualShare: total > 0 ? Double(cross) / Double(total) : 0, distributions: try distributions(stages: stages),
             lengths: try lengths(lastStage: stages.last), labels: try labels(), personas: try personas(),
             similarity: try similarity(), quality: try quality(lastStage: stages.last), calls: try calls(),
-            answersReused: try answersReused(), throughput: try throughput(), samples: try drawSamples(count: samples, seed: seed), selections: try selections())
+            answersReused: try answersReused(), throughput: try throughput(), samples: try drawSamples(count: samples, seed: seed),
+            selections: try selections())
     }
 
     private func funnel(stages: [String]) throws -> ReportFigures.Funnel {

@@ -113,7 +113,7 @@ struct AdaptiveConcurrencyTests {
                     EndpointConfiguration(
                         url: endpoint.url, model: "test-model", maxConcurrentRequests: 8, name: "fixed", adaptive: .fixed)
                 ],
-                retry: RetryPolicy(maxAttempts: 20, baseDelay: .milliseconds(5), maxDelay: .milliseconds(20)),
+                retry: RetryPolicy(maxAttempts: 500, baseDelay: .milliseconds(5), maxDelay: .milliseconds(20)),
                 health: HealthPolicy(failureThreshold: 1_000, coolingPeriod: .milliseconds(10)),
                 timeouts: EndpointTimeouts(connect: .seconds(5), read: .seconds(30), total: .seconds(60)))
             try await ChatClient.withClient(config) { client in

@@ -12,16 +12,17 @@ struct PricingConfigurationTests {
     func prices() throws {
         let original = try String(contentsOf: Self.shipped, encoding: .utf8)
         #expect(try PipelineConfiguration.parse(yaml: original, file: Self.shipped).pricing == nil)
-        let yaml = original + """
+        let yaml =
+            original + """
 
-            pricing:
-              currency: EUR
-              prompt_per_million: 0.1
-              completion_per_million: 0.4
-              models:
-                Qwen/Qwen3-32B: { prompt_per_million: 2, completion_per_million: 6 }
+                pricing:
+                  currency: EUR
+                  prompt_per_million: 0.1
+                  completion_per_million: 0.4
+                  models:
+                    Qwen/Qwen3-32B: { prompt_per_million: 2, completion_per_million: 6 }
 
-            """
+                """
         let pricing = try #require(try PipelineConfiguration.parse(yaml: yaml, file: Self.shipped).pricing)
         #expect(pricing.currency == "EUR")
         // 1 000 000 prompt + 500 000 completion tokens: 2 + 3 for the named model, 0.1 + 0.2 for any other.

@@ -54,11 +54,16 @@ struct MigrationTests {
         # Every table but pairs (renamed) and the bookkeeping ones: identical, row for row.
         for t, old in before.items():
             if t in ("pairs", "grdb_migrations", "sqlite_sequence"): continue
-            # documents gained v6's chunk columns (NULL for documents that were never chunked): the old ones compared.
-            added = ["parent_key", "chunk_index", "char_start", "char_end"] if t == "documents" else []
+            # Columns later migrations added (NULL on the carried-over rows): v6's chunk columns on documents, v7's
+            # rerank score and margins on negatives and negative_searches. The old columns are compared.
+            added = {
+                "documents": ["parent_key", "chunk_index", "char_start", "char_end"],
+                "negatives": ["rerank_score"],
+                "negative_searches": ["absolute_margin", "relative_margin", "rerank_model"],
+            }.get(t, [])
             if added:
-                nulls = con.execute(f"SELECT COUNT(*) FROM documents WHERE {' OR '.join(c + ' IS NOT NULL' for c in added)}").fetchone()[0]
-                if nulls: problems.append(f"documents: {nulls} rows have chunk columns set")
+                nulls = con.execute(f"SELECT COUNT(*) FROM {t} WHERE {' OR '.join(c + ' IS NOT NULL' for c in added)}").fetchone()[0]
+                if nulls: problems.append(f"{t}: {nulls} rows have added columns set")
             names = ", ".join(f'"{c}"' for c in old["columns"]) if added else "*"
             cur = con.execute(f'SELECT {names} FROM "{t}" ORDER BY rowid')
             cols = [d[0] for d in cur.description]
@@ -138,7 +143,7 @@ struct MigrationTests {
             facts["migrations"] as? [String]
                 == [
                     "v1-retrieval", "v2-selection", "v3-claim-order", "v4-run-precision", "v5-generic-stages",
-                    "v6-document-chunks", "v11-endpoint-windows", "v8-shards",
+                    "v6-document-chunks", "v7-filters", "v11-endpoint-windows", "v8-shards",
                 ])
         let exampleCount = try #require(facts["examples"] as? Int)
         let configCount = try #require(facts["configs"] as? Int)
