@@ -295,7 +295,7 @@ struct SchemaReferenceTests {
     func shippedSchemas() throws {
         let folder = TestEnvironment.packageRoot.appendingPathComponent("prompts/retrieval")
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".schema.json") }.sorted()
-        #expect(files == ["configure.schema.json", "generate.schema.json"])
+        #expect(files == ["configure.schema.json", "generate.schema.json", "judge.schema.json"])
         var texts: [String] = []
         for file in files {
             let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
