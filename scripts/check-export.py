@@ -12,6 +12,11 @@ be in two splits. A BEIR folder (corpus.jsonl, queries.jsonl, qrels/<split>.tsv)
 "beir": {"corpus", "queries", "qrels": {split: count}}. A folder written with several formats (no manifest, one
 subfolder each) gives {"formats": {name: ...}}. Every export folder must hold a README.md card starting with its
 YAML header. Exits 1 with a message naming the file and line on the first violation.
+
+The other task families' layouts are recognised by their keys: STS `sentence1, sentence2, score` (sentence-
+transformers) and `query, response, label` (ms-swift), classification `text, label` (sentence-transformers; never
+`none`), and FlagEmbedding rows with a `type` (`symmetric_sts` for STS and bitext, `symmetric_class` for
+classification, matching `meta.task`); their normalised rows carry "task" (and "score" or "label").
 """
 import csv
 import hashlib
@@ -62,6 +67,17 @@ def normalise(where, row, variant, instruction):
     if variant == "query-pos-neg":  # FlagEmbedding
         if keys[:4] != ["query", "pos", "neg", "prompt"]:
             fail(where, f"FlagEmbedding keys {keys}")
+        if "type" in row:  # bitext, STS, classification: the `type` FlagEmbedding's loader reads (AbsDataset.py)
+            if keys != ["query", "pos", "neg", "prompt", "type", "meta"]:
+                fail(where, f"FlagEmbedding keys {keys}, expected query, pos, neg, prompt, type, meta")
+            task = row["meta"].get("task") if isinstance(row.get("meta"), dict) else None
+            expected = {"classification": "symmetric_class", "sts": "symmetric_sts", "bitext": "symmetric_sts"}.get(task)
+            if row["type"] != expected:
+                fail(where, f"type {row['type']!r} for task {task!r}, expected {expected!r}")
+            if task == "sts" and not row["neg"]:
+                fail(where, "an STS row needs the same anchor's low-level sentences as negatives")
+            if task == "classification" and not row["neg"]:
+                fail(where, "a classification row needs the other labels as negatives")
         if not isinstance(row["query"], str) or not is_strings(row["pos"]) or len(row["pos"]) != 1:
             fail(where, "query must be a string and pos a list of one string")
         if not is_strings(row["neg"]) or row["prompt"] != instruction:
@@ -80,6 +96,20 @@ def normalise(where, row, variant, instruction):
             if mined > expected or (not SPLIT and mined != expected):
                 fail(where, f"negatives_found {meta['negatives_found']} (cap {cap}) but {mined} mined negatives")
         return {"query": row["query"], "positive": row["pos"][0], "negatives": row["neg"], "keys": keys, "meta": meta}
+    if variant == "anchor-positive-negatives" and keys == ["sentence1", "sentence2", "score"]:  # STS scored pairs
+        if not isinstance(row["sentence1"], str) or not isinstance(row["sentence2"], str):
+            fail(where, "sentence1 and sentence2 must be strings")
+        if isinstance(row["score"], bool) or not isinstance(row["score"], (int, float)) or not 0 <= row["score"] <= 1:
+            fail(where, f"score must be a number in [0, 1], found {row['score']!r}")
+        return {"query": row["sentence1"], "positive": row["sentence2"], "negatives": [], "score": row["score"], "keys": keys,
+                "task": "sts"}
+    if variant == "anchor-positive-negatives" and keys == ["text", "label"]:  # classification (text, label)
+        if not isinstance(row["text"], str) or not isinstance(row["label"], str) or not row["label"]:
+            fail(where, "text and label must be strings, the label not empty")
+        if row["label"] == "none":
+            fail(where, "a `none` label is never exported")
+        return {"query": row["text"], "positive": row["label"], "negatives": [], "label": row["label"], "keys": keys,
+                "task": "classification"}
     if variant == "anchor-positive-negatives":  # sentence-transformers: columns by position
         count = len(keys) - 2
         if keys != ["anchor", "positive"] + [f"negative_{i}" for i in range(1, count + 1)]:
@@ -87,6 +117,12 @@ def normalise(where, row, variant, instruction):
         if not all(isinstance(row[k], str) for k in keys):
             fail(where, "every column must be a string")
         return {"query": row["anchor"], "positive": row["positive"], "negatives": [row[k] for k in keys[2:]], "keys": keys}
+    if variant == "query-response" and keys == ["query", "response", "label"]:  # ms-swift STS (cosine similarity loss)
+        if isinstance(row["label"], bool) or not isinstance(row["label"], (int, float)) or not 0 <= row["label"] <= 1:
+            fail(where, f"label must be a score in [0, 1], found {row['label']!r}")
+        query = split_instructed(where, row["query"], instruction)
+        return {"query": query, "positive": row["response"], "negatives": [], "score": row["label"], "keys": keys,
+                "task": "sts"}
     if variant == "query-response":  # ms-swift, Qwen3-Embedding recipe
         if keys not in (["query", "response"], ["query", "response", "rejected_response"]):
             fail(where, f"ms-swift keys {keys}")
@@ -319,7 +355,9 @@ def check_folder(folder):
     counts = manifest["counts"]
     if variant == "anchor-positive-negatives":  # the same columns in every row, as the manifest says
         columns = manifest["negative_columns"]
-        bad = [i for i, row in enumerate(rows) if len(row["keys"]) - 2 != columns]
+        bad = [i for i, row in enumerate(rows) if "task" not in row and len(row["keys"]) - 2 != columns]
+        if any("task" in row for row in rows) and columns != 0:
+            fail(manifest_path, f"scored-pair / (text, label) rows but negative_columns {columns}")
         if bad:
             fail(manifest_path, f"negative_columns {columns} but row {bad[0]} has {len(rows[bad[0]]['keys']) - 2}")
     if counts["rows"] != lines_total or counts["shards"] != len(shards):

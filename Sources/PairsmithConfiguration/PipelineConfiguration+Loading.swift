@@ -44,7 +44,7 @@ extension PipelineConfiguration {
                 ]
                 : [
                     "name", "task", "endpoints", "sampling", "personas", "embedding", "samples_per_passage", "chunking",
-                    "lists", "stages", "example", "retries", "selection", "pricing",
+                    "lists", "stages", "example", "retries", "selection", "pricing", "samples_share_sentence",
                 ])
         if !legacy && top.optional("stages") == nil {
             throw ConfigurationError(
@@ -75,7 +75,7 @@ extension PipelineConfiguration {
             let taskNode = try top.required("task")
             task = try taskNode.string()
             try checkName(task, node: taskNode, what: "a task name")
-            lists = try parseLists(top.optional("lists"))
+            lists = try parseLists(top.optional("lists"), folder: folder)
             var scope = Scope(lists: lists, personas: personas.match)
             stages = try parseStages(try top.required("stages"), folder: folder, sampling: sampling, scope: &scope)
             example = try parseExample(try top.required("example"), task: task, scope: scope)
@@ -92,6 +92,7 @@ extension PipelineConfiguration {
             chunking: try parseChunking(top.optional("chunking"), folder: folder))
         configuration.isLegacyFormat = legacy
         configuration.pricing = try top.optional("pricing").map(PriceTable.parse)
+        configuration.samplesShareSentence = try top.optional("samples_share_sentence")?.bool() ?? false
         return configuration
     }
 

@@ -30,6 +30,9 @@ public struct PipelineConfiguration: Sendable, Hashable {
     public var retries: RetrySettings
     /// True when the file uses the format before declared stages (`prompts:`, `query:`, `validation:`).
     public var isLegacyFormat: Bool = false
+    /// `samples_share_sentence: true`: every sample of a passage works on the same `passage.sentence` (STS writes
+    /// several similarity levels for one anchor); false: each sample draws its own.
+    public var samplesShareSentence: Bool = false
     /// The cosine similarity above which a pair enters the SFT set.
     public var similarityThreshold: Double
     /// Scoring, dedup, selection and hard-negative settings (the whole `selection:` block).

@@ -4,7 +4,8 @@ extension PipelineConfiguration {
         let fields = try node.mapping(allowed: [
             "similarity_threshold", "band", "low_percentile", "high_percentile", "sampling_rate", "seed", "dedup", "negatives",
             "min_rerank", "min_rerank_percentile", "rerank_model", "min_judge", "max_positive_rank",
-            "max_positive_rank_percentile",
+            "max_positive_rank_percentile", "score_aware",
+            "exclude_labels",
         ])
         var settings = SelectionSettings()
         settings.similarityThreshold = try fields.required("similarity_threshold").number(in: -1...1)
@@ -38,7 +39,7 @@ extension PipelineConfiguration {
         }
         if let negativesNode = fields.optional("negatives") {
             let negatives = try negativesNode.mapping(allowed: [
-                "count", "rank_from", "rank_to", "guard", "absolute_margin", "relative_margin",
+                "count", "rank_from", "rank_to", "guard", "absolute_margin", "relative_margin", "pool",
             ])
             var result = NegativeSettings()
             result.count = try negatives.optional("count")?.integer(in: 0...1_000) ?? result.count
@@ -49,11 +50,28 @@ extension PipelineConfiguration {
                 throw (rankToNode ?? negativesNode).error("rank_to must be at least rank_from (\(result.rankFrom)), found \(result.rankTo)")
             }
             result.guardFactor = try negatives.optional("guard")?.number(in: 0...10) ?? result.guardFactor
+            if let poolNode = negatives.optional("pool") {
+                let text = try poolNode.string()
+                guard let pool = NegativePool(rawValue: text) else {
+                    throw poolNode.error("must be one of \(NegativePool.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(text)\"")
+                }
+                result.pool = pool
+            }
             result.absoluteMargin = try negatives.optional("absolute_margin")?.number(in: -10...10)
             result.relativeMargin = try negatives.optional("relative_margin")?.number(in: 0...1)
             settings.negatives = result
         }
         settings.filters = try parseFilterSettings(fields)
+        if let awareNode = fields.optional("score_aware") {
+            let aware = try awareNode.mapping(allowed: ["min_score"])
+            settings.cosineFilterMinScore = try aware.required("min_score").number(in: 0...1)
+        }
+        if let labelsNode = fields.optional("exclude_labels") {
+            settings.excludedLabels = try labelsNode.sequence().map { try $0.string() }
+        }
+        if settings.negatives.pool == .lowScores && settings.cosineFilterMinScore == nil, let negativesNode = fields.optional("negatives") {
+            throw negativesNode.error("pool: low_scores needs `score_aware: {min_score: X}` (what a low score is)")
+        }
         return settings
     }
 

@@ -19,6 +19,12 @@ extension PipelineConfiguration {
         public var negatives: NegativeSettings
         /// The filters beyond the cosine bounds (reranker, judge, round-trip rank), from the block's keys.
         public var filters = FilterSettings()
+        /// Score-aware selection (STS): only examples whose score is at least this must pass the cosine bounds to
+        /// enter the SFT set; examples with a lower score (pairs written to be dissimilar) are kept whatever their
+        /// cosine. nil: every example must pass them.
+        public var cosineFilterMinScore: Double?
+        /// Labels whose examples are never selected (classification's `none`): recorded and counted, never exported.
+        public var excludedLabels: [String] = []
 
         /// Creates the settings; every part has the report's default.
         public init(
@@ -66,6 +72,8 @@ extension PipelineConfiguration {
         public var absoluteMargin: Double?
         /// A candidate is skipped when its score exceeds the positive's × (1 − this) (`relative_margin`).
         public var relativeMargin: Double?
+        /// Where negatives come from: the corpus's passages, or other examples' generated positives.
+        public var pool: NegativePool = .passages
 
         /// Creates the settings.
         public init(
@@ -117,5 +125,19 @@ extension PipelineConfiguration {
             self.minJudge = minJudge
             self.maxPositiveRank = maxPositiveRank
         }
+    }
+}
+
+extension PipelineConfiguration {
+    /// Where a task's hard negatives come from (`selection.negatives.pool`).
+    public enum NegativePool: String, Sendable, Hashable, CaseIterable {
+        /// Passages of the corpus ranked by cosine to the anchor (retrieval); examples with a generated positive get none.
+        case passages
+        /// Other examples' generated positives in the same positive language, ranked by cosine to the anchor (bitext:
+        /// other translations into the same target language), under the same rank range and guard.
+        case translations
+        /// The generated positives of the example's low-score siblings: examples of the same passage and anchor whose
+        /// score is below `selection.score_aware.min_score` (STS: low levels as negatives of the same anchor).
+        case lowScores = "low_scores"
     }
 }

@@ -59,6 +59,8 @@ struct CardSection: Sendable {
     var corpus: (passages: Int, generated: Int)?
     /// For BEIR: the files written (corpus, queries, qrels).
     var files: [ShardSummary] = []
+    /// The run's task family (its rows may have their own columns).
+    var task = "retrieval"
 }
 
 /// Writes the `README.md` dataset card of an export folder: the YAML header the Hugging Face hub and
@@ -167,7 +169,7 @@ package enum DatasetCard {
                         part.shards.reduce(0) { $0 + $1.bytes }
                     )
                 },
-                features: features(section.format, columns: columns))
+                features: section.format.taskFeatures(task: section.task) ?? features(section.format, columns: columns))
         ]
     }
 

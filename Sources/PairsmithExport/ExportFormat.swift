@@ -236,7 +236,7 @@ public enum ExportFormat: Sendable, Hashable, CaseIterable, CustomStringConverti
     }
 
     /// `text` under `instruction` as the model reads it (`Instruct: …\nQuery:…`), or `text` when there is none.
-    private static func instructed(_ text: String, _ instruction: String) -> String {
+    static func instructed(_ text: String, _ instruction: String) -> String {
         instruction.isEmpty ? text : QueryInstruction.format(text, instruction: instruction)
     }
 

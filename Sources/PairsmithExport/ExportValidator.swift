@@ -9,7 +9,7 @@ public enum ExportValidator {
     /// Validates the export in `folder` written in `format`; returns the manifest's SHA-256. Throws
     /// ``ExportError/validationFailed(path:reason:)`` naming the file and line at fault.
     @discardableResult
-    public static func validate(folder: URL, format: ExportFormat) throws -> String {
+    public static func validate(folder: URL, format: ExportFormat, task: String = "retrieval") throws -> String {
         let manifestURL = folder.appendingPathComponent(ExportManifest.fileName)
         let manifestData = try read(manifestURL)
         let manifest: JSONValue
@@ -53,7 +53,7 @@ public enum ExportValidator {
                 lines = try checkEvaluationFile(data, url: url, name: file)
                 if file.hasPrefix("qrels/"), file.hasSuffix(".tsv") { rowsSeen += lines }
             } else {
-                lines = try checkLines(data, url: url, keys: format.requiredKeys)
+                lines = try checkLines(data, url: url, keys: format.requiredKeys(task: task))
                 rowsSeen += lines
             }
             guard lines == rows else {

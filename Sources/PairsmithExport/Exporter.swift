@@ -253,6 +253,13 @@ public struct Exporter: Sendable {
                         snapshot, ids: ids, groupSplit: groupSplit, model: selection.model, splits: splits.count)
                 }
             }
+            let taskContext = TaskExportContext(
+                task: facts.task, positiveMinScore: ((try? facts.selectionSettings())?.cosineFilterMinScore) ?? 0.75)
+            if taskContext.task == "sts" || taskContext.task == "classification", options.negatives == nil,
+                options.formats.contains(.sentenceTransformers)
+            {
+                columns = 0  // their sentence-transformers rows are scored pairs / (text, label): no negative columns
+            }
             var rowWriters: [RowFormatWriter] = []
             var evaluation: EvaluationWriter?
             for format in options.formats {
@@ -266,6 +273,7 @@ public struct Exporter: Sendable {
                             format: format, folder: folder, splits: splits, shardSize: options.shardSize,
                             columns: format == .sentenceTransformers ? columns : nil, negativesCap: options.negatives,
                             scores: options.scores, afterShard: afterShard))
+                    rowWriters[rowWriters.count - 1].task = taskContext
                 }
             }
             var start = 0
@@ -334,9 +342,10 @@ public struct Exporter: Sendable {
                 }
                 try writeFile(Data(manifest.prettyText.utf8), to: folder.appendingPathComponent(ExportManifest.fileName))
                 let manifestSHA256 = ShardWriter.hex(SHA256.hash(data: Data(manifest.prettyText.utf8)))
-                let section = CardSection(
+                var section = CardSection(
                     format: format, prefix: several ? format.name : "", parts: parts, manifestSHA256: manifestSHA256, corpus: corpus,
                     files: files)
+                section.task = taskContext.task
                 sections.append(section)
                 var own = section
                 own.prefix = ""
@@ -344,7 +353,7 @@ public struct Exporter: Sendable {
                     sections: [own], run: run, selection: selection, facts: facts, chatModelsUsed: chatModels, plan: plan,
                     totals: totals, examplesInNoSplit: examplesInNoSplit)
                 try writeFile(Data(card.utf8), to: folder.appendingPathComponent(DatasetCard.fileName))
-                let validated = try ExportValidator.validate(folder: folder, format: format)
+                let validated = try ExportValidator.validate(folder: folder, format: format, task: taskContext.task)
                 let total = parts.reduce(ExportCounts()) { $0.merged(with: $1.counts) }
                 reports.append(
                     ExportReport(

@@ -13,6 +13,8 @@ final class RowFormatWriter {
     let columns: Int?
     /// The distillation scores written, if any.
     let scores: ExportScores?
+    /// The run's task family (its rows may have their own layout).
+    var task = TaskExportContext(task: "retrieval")
     private let splits: [String?]
     private var writers: [ShardWriter]
     private var counts: [ExportCounts]
@@ -42,14 +44,18 @@ final class RowFormatWriter {
     /// `instruction`; counts it, or counts it as left out.
     func add(_ example: ExportExample, split index: Int, instruction: String, droppedNegatives: Int) throws {
         var example = example
-        if let columns {
+        if format.ignoresNegatives(task: example.task) {  // scored pairs, (text, label): rows without negatives
+            example.generatedNegatives = []
+            example.negatives = []
+        }
+        if let columns, !format.ignoresNegatives(task: example.task) {
             Exporter.keepNegatives(&example, limit: columns)
             if example.generatedNegatives.count + example.negatives.count < columns {
                 counts[index].rowsLeftOut += 1
                 return
             }
         }
-        var rows = format.rows(example, anchorInstruction: instruction)
+        var rows = format.taskRows(example, instruction: instruction, context: task) ?? format.rows(example, anchorInstruction: instruction)
         if let scores { rows = try rows.map { try ExportScores.adding(scores, to: $0, example: example) } }
         guard !rows.isEmpty else {
             counts[index].examplesLeftOutWithoutNegatives += 1

@@ -29,6 +29,7 @@ public enum StatusText {
                     pad(stage, 12) + counts.map { pad(String($0), 10, right: true) }.joined()
                         + pad(String(counts.reduce(0, +)), 10, right: true))
             }
+            if let family = status.taskFamilies?[run] { lines += TaskFamilyText.lines(family) }
         }
         if !status.rejects.isEmpty {
             lines.append("")

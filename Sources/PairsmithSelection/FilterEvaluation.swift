@@ -14,6 +14,9 @@ struct FilterEvaluation: Sendable {
         var value: @Sendable (ScoredPair) -> Double?
         /// Whether a value passes.
         var passes: @Sendable (Double) -> Bool
+        /// Whether the example passes whatever its value, as long as it has one (score-aware selection: an STS pair
+        /// written to be dissimilar is not held to the cosine bounds).
+        var exempts: @Sendable (ScoredPair) -> Bool = { _ in false }
     }
 
     var checks: [Check]
@@ -21,12 +24,13 @@ struct FilterEvaluation: Sendable {
 
     /// Resolves `filters` (and the cosine `bounds`) for `run` under the embedding `model`.
     static func load(
-        store: PairsmithStore, run: String, model: String, bounds: ResolvedBounds, filters: FilterCriteria?
+        store: PairsmithStore, run: String, model: String, bounds: ResolvedBounds, filters: FilterCriteria?,
+        cosineExempts: @escaping @Sendable (ScoredPair) -> Bool = { _ in false }
     ) async throws -> FilterEvaluation {
         var checks = [
             Check(
                 criterion: "cosine", comparison: ">", bound: bounds.low, source: bounds.source, value: { $0.cosine },
-                passes: { bounds.contains($0) })
+                passes: { bounds.contains($0) }, exempts: cosineExempts)
         ]
         guard let filters else { return FilterEvaluation(checks: checks, rerankModel: nil) }
         var rerankModel: String?
@@ -95,7 +99,7 @@ struct FilterEvaluation: Sendable {
             for (index, check) in checks.enumerated() {
                 let value = check.value(pair)
                 if value == nil { outcomes[index].missing += 1 }
-                guard let value, check.passes(value) else {
+                guard let value, check.exempts(pair) || check.passes(value) else {
                     outcomes[index].failed += 1
                     if !removed { outcomes[index].removed += 1 }
                     removed = true

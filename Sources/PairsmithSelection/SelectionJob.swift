@@ -77,20 +77,33 @@ public struct SelectionJob: Sendable {
             onProgress(summary.rerank?.description ?? "")
         }
         let selector = Selector(store: store, model: model)
+        let policy = TaskSelectionPolicy(settings: settings)
         let ranks = criteria.filters?.usesPositiveRank ?? false
-        let miner = HardNegativeMiner(
-            store: store, model: model, settings: settings.negatives, rerank: rerank, rankPositives: ranks)
+        if ranks && settings.negatives.pool != .passages {
+            throw SelectionError.invalidParameter(
+                "max_positive_rank ranks the positive among the corpus's passages, but negatives.pool is "
+                    + "\(settings.negatives.pool.rawValue); drop max_positive_rank or use pool: passages")
+        }
+        let mine: @Sendable () async throws -> NegativeReport = {
+            settings.negatives.pool == .passages
+                ? try await HardNegativeMiner(
+                    store: store, model: model, settings: settings.negatives, rerank: rerank, rankPositives: ranks
+                ).mine(run: run)
+                : try await ExampleNegativeMiner(
+                    store: store, model: model, settings: settings.negatives, minScore: settings.cosineFilterMinScore ?? 0.75
+                ).mine(run: run)
+        }
         var negatives = NegativeReport()
         if ranks {
             // The round-trip ranks come from the negative search over the weak set, so it runs before the SFT
             // selection that reads them.
             try await selector.selectWeak(run: run, criteria: criteria)
-            negatives = try await miner.mine(run: run)
+            negatives = try await mine()
         }
-        let outcome = try await selector.select(run: run, criteria: criteria)
+        let outcome = try await selector.select(run: run, criteria: criteria, policy: policy)
         summary.selection = outcome
         onProgress(outcome.description)
-        if !ranks { negatives = try await miner.mine(run: run) }
+        if !ranks { negatives = try await mine() }
         summary.negatives = negatives
         onProgress(negatives.description)
         return summary

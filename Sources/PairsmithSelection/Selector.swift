@@ -17,7 +17,11 @@ public struct Selector: Sendable {
     }
 
     /// Selects and stores both sets of `run`.
-    public func select(run: String, criteria: SelectionCriteria) async throws -> SelectionOutcome {
+    public func select(
+        run: String, criteria: SelectionCriteria, policy: TaskSelectionPolicy = TaskSelectionPolicy()
+    ) async throws
+        -> SelectionOutcome
+    {
         try criteria.validate()
         let pairs = try await store.scoredPairs(run: run, model: model)
         guard !pairs.isEmpty else { throw SelectionError.noPairs(run: run) }
@@ -25,16 +29,25 @@ public struct Selector: Sendable {
         let needsAll = criteria.lowPercentile != nil || criteria.highPercentile != nil
         let bounds = try criteria.resolve(allScores: needsAll ? try await store.allScores(model: model) : [], model: model)
 
-        let weak = pairs.filter { !duplicates.contains($0.pairID) }
+        // The task-aware policy (excluded labels, score-aware bounds) reads each example's label and score.
+        let facts =
+            policy.isActive
+            ? Dictionary(try await store.exampleTaskFacts(run: run).map { ($0.pairID, $0) }, uniquingKeysWith: { a, _ in a }) : [:]
+        let valid = pairs.filter { !duplicates.contains($0.pairID) }
+        let weak = valid.filter { policy.admits(facts[$0.pairID]) }
         let unscored = weak.filter { $0.cosine == nil }.count
         let sampled = weak.filter { criteria.sampled(key: "\(run)/\($0.documentKey)/\($0.sample)") }
+        let exemptFromCosine: @Sendable (ScoredPair) -> Bool = { [facts] pair in
+            policy.exemptFromCosine(facts[pair.pairID])
+        }
         let filters = try await FilterEvaluation.load(
-            store: store, run: run, model: model, bounds: bounds, filters: criteria.filters)
+            store: store, run: run, model: model, bounds: bounds, filters: criteria.filters, cosineExempts: exemptFromCosine)
         let (sft, outcomes) = filters.apply(to: sampled)
 
-        let parameters = SelectionParameters(
+        var parameters = SelectionParameters(
             criteria: criteria, resolved: bounds, model: model, pairs: pairs.count, duplicates: duplicates.count,
             unscored: unscored, sampled: sampled.count, criteriaApplied: outcomes, rerankModel: filters.rerankModel)
+        if policy.isActive { parameters.task = TaskSelectionRecord(policy: policy, valid: valid, weak: weak, sft: sft, facts: facts) }
         let json = try parameters.json()
         let weakRecord = try await keep(
             SelectionRecord(run: run, set: .weak, model: model, parameters: json, low: nil, high: nil, records: weak.count),
@@ -118,6 +131,8 @@ public struct SelectionParameters: Sendable, Hashable, Codable {
     public var criteriaApplied: [CriterionOutcome] = []
     /// The reranker model whose scores a rerank criterion read, if any.
     public var rerankModel: String?
+    /// The task-aware policy and what it did (absent for retrieval, so its stored parameters keep their bytes).
+    public var task: TaskSelectionRecord?
 
     /// The JSON text.
     public func json() throws -> String {
@@ -127,7 +142,7 @@ public struct SelectionParameters: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case criteria, resolved, model, pairs, duplicates, unscored, sampled
+        case criteria, resolved, model, pairs, duplicates, unscored, sampled, task
         case criteriaApplied = "criteria_applied"
         case rerankModel = "rerank_model"
         case percentileInterpolation = "percentile_interpolation"

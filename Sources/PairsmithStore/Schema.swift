@@ -87,6 +87,21 @@ enum Schema {
                     );
                     """)
         }
+        migrator.registerMigration("v12-task-families") { db in
+            // Negatives that are other examples' generated texts (bitext: other translations into the same target
+            // language; STS: the same anchor's low-level sentences), beside `negatives`, which holds passages. A
+            // search is still recorded in `negative_searches`; rank 0 first.
+            try db.execute(
+                sql: """
+                    CREATE TABLE example_negatives (
+                        pair_id INTEGER NOT NULL REFERENCES examples(id),
+                        negative_id INTEGER NOT NULL REFERENCES examples(id),
+                        rank INTEGER NOT NULL,
+                        score REAL NOT NULL,
+                        PRIMARY KEY (pair_id, rank)
+                    )
+                    """)
+        }
         return migrator
     }
 

@@ -207,13 +207,20 @@ public struct ExportSnapshot {
         try String.fetchAll(
             db,
             sql: """
-                SELECT DISTINCT d.key FROM selected_pairs sp
-                JOIN negatives n ON n.pair_id = sp.pair_id
-                JOIN documents d ON d.id = n.document_id
-                WHERE sp.selection_id = ?
-                ORDER BY d.key
+                SELECT key FROM (
+                    SELECT d.key FROM selected_pairs sp
+                    JOIN negatives n ON n.pair_id = sp.pair_id
+                    JOIN documents d ON d.id = n.document_id
+                    WHERE sp.selection_id = ?
+                    UNION
+                    SELECT d.key FROM selected_pairs sp
+                    JOIN example_negatives xn ON xn.pair_id = sp.pair_id
+                    JOIN examples o ON o.id = xn.negative_id
+                    JOIN documents d ON d.id = o.document_id
+                    WHERE sp.selection_id = ?)
+                ORDER BY key
                 """,
-            arguments: [selectionID])
+            arguments: [selectionID, selectionID])
     }
 
     /// Calls `body` with every passage of `run` (key, text), bytewise by key: the documents the run has a unit or an
@@ -253,6 +260,7 @@ public struct ExportSnapshot {
             sql: """
                 SELECT COALESCE(MAX(
                     (SELECT COUNT(*) FROM negatives ng WHERE ng.pair_id = e.id)
+                    + (SELECT COUNT(*) FROM example_negatives xn WHERE xn.pair_id = e.id)
                     + COALESCE(json_array_length(e.negatives), 0)), 0)
                 FROM selected_pairs sp JOIN examples e ON e.id = sp.pair_id
                 WHERE sp.selection_id = ?
@@ -351,6 +359,23 @@ public struct ExportSnapshot {
         for row in rows {
             result[row[0], default: []].append(
                 ExportNegative(documentKey: row[3], text: row[4], rank: row[1], score: row[2], rerankScore: row[5]))
+        }
+        // Negatives that are other examples' generated positives (v10: bitext translations, STS low levels), keyed by
+        // the passage they were made from (so splits keep them on the side of that passage), after any passages.
+        let generated = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT n.pair_id, n.rank, n.score, d.key, COALESCE(o.positive, d.text) FROM example_negatives n
+                JOIN examples o ON o.id = n.negative_id
+                JOIN documents d ON d.id = o.document_id
+                WHERE n.pair_id IN (\(marks))
+                ORDER BY n.pair_id, n.rank
+                """,
+            arguments: StatementArguments(pairIDs))
+        for row in generated {
+            let id: Int64 = row[0]
+            let offset = result[id]?.count ?? 0
+            result[id, default: []].append(ExportNegative(documentKey: row[3], text: row[4], rank: offset + row[1], score: row[2]))
         }
         return result
     }

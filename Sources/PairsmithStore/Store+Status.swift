@@ -127,6 +127,8 @@ public struct StoreStatus: Codable, Sendable, Hashable {
     public var lastCallAt: Date?
     /// Each chat endpoint's adaptive window as its run last reported it.
     public var endpointWindows: [EndpointWindowRecord] = []
+    /// Per run of a task other than retrieval: its examples by label, score and language pair (nil: none).
+    public var taskFamilies: [String: TaskFamilyCounts]?
 
     /// Completion tokens per second between the first and last call (0 when undefined).
     public var completionTokensPerSecond: Double {
@@ -200,6 +202,7 @@ extension PairsmithStore {
             if try db.tableExists("endpoint_windows") {
                 status.endpointWindows = try EndpointWindowRecord.order(Column("run"), Column("endpoint")).fetchAll(db)
             }
+            status.taskFamilies = try Self.taskFamilyStatus(db)
             return status
         }
     }

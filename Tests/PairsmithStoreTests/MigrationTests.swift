@@ -143,7 +143,7 @@ struct MigrationTests {
             facts["migrations"] as? [String]
                 == [
                     "v1-retrieval", "v2-selection", "v3-claim-order", "v4-run-precision", "v5-generic-stages",
-                    "v6-document-chunks", "v7-filters", "v11-endpoint-windows", "v8-shards",
+                    "v6-document-chunks", "v7-filters", "v11-endpoint-windows", "v8-shards", "v12-task-families",
                 ])
         let exampleCount = try #require(facts["examples"] as? Int)
         let configCount = try #require(facts["configs"] as? Int)

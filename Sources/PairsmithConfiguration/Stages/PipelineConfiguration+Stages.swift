@@ -27,13 +27,14 @@ extension PipelineConfiguration {
 
     // MARK: Lists
 
-    static func parseLists(_ node: ConfigNode?) throws -> [String: [ListItem]] {
+    static func parseLists(_ node: ConfigNode?, folder: URL) throws -> [String: [ListItem]] {
         guard let node else { return [:] }
         let fields = try node.mapping(allowed: node.keys)
         var lists: [String: [ListItem]] = [:]
         for name in node.keys {
-            guard let listNode = fields.optional(name) else { continue }
+            guard var listNode = fields.optional(name) else { continue }
             try checkName(name, node: listNode, what: "a list name")
+            if listNode.isMapping { listNode = try TaxonomyFile.items(of: listNode, folder: folder) }
             let items = try listNode.sequence().map { item -> ListItem in
                 if item.isMapping {
                     let entry = try item.mapping(allowed: ["name", "description"])
@@ -336,7 +337,7 @@ extension PipelineConfiguration {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let valid =
             "passage, passage.language, passage.language_code, passage.key, passage.sentence, personas, few_shot, lists.NAME, vars.NAME "
-            + "(.name, .cross_lingual, .description), STAGE.FIELD (.description), or {text: \"…\"}"
+            + "(.name, .cross_lingual, .description), STAGE.FIELD (.description, .entry), or {text: \"…\"}"
         switch parts.first {
         case "passage":
             switch parts.dropFirst().joined(separator: ".") {
@@ -369,9 +370,10 @@ extension PipelineConfiguration {
             case ("name", .language): return .variableLanguageName(name)
             case ("cross_lingual", .language): return .variableCrossLingual(name)
             case ("description", .choice(_, let list?)) where scope.lists[list] != nil: return .variableDescription(name)
+            case ("entry", .choice(_, let list?)) where scope.lists[list] != nil: return .variableEntry(name)
             default:
                 throw node.error(
-                    "vars.\(name).\(parts[2]) does not exist; a language variable has .name and .cross_lingual, a choice from a list has .description"
+                    "vars.\(name).\(parts[2]) does not exist; a language variable has .name and .cross_lingual, a choice from a list has .description and .entry"
                 )
             }
         case let stage? where scope.stages.contains(stage) && (parts.count == 2 || parts.count == 3):
@@ -382,10 +384,11 @@ extension PipelineConfiguration {
                 )
             }
             if parts.count == 2 { return .field(stage: stage, field: field) }
-            guard parts[2] == "description", scope.describedFields.contains("\(stage).\(field)") else {
-                throw node.error("\(stage).\(field).\(parts[2]) does not exist; .description needs a one_of rule matching the field to a list")
+            guard ["description", "entry"].contains(parts[2]), scope.describedFields.contains("\(stage).\(field)") else {
+                throw node.error(
+                    "\(stage).\(field).\(parts[2]) does not exist; .description and .entry need a one_of rule matching the field to a list")
             }
-            return .fieldDescription(stage: stage, field: field)
+            return parts[2] == "entry" ? .fieldEntry(stage: stage, field: field) : .fieldDescription(stage: stage, field: field)
         default:
             throw node.error("unknown source \"\(text)\" (an earlier stage's name, or one of: \(valid))")
         }
@@ -414,6 +417,8 @@ extension PipelineConfiguration {
             "not_equal": ["other"],
             "range": ["min", "max"],
             "does_not_mention": ["among"],
+            "length_ratio": ["of", "ratio", "min_units"],
+            "no_untranslated_span": ["of", "max_words"],
         ]
         let allowed = ["rule", "field", "reason"] + (allowedByRule[name] ?? [])
         let checked = try node.mapping(allowed: allowed)
@@ -509,6 +514,24 @@ extension PipelineConfiguration {
             }
             kind = .range(min: low, max: high)
             defaultReason = "\(field)_out_of_range"
+        case "length_ratio":
+            var ratio = 0.5...2.0
+            if let ratioNode = checked.optional("ratio") {
+                let bounds = try ratioNode.sequence()
+                guard bounds.count == 2 else { throw ratioNode.error("must be [low, high], for example [0.5, 2.0]") }
+                let low = try bounds[0].number(in: 0...1_000), high = try bounds[1].number(in: 0...1_000)
+                guard high >= low, low > 0 else { throw ratioNode.error("must be [low, high] with 0 < low <= high, found [\(low), \(high)]") }
+                ratio = low...high
+            }
+            kind = .lengthRatio(
+                of: try parseSource(try checked.required("of"), scope: scope), min: ratio.lowerBound, max: ratio.upperBound,
+                minUnits: try checked.optional("min_units")?.integer(in: 0...100_000) ?? 12)
+            defaultReason = "\(field)_length_ratio"
+        case "no_untranslated_span":
+            kind = .noUntranslatedSpan(
+                of: try parseSource(try checked.required("of"), scope: scope),
+                maxWords: try checked.optional("max_words")?.integer(in: 1...1_000) ?? 4)
+            defaultReason = "\(field)_untranslated_span"
         default:  // does_not_mention
             let amongNode = try checked.required("among")
             let among = try parseSource(amongNode, scope: scope)

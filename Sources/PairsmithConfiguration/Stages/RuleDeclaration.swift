@@ -44,6 +44,13 @@ public struct RuleDeclaration: Sendable, Hashable {
         case range(min: Double?, max: Double?)
         /// The value does not name any of `among`'s values (a text written for a label must not say the label).
         case doesNotMention(among: InputSource)
+        /// The value's script-aware length (letters weighted by how much a character of their script carries: a Han
+        /// character about three Latin letters) lies within `min...max` × that of `of` (a translation's length
+        /// against its source), judged once the source weighs at least `minUnits`.
+        case lengthRatio(of: InputSource, min: Double, max: Double, minUnits: Int)
+        /// The value holds no run of more than `maxWords` words copied from `of` (a span left untranslated; Han and
+        /// kana characters count half a word each).
+        case noUntranslatedSpan(of: InputSource, maxWords: Int)
     }
 
     /// The rule's name in pipeline files (`one_of`, `not_empty`, `length`, …).
@@ -75,7 +82,7 @@ public struct RuleDeclaration: Sendable, Hashable {
     /// The rule names pipeline files may use.
     public static let names = [
         "one_of", "not_empty", "length", "language", "not_copy", "not_placeholder", "not_prompt_echo", "not_equal",
-        "range", "does_not_mention",
+        "range", "does_not_mention", "length_ratio", "no_untranslated_span",
     ]
 
     public static func == (lhs: RuleDeclaration, rhs: RuleDeclaration) -> Bool {

@@ -37,6 +37,15 @@ public struct ListItem: Sendable, Hashable {
         self.name = name
         self.description = description
     }
+
+    /// The item as one text, `name: description` (just the name when it has no description): how a label is
+    /// embedded as a classification positive or negative.
+    public static func entry(name: String, description: String) -> String {
+        description.isEmpty ? name.replacingOccurrences(of: "_", with: " ") : "\(name.replacingOccurrences(of: "_", with: " ")): \(description)"
+    }
+
+    /// ``entry(name:description:)`` of this item.
+    public var entry: String { Self.entry(name: name, description: description) }
 }
 
 /// A value a stage reads: the passage, the persona candidates, a declared list, a drawn variable or an earlier
@@ -65,10 +74,15 @@ public enum InputSource: Sendable, Hashable, CustomStringConvertible {
     case variableCrossLingual(String)
     /// `vars.NAME.description`: the description of the list item a choice variable drew.
     case variableDescription(String)
+    /// `vars.NAME.entry`: the list item a choice variable drew, as `name: description`.
+    case variableEntry(String)
     /// `STAGE.FIELD`: an earlier stage's answer field, after its rules.
     case field(stage: String, field: String)
     /// `STAGE.FIELD.description`: the description of the list item a `one_of` rule matched the field to.
     case fieldDescription(stage: String, field: String)
+    /// `STAGE.FIELD.entry`: the list item a `one_of` rule matched the field to, as `name: description` (a
+    /// classification example's positive); nil when the field matched a value outside the list (`none`).
+    case fieldEntry(stage: String, field: String)
     /// `few_shot`: the examples drawn for this unit from the stage's `few_shot.file`.
     case fewShot
     /// A literal string (`{text: "..."}`).
@@ -87,8 +101,10 @@ public enum InputSource: Sendable, Hashable, CustomStringConvertible {
         case .variableLanguageName(let name): "vars.\(name).name"
         case .variableCrossLingual(let name): "vars.\(name).cross_lingual"
         case .variableDescription(let name): "vars.\(name).description"
+        case .variableEntry(let name): "vars.\(name).entry"
         case .field(let stage, let field): "\(stage).\(field)"
         case .fieldDescription(let stage, let field): "\(stage).\(field).description"
+        case .fieldEntry(let stage, let field): "\(stage).\(field).entry"
         case .fewShot: "few_shot"
         case .literal(let text): "{text: \(text)}"
         }

@@ -52,7 +52,9 @@ public struct CompiledPipeline: Sendable {
             || stages.contains { stage in
                 stage.declaration.rules.contains { rule in
                     switch rule.kind {
-                    case .notCopy(let source, _, _), .notEqual(let source): source == .passageSentence
+                    case .notCopy(let source, _, _), .notEqual(let source), .lengthRatio(let source, _, _, _),
+                        .noUntranslatedSpan(let source, _), .language(let source):
+                        source == .passageSentence
                     default: false
                     }
                 }

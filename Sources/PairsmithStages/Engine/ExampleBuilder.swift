@@ -42,15 +42,20 @@ public struct ExampleBuilder: Sendable {
         guard let (positiveSource, positiveText) = firstText(declaration.positive) else {
             return .failure(MissingSide(side: "positive", sources: declaration.positive))
         }
+        let label = declaration.label.flatMap { context.value(of: $0)?.text }
         var negatives: String?
-        if let source = declaration.negatives {
+        if case .list(let name)? = declaration.negatives {
+            // A list's items as negatives: every item but the example's label, as `name: description` (the other
+            // labels of a classification task).
+            let others = (context.lists[name] ?? []).filter { $0.name != label }.map(\.entry)
+            negatives = others.isEmpty ? nil : JSONValue.strings(others).canonicalText
+        } else if let source = declaration.negatives {
             switch context.value(of: source) {
             case .list(_, let values)?: negatives = JSONValue.strings(values.filter { !$0.isEmpty }).canonicalText
             case let value?: negatives = value.text.map { JSONValue.strings([$0]).canonicalText }
             case nil: negatives = nil
             }
         }
-        let label = declaration.label.flatMap { context.value(of: $0)?.text }
         var score: Double?
         if let source = declaration.score {
             guard let raw = context.value(of: source)?.text.flatMap({ Double($0) }) else {

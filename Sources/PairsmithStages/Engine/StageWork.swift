@@ -162,7 +162,15 @@ struct StageWork: Sendable {
             seedsByDocumentKey
             ? VariableDrawer.planKey(run: run, documentKey: document.key, sample: unit.sample)
             : VariableDrawer.planKey(run: run, documentID: unit.documentID, sample: unit.sample)
-        if pipeline.readsSentences { context.sentence = UnitContext.drawSentence(from: document.text, key: planKey) }
+        if pipeline.readsSentences {
+            // `samples_share_sentence`: every sample of a passage reads the sentence sample 0 draws (STS levels
+            // of one anchor).
+            let sentenceKey =
+                !configuration.samplesShareSentence ? planKey
+                : seedsByDocumentKey ? VariableDrawer.planKey(run: run, documentKey: document.key, sample: 0)
+                : VariableDrawer.planKey(run: run, documentID: unit.documentID, sample: 0)
+            context.sentence = UnitContext.drawSentence(from: document.text, key: sentenceKey)
+        }
         for earlier in pipeline.stages.prefix(stage.index + 1) {
             for variable in earlier.declaration.draw?.variables ?? [] {
                 if case .choice(_, let list?) = variable.kind { context.variableLists[variable.name] = list }

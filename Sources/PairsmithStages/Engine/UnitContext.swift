@@ -150,6 +150,9 @@ public struct UnitContext: Sendable {
         case .variableDescription(let name):
             guard let value = variables[name]?.text, let list = variableLists[name] else { return nil }
             return (lists[list]?.first { $0.name == value }).map { .text($0.description) }
+        case .variableEntry(let name):
+            guard let value = variables[name]?.text, let list = variableLists[name] else { return nil }
+            return (lists[list]?.first { $0.name == value }).map { .text($0.entry) }
         case .field(let stage, let field):
             guard let value = answers[stage]?[field] else { return nil }
             switch value {
@@ -164,6 +167,11 @@ public struct UnitContext: Sendable {
             }
         case .fieldDescription(let stage, let field):
             return descriptions["\(stage).\(field)"].map { .text($0) }
+        case .fieldEntry(let stage, let field):
+            guard let name = answers[stage]?[field]?.stringValue, let description = descriptions["\(stage).\(field)"] else {
+                return nil
+            }
+            return .text(ListItem.entry(name: name, description: description))
         case .fewShot:
             return .list(items: fewShot.enumerated().map { $0.element.merging(["number": .integer($0.offset + 1)]) { a, _ in a } }, values: [])
         case .literal(let text):

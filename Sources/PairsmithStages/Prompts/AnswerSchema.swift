@@ -3,7 +3,8 @@ import PairsmithEndpoints
 import PairsmithJSON
 
 /// A JSON schema file for a stage's answer. Properties marked `"x-pairsmith-enum": "NAME"` get their `enum` filled
-/// at run time (the configure schema's `character` gets the five candidates of each passage).
+/// at run time (the configure schema's `character` gets the five candidates of each passage), followed by any values
+/// the schema's own `enum` lists (a classification label's `none`).
 public struct AnswerSchema: Sendable, Hashable {
     /// The file it came from.
     public let file: URL
@@ -75,7 +76,10 @@ public struct AnswerSchema: Sendable, Hashable {
         case .object(var object):
             if case .string(let name)? = object["x-pairsmith-enum"] {
                 guard let values = enums[name] else { throw PromptError.missingEnum(path: file.path, name: name) }
-                object["enum"] = .array(values.map { .string($0) })
+                // Values the schema lists itself (`"enum": ["none"]`) follow the list's.
+                var filled = values.map { JSONValue.string($0) }
+                if case .array(let fixed)? = object["enum"] { filled += fixed.filter { !filled.contains($0) } }
+                object["enum"] = .array(filled)
                 object.removeValue(forKey: "x-pairsmith-enum")
             }
             for (key, child) in object where Self.needsFilling(child) { object[key] = try fill(child, enums) }

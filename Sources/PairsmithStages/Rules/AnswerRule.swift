@@ -69,8 +69,9 @@ public struct AnswerRule: Sendable {
                 candidates = context.candidates
                 allowed = candidates.map(\.text)
             case .list(let name)?:
+                // Given values are allowed beside the list's names (`none`: no label of the list fits).
                 items = context.lists[name] ?? []
-                allowed = items.map(\.name)
+                allowed = items.map(\.name) + values.filter { value in !items.contains { $0.name == value } }
             case let source?:
                 if case .list(_, let listed)? = context.value(of: source) { allowed = listed }
             case nil:
@@ -85,7 +86,7 @@ public struct AnswerRule: Sendable {
             }
             var result = RulePass(value: .string(allowed[index]))
             if !candidates.isEmpty { result.personaID = candidates[index].personaID }
-            if !items.isEmpty { result.description = items[index].description }
+            if index < items.count { result.description = items[index].description }
             return .success(result)
 
         case .notEmpty:
@@ -156,6 +157,22 @@ public struct AnswerRule: Sendable {
             else { return fail("\(field) must be a number, found \(value.typeName)") }
             if let low, number < low { return fail("\(field) is \(number), below the minimum \(low)") }
             if let high, number > high { return fail("\(field) is \(number), above the maximum \(high)") }
+            return pass
+
+        case .lengthRatio(let source, let low, let high, let minUnits):
+            guard let text = value.stringValue, let original = context.value(of: source)?.text else { return pass }
+            let ratio = TranslationMeasure.ratio(text, to: original, minUnits: minUnits)
+            guard let ratio, ratio < low || ratio > high else { return pass }
+            let what = ratio < low ? "short" : "long"
+            return fail(
+                "the \(field) is too \(what) for a translation of \(source): its script-aware length is "
+                    + "\(String(format: "%.2f", ratio))× the source's, outside [\(low), \(high)]")
+
+        case .noUntranslatedSpan(let source, let maxWords):
+            guard let text = value.stringValue, let original = context.value(of: source)?.text else { return pass }
+            if let span = TranslationMeasure.copiedSpan(in: text, from: original, maxWords: maxWords) {
+                return fail("the \(field) leaves \"\(span.prefix(80))\" of \(source) untranslated (more than \(maxWords) words copied)")
+            }
             return pass
 
         case .doesNotMention(let source):

@@ -49,7 +49,10 @@ enum TestEndpointReply {
         }
 
         var random = SeededRandom(seed: contentHash)
-        let answer = schema.map { SchemaInstanceGenerator.instance(of: $0, random: &random) } ?? ["answer": "ok"]
+        let prompt = (messages.last?["content"] as? String) ?? ""
+        let answer =
+            TaskFamilyAnswers.answer(prompt: prompt, random: &random)
+            ?? schema.map { SchemaInstanceGenerator.instance(of: $0, random: &random) } ?? ["answer": "ok"]
         let json = text(of: answer)
         var content = json
         var finishReason = "stop"
