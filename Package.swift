@@ -118,7 +118,7 @@ let package = Package(
         ),
         .target(
             name: "PairsmithReport",
-            dependencies: ["PairsmithStages", "PairsmithConfiguration", "PairsmithStore"],
+            dependencies: ["PairsmithStages", "PairsmithConfiguration", "PairsmithStore", "PairsmithText"],
             swiftSettings: swiftSettings
         ),
         .target(

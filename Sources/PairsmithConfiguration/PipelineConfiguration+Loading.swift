@@ -40,11 +40,11 @@ extension PipelineConfiguration {
             allowed: legacy
                 ? [
                     "name", "prompts", "endpoints", "sampling", "personas", "embedding", "samples_per_passage", "query",
-                    "concurrency", "retries", "validation", "selection", "chunking", "pricing",
+                    "concurrency", "retries", "validation", "selection", "chunking", "pricing", "reranker",
                 ]
                 : [
                     "name", "task", "endpoints", "sampling", "personas", "embedding", "samples_per_passage", "chunking",
-                    "lists", "stages", "example", "retries", "selection", "pricing", "samples_share_sentence",
+                    "lists", "stages", "example", "retries", "selection", "pricing", "samples_share_sentence", "reranker",
                 ])
         if !legacy && top.optional("stages") == nil {
             throw ConfigurationError(
@@ -93,6 +93,7 @@ extension PipelineConfiguration {
         configuration.isLegacyFormat = legacy
         configuration.pricing = try top.optional("pricing").map(PriceTable.parse)
         configuration.samplesShareSentence = try top.optional("samples_share_sentence")?.bool() ?? false
+        configuration.reranker = try parseReranker(top.optional("reranker"), folder: folder)
         return configuration
     }
 

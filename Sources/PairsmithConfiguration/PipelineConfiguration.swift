@@ -43,6 +43,8 @@ public struct PipelineConfiguration: Sendable, Hashable {
     public var chunking: ChunkingSettings? = nil
     /// What tokens cost (the optional `pricing:` block); nil: no prices, so no spend is shown.
     public var pricing: PriceTable? = nil
+    /// The `reranker:` block (nil: no rerank stage unless `pairsmith run --reranker-model/--reranker-url` asks).
+    public var reranker: RerankerSettings? = nil
 
     /// One OpenAI-compatible chat endpoint.
     public struct ChatEndpoint: Sendable, Hashable {

@@ -23,7 +23,7 @@ public enum HTMLReport {
         distributions(&page, figures)
         personas(&page, figures.personas)
         similarity(&page, figures)
-        quality(&page, figures.quality)
+        quality(&page, figures.quality, languages: report.languages)
         cost(&page, report)
         samples(&page, figures.samples)
         page.raw("</main><script>\(script)</script></body></html>\n")
@@ -224,11 +224,30 @@ public enum HTMLReport {
                 )
             }
             page.raw("</tbody></table>")
+            criteriaApplied(&page, figures.selections)
         }
         page.raw("</section>")
     }
 
-    private static func quality(_ page: inout Page, _ quality: ReportFigures.Quality) {
+    /// The newest SFT selection's criteria, in the order they apply, with how many examples each removed.
+    private static func criteriaApplied(_ page: inout Page, _ selections: [ReportFigures.SelectionFigure]) {
+        guard let sft = selections.last(where: { $0.set == "sft" }),
+            let object = (try? JSONSerialization.jsonObject(with: Data(sft.parameters.utf8))) as? [String: Any],
+            let criteria = object["criteria_applied"] as? [[String: Any]], !criteria.isEmpty
+        else { return }
+        page.raw("<h3>SFT criteria, in the order they apply</h3><table id=\"criteria\"><thead><tr><th>criterion</th><th>bound</th>")
+        page.raw("<th>from</th><th>failed</th><th>missing the score</th><th>removed (first failed)</th></tr></thead><tbody>")
+        for criterion in criteria {
+            let bound = (criterion["bound"] as? Double).map { "\(criterion["comparison"] as? String ?? "") \(fixed($0, 4))" } ?? "—"
+            page.raw(
+                "<tr><td>\(escape(criterion["criterion"] as? String ?? ""))</td><td>\(escape(bound))</td>"
+                    + "<td>\(escape(criterion["source"] as? String ?? ""))</td><td>\(criterion["failed"] as? Int ?? 0)</td>"
+                    + "<td>\(criterion["missing"] as? Int ?? 0)</td><td>\(criterion["removed"] as? Int ?? 0)</td></tr>")
+        }
+        page.raw("</tbody></table>")
+    }
+
+    private static func quality(_ page: inout Page, _ quality: ReportFigures.Quality, languages: LanguageCheck?) {
         page.raw("<section id=\"quality\"><h2>Quality</h2><table><tbody>")
         let rows: [(String, String)] = [
             ("anchors", String(quality.anchors)), ("distinct-1 (unique words / words)", fixed(quality.distinct1, 3)),
@@ -244,7 +263,29 @@ public enum HTMLReport {
             ("copy-of-passage rejects", String(quality.copyRejects)),
         ]
         for (name, value) in rows { page.raw("<tr><th>\(name)</th><td>\(value)</td></tr>") }
-        page.raw("</tbody></table></section>")
+        if let languages, languages.texts > 0 {
+            page.raw(
+                "<tr><th>language compliance (detected = requested, of generated texts the detector decided)</th><td>"
+                    + fixed(languages.compliance * 100, 1)
+                    + "% (\(languages.matched) of \(languages.texts - languages.undetermined); \(languages.undetermined) undetermined)</td></tr>")
+        }
+        page.raw("</tbody></table>")
+        if let languages, !languages.rows.isEmpty {
+            let scope =
+                languages.sampled < languages.examples
+                ? "an evenly spaced sample of \(languages.sampled) of \(languages.examples) examples" : "all \(languages.examples) examples"
+            page.raw("<h3>Detected vs. requested language <span class=\"meta\">(\(scope))</span></h3>")
+            page.raw(
+                "<table id=\"language-check\" class=\"sortable\"><thead><tr><th>requested</th><th>texts</th><th>detected as requested</th>"
+                    + "<th>undetermined</th><th>detected instead</th></tr></thead><tbody>")
+            for row in languages.rows {
+                page.raw(
+                    "<tr><td>\(escape(row.requested))</td><td>\(row.texts)</td><td>\(row.matched)</td><td>\(row.undetermined)</td>"
+                        + "<td>\(escape(row.detectedInstead.joined(separator: ", ")))</td></tr>")
+            }
+            page.raw("</tbody></table>")
+        }
+        page.raw("</section>")
     }
 
     private static func cost(_ page: inout Page, _ report: RunReport) {

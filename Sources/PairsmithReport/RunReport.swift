@@ -15,6 +15,8 @@ public struct RunReport: Codable, Sendable, Hashable {
     public var pricing: PriceTable?
     /// Cost per call group (same order as `figures.calls`); nil entries have no price.
     public var costs: [Double?]
+    /// The languages detected in the generated texts against those requested (nil: not measured).
+    public var languages: LanguageCheck?
 
     /// The sum of the priced groups' costs (nil when none is priced).
     public var totalCost: Double? {
@@ -39,7 +41,9 @@ public struct RunReport: Codable, Sendable, Hashable {
         let costs = figures.calls.map { group in
             pricing?.cost(model: group.model, prompt: group.promptTokens, completion: group.completionTokens)
         }
-        return RunReport(figures: figures, pipelinePath: record.pipelinePath, task: stored.task, pricing: pricing, costs: costs)
+        let languages = try await LanguageCheck.measure(store: store, run: name)
+        return RunReport(
+            figures: figures, pipelinePath: record.pipelinePath, task: stored.task, pricing: pricing, costs: costs, languages: languages)
     }
 
     /// The headline lines the text status shows under its tables.
@@ -57,6 +61,9 @@ public struct RunReport: Codable, Sendable, Hashable {
         if figures.similarity.scored > 0 {
             let accepted = figures.funnel.tasks.map(\.sft).reduce(0, +)
             quality += String(format: ", SFT %d of %d scored", accepted, figures.similarity.scored)
+        }
+        if let languages, languages.texts > languages.undetermined {
+            quality += String(format: ", language detected as requested %.1f%%", languages.compliance * 100)
         }
         lines.append(quality)
         if let total = totalCost, let pricing {

@@ -219,6 +219,29 @@ struct TaskFamilyPipelineTests {
         if test.file == "classification.yaml" { #expect(text.contains("label none:"), "\(text)") }
         let statusJSON = try ProcessRunner.run(TestEnvironment.pairsmithExecutable, ["status", "--db", database.path, "--json"])
         #expect(statusJSON.stdoutText.contains("\"taskFamilies\""))
+        // The report's language check counts every generated text (Python: the sides not copied from the passage;
+        // classification labels are taxonomy text), and the detector finds most in the language they asked for.
+        let statusObject = try #require(try JSONSerialization.jsonObject(with: statusJSON.stdout) as? [String: Any])
+        let languages = try #require(((statusObject["reports"] as? [String: Any])?[test.run] as? [String: Any])?["languages"] as? [String: Any])
+        let rows = try #require(languages["rows"] as? [[String: Any]])
+        let texts = rows.map { $0["texts"] as? Int ?? 0 }.reduce(0, +)
+        let matched = rows.map { $0["matched"] as? Int ?? 0 }.reduce(0, +)
+        let undetermined = rows.map { $0["undetermined"] as? Int ?? 0 }.reduce(0, +)
+        let generated = try ProcessRunner.python(
+            """
+            import sqlite3, sys
+            c = sqlite3.connect(sys.argv[1])
+            n = 0
+            for task, anchor, positive, text in c.execute(
+                    "SELECT e.task, e.anchor, e.positive, d.text FROM examples e JOIN documents d ON d.id = e.document_id"):
+                n += bool(anchor) and anchor not in text
+                n += task != "classification" and bool(positive) and positive not in text
+            print(n)
+            """, arguments: [database.path])
+        #expect(Int(String(decoding: generated, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) == texts, "\(languages)")
+        if texts - undetermined > 0 {
+            #expect(Double(matched) / Double(texts - undetermined) >= 0.8, "\(test.file): detected languages \(rows)")
+        }
 
         let reader = TestEnvironment.packageRoot.appendingPathComponent("Tests/Fixtures/task-families/check_task_export.py")
         for format in test.formats {

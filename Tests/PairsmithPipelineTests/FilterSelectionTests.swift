@@ -173,4 +173,36 @@ struct FilterSelectionTests {
             try parse(badRank)
         } throws: { error in String(describing: error).contains("max_positive_rank") }
     }
+
+    @Test("the pipeline's reranker block loads (a local folder resolved against the file, or servers), and a bad one names its field")
+    func rerankerBlock() throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-reranker-block")
+        defer { directory.remove() }
+        let shipped = try String(contentsOf: PipelineConfigurationTests.shipped, encoding: .utf8)
+        let folder = PipelineConfigurationTests.shipped.deletingLastPathComponent()
+        func load(_ block: String) throws -> PipelineConfiguration {
+            let file = folder.appendingPathComponent("reranker-block-\(UUID().uuidString).yaml")
+            try (shipped + "\n" + block).write(to: file, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: file) }
+            return try PipelineConfiguration.load(from: file)
+        }
+        #expect(try PipelineConfiguration.load(from: PipelineConfigurationTests.shipped).reranker == nil)
+        let local = try load("reranker:\n  model: ../models/Qwen3-Reranker-0.6B\n")
+        #expect(local.reranker?.model == folder.deletingLastPathComponent().appendingPathComponent("models/Qwen3-Reranker-0.6B").standardizedFileURL.path)
+        #expect(local.reranker?.urls == [])
+        let served = try load("reranker:\n  model: Qwen/Qwen3-Reranker-4B\n  urls: [http://127.0.0.1:8001/v1]\n  key_env: RERANK_KEY\n")
+        #expect(served.reranker == PipelineConfiguration.RerankerSettings(
+            model: "Qwen/Qwen3-Reranker-4B", urls: ["http://127.0.0.1:8001/v1"], keyEnvironment: "RERANK_KEY"))
+        for (block, needle) in [
+            ("reranker:\n  urls: [ftp://host/v1]\n", "reranker.urls"), ("reranker: {}\n", "needs `model`"),
+            ("reranker:\n  model: m\n  key_env: lower\n", "key_env"), ("reranker:\n  model: m\n  batch: 3\n", "batch"),
+        ] {
+            #expect {
+                try load(block)
+            } throws: { error in
+                let text = String(describing: error)
+                return text.contains("reranker-block-") && text.contains(needle)
+            }
+        }
+    }
 }

@@ -156,8 +156,11 @@ extension PairsmithCommand {
             } catch {
                 throw ValidationError(String(describing: error))
             }
+            // The command line's reranker replaces the pipeline file's `reranker:` block.
+            let fromFile = rerankerModel == nil && rerankerURL.isEmpty ? configuration.reranker : nil
             let reranker = try RerankBackend.make(
-                model: rerankerModel, urls: rerankerURL, apiKeyEnvironment: rerankerAPIKeyEnv, precision: precision.precision,
+                model: rerankerModel ?? fromFile?.model, urls: rerankerURL.isEmpty ? fromFile?.urls ?? [] : rerankerURL,
+                apiKeyEnvironment: rerankerAPIKeyEnv ?? fromFile?.keyEnvironment, precision: precision.precision,
                 logger: logging.logger("pairsmith.rerank"))
             var job = PipelineRun(
                 configuration: configuration, store: store, embedder: embedder, options: options, logger: logger,
