@@ -10,20 +10,23 @@ extension PipelineConfiguration {
         public var urls: [String]
         /// The environment variable that holds the servers' API key.
         public var keyEnvironment: String?
+        /// Who writes the Qwen3-Reranker prompt for servers: `client` (the default) or `server`.
+        public var prompt: String?
 
         /// Creates settings.
-        public init(model: String? = nil, urls: [String] = [], keyEnvironment: String? = nil) {
+        public init(model: String? = nil, urls: [String] = [], keyEnvironment: String? = nil, prompt: String? = nil) {
             self.model = model
             self.urls = urls
             self.keyEnvironment = keyEnvironment
+            self.prompt = prompt
         }
     }
 
-    /// Parses `reranker: {model, urls, key_env}`: a local folder (`model` alone) or servers (`urls`, with `model`
+    /// Parses `reranker: {model, urls, key_env, prompt}`: a local folder (`model` alone) or servers (`urls`, with `model`
     /// naming the served model).
     static func parseReranker(_ node: ConfigNode?, folder: URL) throws -> RerankerSettings? {
         guard let node else { return nil }
-        let fields = try node.mapping(allowed: ["model", "urls", "key_env"])
+        let fields = try node.mapping(allowed: ["model", "urls", "key_env", "prompt"])
         var settings = RerankerSettings()
         if let urlsNode = fields.optional("urls") {
             let items = try urlsNode.sequence()
@@ -47,6 +50,15 @@ extension PipelineConfiguration {
                 key.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isUppercase || $0.isNumber)) })
             else { throw keyNode.error("must be an environment variable name such as RERANK_API_KEY, found \"\(key)\"") }
             settings.keyEnvironment = key
+        }
+        if let promptNode = fields.optional("prompt") {
+            let prompt = try promptNode.string()
+            guard ["client", "server"].contains(prompt) else {
+                throw promptNode.error(
+                    "must be client (pairsmith writes the Qwen3-Reranker prompt, as vLLM's examples do) or server (the server's rerank template does), found \"\(prompt)\""
+                )
+            }
+            settings.prompt = prompt
         }
         guard settings.model != nil || !settings.urls.isEmpty else {
             throw node.error("needs `model` (a local Qwen3-Reranker folder) or `urls` (rerank servers)")

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import PairsmithJSON
+import PairsmithText
 
 /// The rerank APIs a ``RerankClient`` speaks, chosen per endpoint from its URL.
 public enum RerankAPI: String, Sendable, Hashable, CaseIterable {
@@ -31,6 +32,18 @@ extension EndpointConfiguration {
     public var rerankURL: String { RerankAPI.resolve(url).url }
 }
 
+/// Who writes the Qwen3-Reranker prompt around a query and its documents.
+public enum RerankPromptFormat: String, Sendable, Hashable, CaseIterable {
+    /// The client (the default): the query goes as `{prefix}<Instruct>: {instruction}\n<Query>: {query}\n` and each
+    /// document as `<Document>: {document}{suffix}`, the templates vLLM's Qwen3-Reranker examples send to a model
+    /// served as `Qwen3ForSequenceClassification` (`--hf_overrides`), and what sequence-classification conversions
+    /// served by TEI read; joined they are the model card's prompt.
+    case client
+    /// The server (vLLM with a Qwen3-Reranker `--chat-template`, llama.cpp with a Qwen3-Reranker GGUF, which carries
+    /// its rerank template): the query goes as `<Instruct>: {instruction}\n<Query>: {query}`, documents bare.
+    case server
+}
+
 /// Everything a ``RerankClient`` needs: the shared endpoint settings plus documents per request and how the
 /// instruction travels.
 @dynamicMemberLookup
@@ -39,6 +52,8 @@ public struct RerankClientConfiguration: Sendable {
     public var transport: EndpointClientConfiguration
     /// Documents per request (one query each).
     public var batchSize: Int
+    /// Who writes the Qwen3-Reranker prompt.
+    public var promptFormat: RerankPromptFormat = .client
 
     /// Creates a configuration.
     public init(
@@ -105,8 +120,8 @@ extension RerankError: EndpointFailure {}
 /// (fewest in flight first), retries like the embedding client (back-off, Retry-After, endpoints set aside), checks
 /// every answer (one finite score per document, each index once) and hands back the scores in input order.
 ///
-/// The Qwen3-Reranker instruction travels in the query, as the model card's prompt has it:
-/// `<Instruct>: {instruction}\n<Query>: {query}` (servers add the fixed prefix and suffix themselves).
+/// The Qwen3-Reranker instruction travels in the query, as the model card's prompt has it; the fixed prefix and
+/// suffix are added by the client or left to the server (``RerankPromptFormat``).
 public final class RerankClient: ClosingClient, Sendable {
     private let configuration: RerankClientConfiguration
     private let transport: EndpointTransport
@@ -137,10 +152,23 @@ public final class RerankClient: ClosingClient, Sendable {
     /// Per-endpoint accounting.
     public func statistics() async -> [EndpointStatistics] { await transport.router.snapshot() }
 
-    /// The query as sent: `<Instruct>: {instruction}\n<Query>: {query}`, or the bare query without an instruction.
-    public static func query(_ query: String, instruction: String?) -> String {
-        guard let instruction, !instruction.isEmpty else { return query }
-        return "<Instruct>: \(instruction)\n<Query>: \(query)"
+    /// The query as sent: `<Instruct>: {instruction}\n<Query>: {query}` (the model card's default instruction when
+    /// none is given), with the prefix and a closing newline when the client writes the prompt.
+    public static func query(_ query: String, instruction: String?, format: RerankPromptFormat = .server) -> String {
+        let instructed = RerankerPrompt.instructedQuery(
+            query, instruction: instruction.flatMap { $0.isEmpty ? nil : $0 } ?? RerankerPrompt.defaultInstruction)
+        switch format {
+        case .client: return RerankerPrompt.prefix + instructed + "\n"
+        case .server: return instructed
+        }
+    }
+
+    /// A document as sent: `<Document>: {document}{suffix}` when the client writes the prompt, else bare.
+    public static func document(_ document: String, format: RerankPromptFormat) -> String {
+        switch format {
+        case .client: "<Document>: \(document)" + RerankerPrompt.suffix
+        case .server: document
+        }
     }
 
     /// The relevance of each (query, document) pair, in input order. Pairs of the same query share requests.
@@ -165,8 +193,9 @@ public final class RerankClient: ClosingClient, Sendable {
             var next = 0
             func launch() {
                 let request = requests[next]
-                let sent = Self.query(request.query, instruction: instruction)
-                let documents = request.positions.map { pairs[$0].document }
+                let format = configuration.promptFormat
+                let sent = Self.query(request.query, instruction: instruction, format: format)
+                let documents = request.positions.map { Self.document(pairs[$0].document, format: format) }
                 group.addTask {
                     (request.positions, try await self.transport.send { lease in await self.attempt(sent, documents, on: lease) }.value)
                 }

@@ -1,4 +1,5 @@
 import Foundation
+import PairsmithText
 import PairsmithTokenizer
 
 /// A query–document pair to score.
@@ -23,12 +24,11 @@ public struct RerankPair: Sendable, Equatable {
 /// are used (two dot products), never a full vocabulary projection.
 public final class Reranker: Sendable {
     /// The default instruction of the model card.
-    public static let defaultInstruction = "Given a web search query, retrieve relevant passages that answer the query"
+    public static let defaultInstruction = RerankerPrompt.defaultInstruction
     /// The system prompt and user turn opening.
-    public static let prefix =
-        "<|im_start|>system\nJudge whether the Document meets the requirements based on the Query and the Instruct provided. Note that the answer can only be \"yes\" or \"no\".<|im_end|>\n<|im_start|>user\n"
+    public static let prefix = RerankerPrompt.prefix
     /// The end of the user turn and an assistant turn with an empty think block.
-    public static let suffix = "<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n"
+    public static let suffix = RerankerPrompt.suffix
 
     /// The transformer.
     public let model: QwenModel
@@ -78,7 +78,7 @@ public final class Reranker: Sendable {
 
     /// The prompt ids for one pair; the body is cut at its end (the document's tail) to fit `maxLength`.
     public func tokens(query: String, document: String, instruction: String? = nil) -> [Int] {
-        let body = "<Instruct>: \(instruction ?? Self.defaultInstruction)\n<Query>: \(query)\n<Document>: \(document)"
+        let body = RerankerPrompt.body(query: query, document: document, instruction: instruction ?? Self.defaultInstruction)
         let bodyIDs = tokenizer.encode(body, addSpecialTokens: false)
         return prefixIDs + bodyIDs.prefix(maxLength - prefixIDs.count - suffixIDs.count) + suffixIDs
     }

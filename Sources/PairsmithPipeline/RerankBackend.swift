@@ -28,15 +28,16 @@ public final class RerankBackend: Sendable {
     /// Remote servers on `urls` serving `model` (batches go to the endpoint with the fewest in flight).
     public init(
         urls: [String], model: String, apiKeyEnvironment: String? = nil, batchSize: Int = 32, concurrency: Int = 4,
-        logger: Logger = Logger(label: "pairsmith.rerank")
+        promptFormat: RerankPromptFormat = .client, logger: Logger = Logger(label: "pairsmith.rerank")
     ) throws {
         let endpoints = urls.map { url in
             EndpointConfiguration(
                 url: url, model: model, apiKey: apiKeyEnvironment.map { .environment($0) } ?? .none,
                 maxConcurrentRequests: concurrency)
         }
-        backend = .remote(
-            try RerankClient(RerankClientConfiguration(endpoints: endpoints, batchSize: batchSize), logger: logger, sharedConnections: true))
+        var configuration = RerankClientConfiguration(endpoints: endpoints, batchSize: batchSize)
+        configuration.promptFormat = promptFormat
+        backend = .remote(try RerankClient(configuration, logger: logger, sharedConnections: true))
         name = model
     }
 
@@ -44,10 +45,11 @@ public final class RerankBackend: Sendable {
     /// folder `model`; nil when neither is given.
     public static func make(
         model: String?, urls: [String], apiKeyEnvironment: String?, precision: Precision = .fp32,
-        logger: Logger = Logger(label: "pairsmith.rerank")
+        promptFormat: RerankPromptFormat = .client, logger: Logger = Logger(label: "pairsmith.rerank")
     ) throws -> RerankBackend? {
         if !urls.isEmpty {
-            return try RerankBackend(urls: urls, model: model ?? "reranker", apiKeyEnvironment: apiKeyEnvironment, logger: logger)
+            return try RerankBackend(
+                urls: urls, model: model ?? "reranker", apiKeyEnvironment: apiKeyEnvironment, promptFormat: promptFormat, logger: logger)
         }
         guard let model else { return nil }
         return try RerankBackend(folder: URL(fileURLWithPath: model), precision: precision)

@@ -31,8 +31,8 @@ struct JudgeStageTests {
                 out["rejects"][reason] = n
             for state, n in c.execute("SELECT state, COUNT(*) FROM units WHERE stage = 'judge' GROUP BY state"):
                 out["judge_units"][state] = n
-            out["model"] = c.execute("SELECT DISTINCT model FROM scores").fetchone()[0]
-            sft = c.execute("SELECT id FROM selections WHERE \\"set\\" = 'sft' ORDER BY id DESC LIMIT 1").fetchone()[0]
+            out["model"] = (c.execute("SELECT DISTINCT model FROM scores").fetchone() or [""])[0]
+            sft = (c.execute("SELECT id FROM selections WHERE \\"set\\" = 'sft' ORDER BY id DESC LIMIT 1").fetchone() or [None])[0]
             out["sft"] = [r[0] for r in c.execute(
                 "SELECT pair_id FROM selected_pairs WHERE selection_id = ? ORDER BY pair_id", (sft,))]
             print(json.dumps(out, sort_keys=True))
@@ -45,14 +45,16 @@ struct JudgeStageTests {
     func judgedRun() async throws {
         let directory = try TemporaryDirectory(prefix: "pairsmith-judge")
         defer { directory.remove() }
-        let root = try TaskFamilyPipelineTests.workspace(directory, Self.judged)
+        let root = try TaskFamilyPipelineTests.workspace(directory, Self.judged, copies: 3)
         let database = directory.file("judged.sqlite")
         let behaviour = TestEndpointBehaviour(faultRates: [.wrongSchema: 0.25, .notJSON: 0.05])
         var judgePrompts: [String] = []
+        var runLog = ""
         try await TestEndpoint.withRunning(behaviour) { endpoint in
             let arguments = try TaskFamilyPipelineTests.arguments(root, Self.judged, database: database, chatURL: endpoint.url)
             let first = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, arguments)
             #expect(first.status == 0, "\(first.stderr)")
+            runLog = String(first.stderr.suffix(3_000))
             let requests = endpoint.counts().requests
             let again = try await ProcessRunner.runAsync(TestEnvironment.pairsmithExecutable, arguments)
             #expect(again.status == 0, "\(again.stderr)")
@@ -72,7 +74,7 @@ struct JudgeStageTests {
         let rejects = try #require(facts["rejects"] as? [String: Int])
         let units = try #require(facts["judge_units"] as? [String: Int])
 
-        #expect(examples.count >= 6, "\(examples.count) examples")
+        #expect(examples.count >= 8, "\(examples.count) examples; judge units \(units); run: \(runLog)")
         #expect((rejects["schema_violation"] ?? 0) > 0, "no judge answer was rejected for its schema: \(rejects)")
         #expect(units.keys.allSatisfy { $0 == "done" || $0 == "failed" }, "\(units)")
         #expect((units["done"] ?? 0) == answers.count && answers.count > 0, "\(units), \(answers.count) answers")
@@ -97,13 +99,15 @@ struct JudgeStageTests {
         }
         #expect(scores.count == answers.count, "judge scores for an example no finished judge unit rated")
 
-        // Re-selection by judge ratings (and a percentile of one criterion) keeps what the Python reference keeps.
+        // Re-selection by judge ratings (and a percentile of one criterion) keeps what the Python reference keeps. A
+        // flag replaces only the criterion it names: the pipeline's `min_judge: 7` (overall) still applies beside
+        // relevance and clarity.
         let model = try #require(facts["model"] as? String)
         let selections: [([String], [String: Any])] = [
-            (["--threshold", "-1", "--min-judge", "6"], ["threshold": -1, "min_judge": ["overall": 6]]),
+            (["--threshold=-1", "--min-judge", "6"], ["threshold": -1, "min_judge": ["overall": 6]]),
             (
-                ["--threshold", "-1", "--min-judge", "relevance=4", "--min-judge-percentile", "clarity=50"],
-                ["threshold": -1, "min_judge": ["relevance": 4], "min_judge_percentile": ["clarity": 50]]
+                ["--threshold=-1", "--min-judge", "relevance=4", "--min-judge-percentile", "clarity=50"],
+                ["threshold": -1, "min_judge": ["overall": 7, "relevance": 4], "min_judge_percentile": ["clarity": 50]]
             ),
         ]
         var sizes: [Int] = []
@@ -115,7 +119,8 @@ struct JudgeStageTests {
             json["seed"] = 0
             let text = String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]), as: UTF8.self)
             let script = TestEnvironment.packageRoot.appendingPathComponent("scripts/reference/filters_reference.py")
-            let expected = try ProcessRunner.run(try TestEnvironment.requirePython(), [script.path, "select", database.path, Self.judged.run, model, text])
+            let expected = try ProcessRunner.run(
+                try TestEnvironment.requirePython(), [script.path, "select", database.path, Self.judged.run, model, text])
             try #require(expected.status == 0, "\(expected.stderr)")
             let object = try #require(try JSONSerialization.jsonObject(with: expected.stdout) as? [String: Any])
             let got = try #require(try Self.judgeFacts(database)["sft"] as? [Int])
@@ -151,8 +156,10 @@ struct JudgeStageTests {
             try original.replacingOccurrences(of: old, with: new).write(to: file, atomically: true, encoding: .utf8)
             let result = try ProcessRunner.run(
                 TestEnvironment.pairsmithExecutable,
-                ["run", file.path, "--corpus", root.appendingPathComponent("corpus.jsonl").path, "--db", directory.file("bad.sqlite").path,
-                 "--chat-url", "http://127.0.0.1:9/v1"])
+                [
+                    "run", file.path, "--corpus", root.appendingPathComponent("corpus.jsonl").path, "--db", directory.file("bad.sqlite").path,
+                    "--chat-url", "http://127.0.0.1:9/v1",
+                ])
             #expect(result.status != 0)
             #expect(result.stderr.contains("retrieval-judged.yaml") && result.stderr.contains("line"), "\(result.stderr)")
             for needle in needles { #expect(result.stderr.contains(needle), "\(needle) not in: \(result.stderr)") }

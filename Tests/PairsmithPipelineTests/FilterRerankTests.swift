@@ -85,7 +85,10 @@ struct FilterRerankTests {
     func remoteMatchesFormula() async throws {
         try await TestEndpoint.withRunning { endpoint in
             let base = "http://127.0.0.1:\(endpoint.port)"
-            for (url, api) in [(endpoint.url, RerankAPI.rerank), ("\(base)/rerank", .tei), ("\(base)/score", .score)] {
+            for (url, api, format) in [
+                (endpoint.url, RerankAPI.rerank, RerankPromptFormat.client), ("\(base)/rerank", .tei, .client),
+                ("\(base)/score", .score, .client), (endpoint.url, .rerank, .server),
+            ] {
                 #expect(RerankAPI.resolve(url).api == api)
                 let store = try PairsmithStore.inMemory()
                 let pairIDs = try await Self.examples(store)
@@ -93,7 +96,9 @@ struct FilterRerankTests {
                     endpoints: [EndpointConfiguration(url: url, model: "test-reranker", maxConcurrentRequests: 2)], batchSize: 3,
                     retry: RetryPolicy(maxAttempts: 8, baseDelay: .milliseconds(5), maxDelay: .milliseconds(20)),
                     health: HealthPolicy(failureThreshold: 20, coolingPeriod: .milliseconds(10)))
-                try await RerankClient.withClient(configuration) { client in
+                var configured = configuration
+                configured.promptFormat = format
+                try await RerankClient.withClient(configured) { client in
                     endpoint.script([.serverError, .wrongSchema, .rateLimited, .thinkPrefix, .codeFences, .notJSON, nil, .truncatedBody])
                     let scorer = RerankScorer(model: "remote-\(api.rawValue)", instruction: "Find it", callSize: 4) { pairs, instruction in
                         try await client.score(pairs.map { ($0.query, $0.document) }, instruction: instruction)
@@ -103,11 +108,13 @@ struct FilterRerankTests {
                     let stats = await client.statistics()
                     #expect(stats.reduce(0) { $0 + $1.retries } >= 6, "the scripted faults must have been retried")
                 }
-                let items = try await Self.inputs(store, pairIDs: pairIDs, defaultInstruction: "Find it")
+                let items = try await Self.inputs(store, pairIDs: pairIDs, defaultInstruction: "Find it").map {
+                    $0.merging(["format": format.rawValue]) { _, new in new }
+                }
                 let expected = try #require(try FilterFixtures.reference(["fnv-rerank"], stdin: try Self.jsonl(items))["scores"] as? [Double])
                 let stored = try await store.rerankScores(run: "r", model: "remote-\(api.rawValue)")
                 for (pairID, score) in zip(pairIDs, expected) {
-                    #expect(abs((stored[pairID] ?? -1) - score) <= 1e-4, "\(api) example \(pairID)")
+                    #expect(abs((stored[pairID] ?? -1) - score) <= 1e-4, "\(api) \(format) example \(pairID)")
                 }
             }
         }

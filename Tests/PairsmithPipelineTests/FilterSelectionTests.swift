@@ -188,11 +188,14 @@ struct FilterSelectionTests {
         }
         #expect(try PipelineConfiguration.load(from: PipelineConfigurationTests.shipped).reranker == nil)
         let local = try load("reranker:\n  model: ../models/Qwen3-Reranker-0.6B\n")
-        #expect(local.reranker?.model == folder.deletingLastPathComponent().appendingPathComponent("models/Qwen3-Reranker-0.6B").standardizedFileURL.path)
+        #expect(
+            local.reranker?.model == folder.deletingLastPathComponent().appendingPathComponent("models/Qwen3-Reranker-0.6B").standardizedFileURL.path)
         #expect(local.reranker?.urls == [])
         let served = try load("reranker:\n  model: Qwen/Qwen3-Reranker-4B\n  urls: [http://127.0.0.1:8001/v1]\n  key_env: RERANK_KEY\n")
-        #expect(served.reranker == PipelineConfiguration.RerankerSettings(
-            model: "Qwen/Qwen3-Reranker-4B", urls: ["http://127.0.0.1:8001/v1"], keyEnvironment: "RERANK_KEY"))
+        #expect(
+            served.reranker
+                == PipelineConfiguration.RerankerSettings(
+                    model: "Qwen/Qwen3-Reranker-4B", urls: ["http://127.0.0.1:8001/v1"], keyEnvironment: "RERANK_KEY"))
         for (block, needle) in [
             ("reranker:\n  urls: [ftp://host/v1]\n", "reranker.urls"), ("reranker: {}\n", "needs `model`"),
             ("reranker:\n  model: m\n  key_env: lower\n", "key_env"), ("reranker:\n  model: m\n  batch: 3\n", "batch"),

@@ -14,9 +14,12 @@
       [rank_from, rank_to]; skip cosine > guard * positive cosine, score + absolute_margin > positive, score >
       positive * (1 - relative_margin) (sentence-transformers' mine_hard_negatives); the first K.
   filters_reference.py fnv-rerank < pairs.jsonl
-      The test endpoint's rerank score of {"query", "document", "instruction"?} lines as a RerankClient sends them
-      (query = "<Instruct>: {instruction}\n<Query>: {query}" with an instruction): FNV-1a 64 of
-      query + "\n" + document, top 53 bits / 2^53.
+      The test endpoint's rerank score of {"query", "document", "instruction"?, "format"?} lines as a client sends
+      them to a Qwen3-Reranker server: format "server": query = "<Instruct>: {instruction}\n<Query>: {query}",
+      the document bare; format "client" (default): vLLM's Qwen3-Reranker example templates, query =
+      PREFIX + "<Instruct>: {instruction}\n<Query>: {query}\n", document = "<Document>: {document}" + SUFFIX (the
+      model card's default instruction when none is given). Score: FNV-1a 64 of query + "\n" + document, top 53
+      bits / 2^53.
 """
 import hashlib
 import json
@@ -166,17 +169,27 @@ def negatives(path, run, model, settings):
     return {"negatives": out}
 
 
+# The Qwen3-Reranker model card's prompt pieces (as vLLM's examples/offline_inference/qwen3_reranker.py writes them).
+RERANK_DEFAULT_INSTRUCTION = "Given a web search query, retrieve relevant passages that answer the query"
+RERANK_PREFIX = ('<|im_start|>system\nJudge whether the Document meets the requirements based on the Query and the '
+                 'Instruct provided. Note that the answer can only be "yes" or "no".<|im_end|>\n<|im_start|>user\n')
+RERANK_SUFFIX = "<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n"
+
+
 def fnv_rerank():
     out = []
     for line in sys.stdin:
         if not line.strip():
             continue
         item = json.loads(line)
-        query = item["query"]
-        if item.get("instruction"):
-            query = f"<Instruct>: {item['instruction']}\n<Query>: {query}"
+        instruction = item.get("instruction") or RERANK_DEFAULT_INSTRUCTION
+        query = f"<Instruct>: {instruction}\n<Query>: {item['query']}"
+        document = item["document"]
+        if item.get("format", "client") == "client":
+            query = RERANK_PREFIX + query + "\n"
+            document = f"<Document>: {document}" + RERANK_SUFFIX
         h = 0xCBF29CE484222325
-        for byte in (query + "\n" + item["document"]).encode("utf-8"):
+        for byte in (query + "\n" + document).encode("utf-8"):
             h ^= byte
             h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
         out.append((h >> 11) * 2.0 ** -53)

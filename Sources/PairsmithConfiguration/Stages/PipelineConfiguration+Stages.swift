@@ -140,7 +140,7 @@ extension PipelineConfiguration {
                 declaration.judge = try parseJudge(judgeNode, schemaFields: schemaFields, schemaFile: schemaFile)
             } else if let judge = stages.last(where: { $0.judge != nil }) {
                 throw nameNode.error(
-                    "comes after the judge stage \"\(judge.name)\"; judge stages rate the finished example, so they come last")
+                    "stage \"\(name)\" comes after the judge stage \"\(judge.name)\"; judge stages rate the finished example, so they come last")
             }
             if declaration.judge != nil, stages.allSatisfy({ $0.judge != nil }) {
                 throw nameNode.error("a judge stage needs a stage before it that makes the example")

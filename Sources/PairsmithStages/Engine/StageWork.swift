@@ -166,9 +166,11 @@ struct StageWork: Sendable {
             // `samples_share_sentence`: every sample of a passage reads the sentence sample 0 draws (STS levels
             // of one anchor).
             let sentenceKey =
-                !configuration.samplesShareSentence ? planKey
-                : seedsByDocumentKey ? VariableDrawer.planKey(run: run, documentKey: document.key, sample: 0)
-                : VariableDrawer.planKey(run: run, documentID: unit.documentID, sample: 0)
+                !configuration.samplesShareSentence
+                ? planKey
+                : seedsByDocumentKey
+                    ? VariableDrawer.planKey(run: run, documentKey: document.key, sample: 0)
+                    : VariableDrawer.planKey(run: run, documentID: unit.documentID, sample: 0)
             context.sentence = UnitContext.drawSentence(from: document.text, key: sentenceKey)
         }
         for earlier in pipeline.stages.prefix(stage.index + 1) {

@@ -12,7 +12,7 @@ enum TaskFamilyAnswers {
     /// The share that hands the source back.
     static let copyShare = 0.10
     /// The share of labels outside the taxonomy.
-    static let outOfTaxonomyShare = 0.15
+    static let outOfTaxonomyShare = 0.25
     /// The share of `none` labels.
     static let noneShare = 0.10
     /// The share of written texts that name their label.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PairsmithBLAS
 import PairsmithConfiguration
+import PairsmithEndpoints
 import PairsmithEngine
 import PairsmithPipeline
 import PairsmithStages
@@ -53,6 +54,14 @@ extension PairsmithCommand {
 
         @Option(help: "The environment variable that holds the rerank servers' API key.")
         var rerankerAPIKeyEnv: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "Who writes the Qwen3-Reranker prompt for --reranker-url servers: client or server.",
+                discussion:
+                    "client (default): the query and documents go wrapped in the model card's prompt, as vLLM's Qwen3-Reranker examples send them; server: bare, for servers whose rerank template wraps them (llama.cpp with a Qwen3-Reranker GGUF, vLLM with --chat-template)."
+            ))
+        var rerankerPrompt: String?
 
         @Option(help: "A persona library (JSONL) instead of the shipped one.")
         var personas: String?
@@ -161,6 +170,7 @@ extension PairsmithCommand {
             let reranker = try RerankBackend.make(
                 model: rerankerModel ?? fromFile?.model, urls: rerankerURL.isEmpty ? fromFile?.urls ?? [] : rerankerURL,
                 apiKeyEnvironment: rerankerAPIKeyEnv ?? fromFile?.keyEnvironment, precision: precision.precision,
+                promptFormat: try Self.rerankPromptFormat(rerankerPrompt ?? configuration.reranker?.prompt),
                 logger: logging.logger("pairsmith.rerank"))
             var job = PipelineRun(
                 configuration: configuration, store: store, embedder: embedder, options: options, logger: logger,
@@ -202,6 +212,15 @@ extension PairsmithCommand {
             case .incomplete: throw ExitCode(1)
             case .interrupted: throw ExitCode(130)
             }
+        }
+
+        /// The `--reranker-prompt` (or the pipeline's `reranker.prompt`) value as a format.
+        static func rerankPromptFormat(_ value: String?) throws -> RerankPromptFormat {
+            guard let value else { return .client }
+            guard let format = RerankPromptFormat(rawValue: value) else {
+                throw ValidationError("--reranker-prompt must be client or server, got \"\(value)\"")
+            }
+            return format
         }
     }
 }
