@@ -25,9 +25,10 @@ struct TaskExportContext: Sendable, Hashable {
 ///   the response, the other labels as rejected responses).
 extension ExportFormat {
     /// The rows of `example` for its task family, or nil when the format's usual row is the task's.
+    /// The layout follows the run's task (its pipeline's `task:`), so every row of one file has the same columns.
     func taskRows(_ example: ExportExample, instruction: String, context: TaskExportContext) -> [JSONValue]? {
         let negatives = example.generatedNegatives + example.negatives.map(\.text)
-        switch (example.task, self) {
+        switch (context.task, self) {
         case ("sts", .sentenceTransformers):
             return [
                 .object([

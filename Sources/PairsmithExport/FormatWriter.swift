@@ -44,11 +44,11 @@ final class RowFormatWriter {
     /// `instruction`; counts it, or counts it as left out.
     func add(_ example: ExportExample, split index: Int, instruction: String, droppedNegatives: Int) throws {
         var example = example
-        if format.ignoresNegatives(task: example.task) {  // scored pairs, (text, label): rows without negatives
+        if format.ignoresNegatives(task: task.task) {  // scored pairs, (text, label): rows without negatives
             example.generatedNegatives = []
             example.negatives = []
         }
-        if let columns, !format.ignoresNegatives(task: example.task) {
+        if let columns, !format.ignoresNegatives(task: task.task) {
             Exporter.keepNegatives(&example, limit: columns)
             if example.generatedNegatives.count + example.negatives.count < columns {
                 counts[index].rowsLeftOut += 1
