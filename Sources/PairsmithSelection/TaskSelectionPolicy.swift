@@ -43,11 +43,6 @@ public struct TaskSelectionPolicy: Sendable, Hashable {
         return score < minimum
     }
 
-    /// Whether a sampled example enters the SFT set, given its cosine and whether that lies within the bounds.
-    public func admitsSFT(_ facts: ExampleTaskFacts?, cosine: Double?, inBounds: Bool) -> Bool {
-        guard cosine != nil else { return false }
-        return exemptFromCosine(facts) || inBounds
-    }
 }
 
 /// The task-aware policy of a selection as stored in its parameters: what it asked and what it did.
