@@ -1,5 +1,6 @@
 import COpenBLAS
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -52,16 +53,54 @@ public enum BLAS {
     /// A linear layer over a packed batch: `y[rows × out] = x[rows × in] · wᵀ` with `w` stored `[out × in]`.
     ///
     /// With `accumulate` the product is added to `y` (a residual connection) instead of overwriting it.
+    ///
+    /// A row's result does not depend on the other rows of the batch (how many, or where it sits), so a text
+    /// embeds to the same bits whatever it is batched with (a shard's run and an unsharded one agree). OpenBLAS
+    /// takes its small-matrix kernels, which sum in another order than its blocked ones, when rows × in × out is
+    /// small (below 100³ in 0.3.21); a call below ``batchInvariantRows(inFeatures:outFeatures:)`` rows is therefore
+    /// padded with zero rows up to it. (This holds for the kernels `pairsmith` runs, e.g. SkylakeX and Haswell;
+    /// OpenBLAS's SSE3 Prescott fallback, which ``reexecWithBetterCoreIfNeeded()`` avoids, is not batch-invariant.)
     public static func linear(
         _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
         rows: Int, inFeatures: Int, outFeatures: Int, accumulate: Bool = false
     ) {
+        let minimum = batchInvariantRows(inFeatures: inFeatures, outFeatures: outFeatures)
+        guard rows > 0, rows < minimum else {
+            gemm(
+                transA: .none, transB: .transposed,
+                m: rows, n: outFeatures, k: inFeatures,
+                a: x, lda: inFeatures, b: w, ldb: inFeatures,
+                beta: accumulate ? 1 : 0, c: y, ldc: outFeatures
+            )
+            return
+        }
+        let paddedX = UnsafeMutablePointer<Float>.allocate(capacity: minimum * inFeatures)
+        let paddedY = UnsafeMutablePointer<Float>.allocate(capacity: minimum * outFeatures)
+        defer {
+            paddedX.deallocate()
+            paddedY.deallocate()
+        }
+        paddedX.initialize(from: x, count: rows * inFeatures)
+        (paddedX + rows * inFeatures).initialize(repeating: 0, count: (minimum - rows) * inFeatures)
+        if accumulate {
+            paddedY.initialize(from: y, count: rows * outFeatures)
+        } else {
+            paddedY.initialize(repeating: 0, count: rows * outFeatures)
+        }
+        (paddedY + rows * outFeatures).initialize(repeating: 0, count: (minimum - rows) * outFeatures)
         gemm(
             transA: .none, transB: .transposed,
-            m: rows, n: outFeatures, k: inFeatures,
-            a: x, lda: inFeatures, b: w, ldb: inFeatures,
-            beta: accumulate ? 1 : 0, c: y, ldc: outFeatures
+            m: minimum, n: outFeatures, k: inFeatures,
+            a: paddedX, lda: inFeatures, b: w, ldb: inFeatures,
+            beta: accumulate ? 1 : 0, c: paddedY, ldc: outFeatures
         )
+        y.update(from: paddedY, count: rows * outFeatures)
+    }
+
+    /// The fewest rows a ``linear(_:_:into:rows:inFeatures:outFeatures:accumulate:)`` call hands to sgemm: enough
+    /// that rows × in × out exceeds 2²⁰, above OpenBLAS's small-matrix kernels (for the Qwen3 sizes, 2 rows).
+    public static func batchInvariantRows(inFeatures: Int, outFeatures: Int) -> Int {
+        (1 << 20) / max(1, inFeatures * outFeatures) + 1
     }
 
     /// Array convenience for ``linear(_:_:into:rows:inFeatures:outFeatures:accumulate:)``; returns `[rows × out]`.
@@ -72,8 +111,9 @@ public enum BLAS {
         x.withUnsafeBufferPointer { xp in
             w.withUnsafeBufferPointer { wp in
                 y.withUnsafeMutableBufferPointer { yp in
-                    linear(xp.baseAddress!, wp.baseAddress!, into: yp.baseAddress!,
-                           rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
+                    linear(
+                        xp.baseAddress!, wp.baseAddress!, into: yp.baseAddress!,
+                        rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
                 }
             }
         }
@@ -103,8 +143,10 @@ public enum BLAS {
     /// kernels, about 5× slower than `SkylakeX` on an AVX-512 CPU. The choice is made when the library loads,
     /// so it can only be fixed by the environment of a new process (see ``reexecWithBetterCoreIfNeeded()``).
     /// `cpuFlags` are the CPU's feature flags (default: read from /proc/cpuinfo); nil when the variable is set.
-    public static func betterCoreType(chosen: String = coreName, cpuFlags: Set<String>? = nil,
-                                      environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+    public static func betterCoreType(
+        chosen: String = coreName, cpuFlags: Set<String>? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> String? {
         if environment["OPENBLAS_CORETYPE"] != nil { return nil }
         let flags = cpuFlags ?? cpuInfoFlags()
         let weak: Set<String> = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Sandybridge", "Haswell", "Zen"]

@@ -47,14 +47,17 @@ public struct ShardManifest: Codable, Sendable, Hashable {
         database.deletingLastPathComponent().appendingPathComponent(database.lastPathComponent + ".manifest.json")
     }
 
-    /// Checkpoints `store`, hashes its file and writes the manifest beside it (atomically); returns it.
+    /// Counts what `store` holds, checkpoints and closes it (the last write to its file: SQLite's close of a
+    /// checkpointed WAL database removes the WAL and leaves the file as it is), hashes its file and writes the
+    /// manifest beside it (atomically); returns it. `store` (and every copy of it) is closed afterwards.
     @discardableResult
     public static func write(
         store: PairsmithStore, configuration: PipelineConfiguration, shard: ShardSpec, now: Date = Date()
     ) async throws -> ShardManifest {
-        try await store.checkpoint()
         let database = URL(fileURLWithPath: store.path)
         let counts = try await store.counts(run: configuration.name)
+        try await store.checkpoint()
+        try store.close()
         let manifest = ShardManifest(
             run: configuration.name, shard: shard.description, shardIndex: shard.index, shardCount: shard.count,
             keyHash: ShardSpec.hashName, pipelineFile: configuration.file.path, pipelineSHA256: configuration.fileSHA256,

@@ -72,9 +72,10 @@ public struct ShardMerge: Sendable {
             if counts.conflictingDocuments > 0 {
                 line += "; \(counts.conflictingDocuments) documents whose key or text is already merged from another database were left out"
             }
-            if !counts.notCopied.isEmpty {
-                line += "; not copied (recomputed after the merge): " + counts.notCopied.joined(separator: ", ")
-            }
+            let left = { (rule: MergeTableRule?) in counts.notCopied.filter { $0.value == rule }.keys.sorted().joined(separator: ", ") }
+            if !left(.recomputed).isEmpty { line += "; not copied (select and negatives recompute them): " + left(.recomputed) }
+            if !left(.shardOnly).isEmpty { line += "; not copied (the shard's own state): " + left(.shardOnly) }
+            if !left(nil).isEmpty { line += "; not copied (tables this version does not know): " + left(nil) }
             onMessage(line)
             results.append(counts)
         }
@@ -188,10 +189,20 @@ private struct DatabaseFacts {
     }
 
     static func read(path: String, shortName: String) async throws -> DatabaseFacts {
-        // The file's hash as it lies (a finished shard's equals its manifest's): opening a database touches its header.
-        let sha256 = try FileDigest.sha256(of: URL(fileURLWithPath: path))
-        let store = try PairsmithStore.openExisting(url: URL(fileURLWithPath: path))
-        return try await read(store: store, shortName: shortName, sha256: sha256)
+        // The file's hash as it lies (a finished shard's equals its manifest's). The shard is read read-only, so
+        // the merge leaves its file (and its manifest) as they were; only a shard of an earlier schema is opened
+        // read-write, to migrate it, which the merge's ATTACH needs.
+        let url = URL(fileURLWithPath: path)
+        let sha256 = try FileDigest.sha256(of: url)
+        let store: PairsmithStore
+        do {
+            store = try PairsmithStore.openReadOnly(url: url)
+        } catch StoreError.schemaBehind {
+            store = try PairsmithStore.openExisting(url: url)
+        }
+        let facts = try await read(store: store, shortName: shortName, sha256: sha256)
+        try store.close()
+        return facts
     }
 
     static func read(store: PairsmithStore, shortName: String, sha256: String) async throws -> DatabaseFacts {

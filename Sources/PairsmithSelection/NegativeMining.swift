@@ -19,7 +19,16 @@ public enum NegativeMining {
             throw SelectionError.invalidParameter(
                 "run \(runName) has no weak selection yet; run `pairsmith select --db \(store.path)` first")
         }
-        return try await HardNegativeMiner(store: store, model: scoredModel, settings: settings.negatives).mine(run: runName)
+        // The pipeline's pool, as the run's own selection job chooses: passages of the corpus, or other examples'
+        // generated positives (bitext, STS), whose negatives a merge leaves out and this recomputes.
+        if settings.negatives.pool != .passages {
+            return try await ExampleNegativeMiner(
+                store: store, model: scoredModel, settings: settings.negatives, minScore: settings.cosineFilterMinScore ?? 0.75
+            ).mine(run: runName)
+        }
+        let ranks = SelectionCriteria(settings: settings).filters?.usesPositiveRank ?? false
+        return try await HardNegativeMiner(store: store, model: scoredModel, settings: settings.negatives, rankPositives: ranks)
+            .mine(run: runName)
     }
 
     /// `named` if given, else the database's only run with pairs.

@@ -79,6 +79,41 @@ public struct PairsmithStore: Sendable {
         return try PairsmithStore(url: url)
     }
 
+    /// Opens an existing database read-only, without migrating it: for looking at a database without changing a
+    /// byte of its file (a read-write open in WAL mode writes to it: GRDB's pool creates and drops a table when the
+    /// WAL file is missing or empty, which bumps the header's change counter and schema cookie). Throws
+    /// ``StoreError/schemaBehind(path:)`` when the database needs a migration first (open it with ``init(path:)``).
+    public static func openReadOnly(url: URL) throws -> PairsmithStore {
+        guard FileManager.default.fileExists(atPath: url.path) else { throw StoreError.missingDatabase(path: url.path) }
+        var configuration = Self.configuration
+        configuration.readonly = true
+        let queue: DatabaseQueue
+        let current: Bool
+        do {
+            queue = try DatabaseQueue(path: url.path, configuration: configuration)
+            current = try queue.read { db in try Schema.migrator.hasCompletedMigrations(db) }
+        } catch {
+            throw StoreError.cannotOpen(path: url.path, reason: String(describing: error))
+        }
+        guard current else { throw StoreError.schemaBehind(path: url.path) }
+        return PairsmithStore(path: url.path, readOnly: queue)
+    }
+
+    private init(path: String, readOnly queue: DatabaseQueue) {
+        self.path = path
+        dbWriter = queue
+    }
+
+    /// Closes the connection (after a checkpoint, SQLite's last close removes the WAL): for hashing the file as
+    /// it is left. Every later use of this store, or of a copy of it, throws.
+    public func close() throws {
+        do {
+            try dbWriter.close()
+        } catch {
+            throw StoreError.cannotOpen(path: path, reason: "could not close the database: \(error)")
+        }
+    }
+
     /// The journal mode SQLite reports (`wal` for every store on a file).
     public func journalMode() async throws -> String {
         try await read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
@@ -116,6 +151,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case cannotOpen(path: String, reason: String)
     /// ``PairsmithStore/openExisting(url:)`` found no file.
     case missingDatabase(path: String)
+    /// ``PairsmithStore/openReadOnly(url:)`` found a database that needs a migration first.
+    case schemaBehind(path: String)
     /// A unit id that is not in the queue.
     case unknownUnit(id: Int64)
     /// Writes handed to the batching writer that could not be committed.
@@ -130,6 +167,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
                 + "file is a pairsmith database (or delete it to start afresh)."
         case .missingDatabase(let path):
             "there is no pairsmith database at \(path); start a run with `pairsmith run ... --db \(path)` first"
+        case .schemaBehind(let path):
+            "the pairsmith database at \(path) was made by an earlier version and needs a migration; open it read-write "
+                + "once (any `pairsmith` command that writes, e.g. `pairsmith run` or `pairsmith merge`, migrates it)"
         case .unknownUnit(let id):
             "unit \(id) is not in the work queue; was the database replaced while the run was going?"
         case .writesFailed(let count, let firstError):

@@ -36,6 +36,18 @@ public struct MergedShard: Sendable, Hashable {
     }
 }
 
+/// What ``PairsmithStore/merge(from:records:)`` does with one table of a shard database.
+public enum MergeTableRule: String, Sendable, Hashable, CaseIterable {
+    /// Rows are combined by their keys, ids renumbered in the merged database (a row whose key is there stays).
+    case combined
+    /// Computed over the whole corpus (dedup, selections, hard negatives, round-trip ranks): not copied;
+    /// `pairsmith select` and `pairsmith negatives` recompute it over the merged database.
+    case recomputed
+    /// One shard's own state (its shard spec, its endpoints' last concurrency windows, its exports, what it merged
+    /// itself): not copied, it says nothing about the merged database.
+    case shardOnly
+}
+
 /// What one ``PairsmithStore/merge(from:records:)`` added.
 public struct MergeCounts: Sendable, Hashable {
     /// Rows added, by table (tables with none are absent).
@@ -43,10 +55,9 @@ public struct MergeCounts: Sendable, Hashable {
     /// Source documents not brought over because their text is stored here under another key, or their key with
     /// another text (with everything made from them): the first one merged wins, as ingestion's dedup does.
     public var conflictingDocuments = 0
-    /// Non-empty tables of the source that the merge does not copy: the derived ones (duplicates, selections,
-    /// negatives, exports; `pairsmith select` and `pairsmith negatives` compute them over the merged corpus) and
-    /// tables it does not know.
-    public var notCopied: [String] = []
+    /// Non-empty tables of the source that the merge does not copy, with their rule (nil: a table this version
+    /// does not know, e.g. from a newer pairsmith).
+    public var notCopied: [String: MergeTableRule?] = [:]
 
     /// Creates empty counts.
     public init() {}
@@ -56,10 +67,16 @@ public struct MergeCounts: Sendable, Hashable {
 }
 
 extension PairsmithStore {
-    /// Tables derived from the whole corpus, recomputed after a merge rather than copied.
-    static let derivedTables: Set<String> = [
-        "duplicates", "selections", "selected_pairs", "negatives", "negative_searches", "exports", "shard_specs",
-        "merged_shards",
+    /// What the merge does with each table of the schema (every table has a rule; a test checks that a new
+    /// migration's tables get one). `grdb_migrations` is the target's own.
+    public static let mergeRules: [String: MergeTableRule] = [
+        "runs": .combined, "run_precisions": .combined, "run_seeding": .combined, "documents": .combined,
+        "personas": .combined, "candidates": .combined, "units": .combined, "llm_calls": .combined, "configs": .combined,
+        "stage_outputs": .combined, "examples": .combined, "vectors": .combined, "scores": .combined,
+        "rejects": .combined, "rerank_scores": .combined, "judge_scores": .combined,
+        "duplicates": .recomputed, "selections": .recomputed, "selected_pairs": .recomputed, "negatives": .recomputed,
+        "negative_searches": .recomputed, "positive_ranks": .recomputed, "example_negatives": .recomputed,
+        "shard_specs": .shardOnly, "merged_shards": .shardOnly, "endpoint_windows": .shardOnly, "exports": .shardOnly,
     ]
 
     /// Every `merged_shards` row, in merge order.
@@ -75,8 +92,8 @@ extension PairsmithStore {
     }
 
     /// Folds the pairsmith database at `source` (migrated to this schema) into this one, in one transaction: its
-    /// runs, documents, personas, candidates, units, chat calls, stage outputs, configs, examples, vectors, scores
-    /// and rejects, each combined by its key (documents by key and text, personas by text, units and outputs by
+    /// runs, documents, personas, candidates, units, chat calls, stage outputs, configs, examples, vectors, scores,
+    /// rerank and judge scores and rejects (the ``mergeRules`` marked ``MergeTableRule/combined``), each combined by its key (documents by key and text, personas by text, units and outputs by
     /// (run, stage, document key, sample), examples by (run, document key, sample), chat calls by request hash,
     /// vectors by owner and model), ids renumbered here. A row whose key is already here is left as it is, so
     /// merging a database again adds nothing; `records` are stored in the same transaction (one row per source
@@ -171,7 +188,12 @@ private struct ShardMerger {
                     LEFT JOIN temp.merge_personas vp ON s.owner_kind = 'persona' AND vp.src = s.owner_id
                     LEFT JOIN temp.merge_examples ve ON s.owner_kind IN ('query', 'positive') AND ve.src = s.owner_id
                     """, where: "(\(owner)) IS NOT NULL", orderBy: "s.id"))
-        add("scores", try copy("scores", skip: [], replace: ["pair_id": "me.dst"], joins: "JOIN temp.merge_examples me ON me.src = s.pair_id"))
+        let exampleJoin = "JOIN temp.merge_examples me ON me.src = s.pair_id"
+        add("scores", try copy("scores", skip: [], replace: ["pair_id": "me.dst"], joins: exampleJoin))
+        // A reranker's and a judge's ratings are of one example (its anchor and positive), not of the corpus: kept
+        // with the example, so a merged database's selection can filter by them without scoring again.
+        add("rerank_scores", try copy("rerank_scores", skip: [], replace: ["pair_id": "me.dst"], joins: exampleJoin))
+        add("judge_scores", try copy("judge_scores", skip: [], replace: ["pair_id": "me.dst"], joins: exampleJoin))
         add(
             "rejects",
             try copy(
@@ -181,13 +203,11 @@ private struct ShardMerger {
                     AND r.location = s.location AND r.reason = s.reason AND r.detail = s.detail)
                     """, orderBy: "s.id", conflict: ""))
 
-        let copied: Set<String> = [
-            "runs", "run_precisions", "run_seeding", "documents", "personas", "candidates", "units", "llm_calls", "configs",
-            "stage_outputs", "examples", "vectors", "scores", "rejects",
-        ]
         for table in try String.fetchAll(db, sql: "SELECT name FROM src.sqlite_master WHERE type = 'table' ORDER BY name")
-        where !copied.contains(table) && !table.hasPrefix("sqlite_") && table != "grdb_migrations" {
-            if try count("SELECT COUNT(*) FROM src.\"\(table)\"") > 0 { counts.notCopied.append(table) }
+        where PairsmithStore.mergeRules[table] != .combined && !table.hasPrefix("sqlite_") && table != "grdb_migrations" {
+            if try count("SELECT COUNT(*) FROM src.\"\(table)\"") > 0 {
+                counts.notCopied[table] = .some(PairsmithStore.mergeRules[table])
+            }
         }
         for record in records {
             try db.execute(

@@ -23,6 +23,16 @@ struct DatabaseOptions: ParsableArguments {
 
     /// Opens a database that must exist already (readers and later steps).
     func openExisting() throws -> PairsmithStore { try PairsmithStore.openExisting(url: URL(fileURLWithPath: path)) }
+
+    /// Opens a database that must exist already for reading only, leaving its file as it is (a finished shard's
+    /// completion manifest stays valid); a database of an earlier schema is opened read-write, to migrate it.
+    func openForReading() throws -> PairsmithStore {
+        do {
+            return try PairsmithStore.openReadOnly(url: URL(fileURLWithPath: path))
+        } catch StoreError.schemaBehind {
+            return try openExisting()
+        }
+    }
 }
 
 /// `--input FILE --output FILE`: a JSON Lines job (tokenize, embed, rerank); output lines keep the input order.

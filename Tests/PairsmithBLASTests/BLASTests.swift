@@ -37,8 +37,9 @@ private func maxRelativeError(_ got: [Float], _ want: [Double]) -> Double {
 
 @Suite("OpenBLAS sgemm wrapper")
 struct BLASTests {
-    @Test("linear matches a naive triple loop on odd, non-square shapes",
-          arguments: [(1, 1, 1), (3, 5, 7), (17, 33, 9), (64, 129, 257), (5, 1024, 3), (200, 96, 160)])
+    @Test(
+        "linear matches a naive triple loop on odd, non-square shapes",
+        arguments: [(1, 1, 1), (3, 5, 7), (17, 33, 9), (64, 129, 257), (5, 1024, 3), (200, 96, 160)])
     func linearMatchesNaive(shape: (Int, Int, Int)) {
         let (rows, inFeatures, outFeatures) = shape
         var rng = SplitMix64(state: UInt64(rows * 1_000_003 + inFeatures * 1009 + outFeatures))
@@ -61,14 +62,59 @@ struct BLASTests {
         x.withUnsafeBufferPointer { xp in
             w.withUnsafeBufferPointer { wp in
                 y.withUnsafeMutableBufferPointer { yp in
-                    BLAS.linear(xp.baseAddress!, wp.baseAddress!, into: yp.baseAddress!,
-                                rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, accumulate: true)
+                    BLAS.linear(
+                        xp.baseAddress!, wp.baseAddress!, into: yp.baseAddress!,
+                        rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, accumulate: true)
                 }
             }
         }
         let product = naiveLinear(x, w, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
         let want = zip(start, product).map { Double($0) + $1 }
         #expect(maxRelativeError(y, want) < 1e-5)
+    }
+
+    /// (in, out) of the test fixture model's layers (tiny: below them, OpenBLAS takes its small-matrix kernels).
+    /// Qwen3-0.6B's sizes are batch-invariant without padding under the kernels `pairsmith` runs (SkylakeX, Haswell;
+    /// this test process keeps OpenBLAS's misdetected Prescott fallback, whose big-matrix path is not, so they are
+    /// checked end to end instead: EmbedCommandTests' batch test).
+    static let invarianceShapes = [(64, 192), (96, 64), (64, 193), (24, 8)]
+
+    @Test(
+        "a row's result is the same bits whatever the batch: alone, among 3, 12 or 40 rows, at any position",
+        arguments: invarianceShapes)
+    func rowsAreBatchInvariant(_ shape: (Int, Int)) {
+        let (inFeatures, outFeatures) = shape
+        var rng = SplitMix64(state: UInt64(inFeatures * 7919 + outFeatures))
+        let w = randomMatrix(outFeatures * inFeatures, &rng)
+        let x = randomMatrix(40 * inFeatures, &rng)
+        let residual = randomMatrix(40 * outFeatures, &rng)
+        for accumulate in [false, true] {
+            func product(rows: Range<Int>) -> [Float] {
+                var y = Array(residual[(rows.lowerBound * outFeatures)..<(rows.upperBound * outFeatures)])
+                let input = Array(x[(rows.lowerBound * inFeatures)..<(rows.upperBound * inFeatures)])
+                input.withUnsafeBufferPointer { xp in
+                    w.withUnsafeBufferPointer { wp in
+                        y.withUnsafeMutableBufferPointer { yp in
+                            BLAS.linear(
+                                xp.baseAddress!, wp.baseAddress!, into: yp.baseAddress!, rows: rows.count,
+                                inFeatures: inFeatures, outFeatures: outFeatures, accumulate: accumulate)
+                        }
+                    }
+                }
+                return y
+            }
+            // Row 2 alone, then inside batches of other sizes where it sits first, third or last.
+            let alone = product(rows: 2..<3)
+            for rows in [0..<3, 2..<5, 0..<12, 2..<40, 0..<40] {
+                let batch = product(rows: rows)
+                let at = (2 - rows.lowerBound) * outFeatures
+                #expect(Array(batch[at..<(at + outFeatures)]) == alone, "rows \(rows), accumulate \(accumulate)")
+            }
+            // And the padding changes nothing but the bits: the product is still right (Double reference).
+            let want = naiveLinear(Array(x[(2 * inFeatures)..<(3 * inFeatures)]), w, rows: 1, inFeatures: inFeatures, outFeatures: outFeatures)
+            let base = accumulate ? residual[(2 * outFeatures)..<(3 * outFeatures)].map(Double.init) : Array(repeating: 0, count: outFeatures)
+            #expect(maxRelativeError(alone, zip(want, base).map { $0 + $1 }) < 1e-5)
+        }
     }
 
     @Test("gemm with A transposed and strided leading dimensions")
@@ -82,9 +128,10 @@ struct BLASTests {
         a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
                 c.withUnsafeMutableBufferPointer { cp in
-                    BLAS.gemm(transA: .transposed, transB: .none, m: m, n: n, k: k,
-                              a: ap.baseAddress!, lda: lda, b: bp.baseAddress!, ldb: n,
-                              c: cp.baseAddress!, ldc: n)
+                    BLAS.gemm(
+                        transA: .transposed, transB: .none, m: m, n: n, k: k,
+                        a: ap.baseAddress!, lda: lda, b: bp.baseAddress!, ldb: n,
+                        c: cp.baseAddress!, ldc: n)
                 }
             }
         }

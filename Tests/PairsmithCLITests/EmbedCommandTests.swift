@@ -237,4 +237,26 @@ struct EmbedCommandTests {
         #expect(tooWide.status != 0)
         #expect(tooWide.stderr.contains("dimensions 4096"), "stderr: \(tooWide.stderr)")
     }
+
+    @Test("embed --precision fp32: a text embeds to the same bits alone, among 4 and among 12 texts (batch-invariant)")
+    func batchInvariant() throws {
+        let directory = try TemporaryDirectory(prefix: "pairsmith-embed-batch")
+        defer { directory.remove() }
+        let model = try EmbeddingFixture.model.get()
+        let texts = (0..<12).map { "Passage \($0) explains topic \($0 % 5) in plain words, with \(String(repeating: "more ", count: $0)) detail." }
+        var vectors: [[String]] = []
+        for count in [12, 4, 1] {
+            let input = directory.file("in-\(count).jsonl"), output = directory.file("out-\(count).jsonl")
+            try jsonl(texts.prefix(count).map { ["text": $0] }).write(to: input)
+            let result = try ProcessRunner.run(
+                TestEnvironment.pairsmithExecutable,
+                ["embed", "--model", model.path, "--precision", "fp32", "--input", input.path, "--output", output.path])
+            try #require(result.status == 0, "\(result.stderr)")
+            vectors.append(try String(contentsOf: output, encoding: .utf8).split(separator: "\n").map(String.init))
+        }
+        // The lines hold the floats' shortest decimal forms: equal lines, equal bits.
+        #expect(vectors[0].count == 12 && vectors[1].count == 4 && vectors[2].count == 1)
+        #expect(Array(vectors[0].prefix(4)) == vectors[1], "the first 4 texts embed differently among 12 than among 4")
+        #expect(vectors[0].first == vectors[2].first, "the first text embeds differently among 12 than alone")
+    }
 }

@@ -8,11 +8,13 @@ extension PairsmithCommand {
         static let configuration = CommandConfiguration(
             abstract: "Merge shard databases (made with run --shard i/n) into one database.",
             discussion: """
-                Documents, personas, vectors, chat calls, stage outputs, examples, scores and rejects are combined by \
-                their keys; an existing --into database is merged into. Refuses shards of different pipeline files, \
-                different persona libraries or overlapping shard specs (naming the files and the difference) unless \
-                told otherwise. Each shard is merged in one transaction: running the same command again (after a \
-                kill, or after the end) adds nothing twice. Dedup, selection and hard negatives are not merged: run \
+                Documents, personas, vectors, chat calls, stage outputs, examples, scores (cosine, rerank, judge) \
+                and rejects are combined by their keys; an existing --into database is merged into. Refuses shards \
+                of different pipeline files, different persona libraries or overlapping shard specs (naming the \
+                files and the difference) unless told otherwise. Shard databases are only read (their files and \
+                completion manifests stay as they were). Each shard is merged in one transaction: running the same \
+                command again (after a kill, or after the end) adds nothing twice. Dedup, selection, hard negatives \
+                and round-trip ranks are not merged (nor a shard's endpoint windows, spec and exports): run \
                 `pairsmith select --db ALL` and `pairsmith negatives --db ALL` afterwards, over the whole corpus.
                 """)
 

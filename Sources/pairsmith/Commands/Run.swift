@@ -130,6 +130,16 @@ extension PairsmithCommand {
                 )
                 return
             }
+            if preview == nil, let existing = try? PairsmithStore.openReadOnly(url: URL(fileURLWithPath: databasePath)) {
+                // Refuse another shard's database before the read-write open below, which writes to its file (and
+                // would leave its manifest's sha256 stale); a database too old to read so waits for that open.
+                do {
+                    try await GenerationRun.checkShard(store: existing, configuration: configuration, shard: shard)
+                } catch let error as PipelineRunError {
+                    throw ValidationError(error.description)
+                }
+                try existing.close()
+            }
             let scratch = try preview.map { _ in try PreviewScratch() }
             defer { scratch?.remove() }
             let store = try scratch?.store() ?? PairsmithStore(path: databasePath)

@@ -15,7 +15,7 @@ extension PairsmithCommand {
         var json = false
 
         func run() async throws {
-            let store = try database.openExisting()
+            let store = try database.openForReading()
             let status = try await store.status()
             var stageOrder: [String: [String]] = [:]
             for run in Set(status.units.map(\.run)) {
