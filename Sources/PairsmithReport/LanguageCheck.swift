@@ -1,4 +1,5 @@
 import Foundation
+import PairsmithStages
 import PairsmithStore
 import PairsmithText
 
@@ -16,7 +17,7 @@ public struct LanguageCheck: Codable, Sendable, Hashable {
         public var texts: Int
         /// Texts detected as it.
         public var matched: Int
-        /// Texts too short or mixed for the detector to decide (`und`).
+        /// Texts too short (or too mixed) for the detector to decide, as the `language` rule sees them.
         public var undetermined: Int
         /// The languages detected instead, most frequent first (at most three).
         public var detectedInstead: [String]
@@ -61,15 +62,16 @@ public struct LanguageCheck: Codable, Sendable, Hashable {
             }
             for side in sides {
                 guard let requested = Languages.normalise(side.language), requested != Languages.undetermined else { continue }
-                let detected = detector.detect(side.text).language
+                // Judged as the `language` rule judges: another script always decides; within one script only a
+                // text long enough for the word lists (six words, confidence 0.5) does.
                 var entry = counts[requested] ?? (0, 0, 0, [:])
                 entry.texts += 1
-                if detected == requested {
+                if detector.detect(side.text).language == requested {
                     entry.matched += 1
-                } else if detected == Languages.undetermined {
-                    entry.undetermined += 1
-                } else {
+                } else if let detected = AnswerRule.languageMismatch(side.text, expected: requested, detector: detector) {
                     entry.instead[detected, default: 0] += 1
+                } else {
+                    entry.undetermined += 1
                 }
                 counts[requested] = entry
             }

@@ -234,6 +234,12 @@ public struct AnswerRule: Sendable {
     /// A different script is decisive even for short texts; within one script (say, French against Spanish), only
     /// texts long enough for the word lists to tell are judged. Returns the detected language when it is wrong.
     private func languageMismatch(_ text: String, expected: String) -> String? {
+        Self.languageMismatch(text, expected: expected, detector: detector)
+    }
+
+    /// The `language` rule's verdict on `text` written for `expected`: the language detected when it is wrong, nil
+    /// when it is right or too short to judge (the report's language check reads texts the same way).
+    public static func languageMismatch(_ text: String, expected: String, detector: LanguageDetector) -> String? {
         let detection = detector.detect(text)
         if detection.language == Languages.undetermined {
             // No word list decides, but a text written in another script is still not in the requested language.
