@@ -50,9 +50,16 @@ enum TestEndpointReply {
 
         var random = SeededRandom(seed: contentHash)
         let prompt = (messages.last?["content"] as? String) ?? ""
-        let answer =
-            TaskFamilyAnswers.answer(prompt: prompt, random: &random)
-            ?? schema.map { SchemaInstanceGenerator.instance(of: $0, random: &random) } ?? ["answer": "ok"]
+        // Spelled out: `family ?? schema.map { … } ?? [...]` type-checks as `Optional<[String: Any]>` boxed in `Any`,
+        // so every answer that was not a task family's came out as `null`.
+        let answer: Any
+        if let family = TaskFamilyAnswers.answer(prompt: prompt, random: &random) {
+            answer = family
+        } else if let schema {
+            answer = SchemaInstanceGenerator.instance(of: schema, random: &random)
+        } else {
+            answer = ["answer": "ok"]
+        }
         let json = text(of: answer)
         var content = json
         var finishReason = "stop"
