@@ -137,10 +137,15 @@ struct InFlightBenchmark: AsyncParsableCommand {
                     }
                     if round % 2 == 1 { loads.reverse() }
                     for (name, load) in loads {
+                        let before = await client.statistics()
                         var r = try await load()
                         if name != "bare AHC" {
+                            // Mean time from sending to the reply's last byte, as our client accounts it.
                             let stats = await client.statistics()
                             r.windows = stats.map(\.window)
+                            let seconds = zip(stats, before).reduce(0.0) { $0 + $1.0.totalLatencySeconds - $1.1.totalLatencySeconds }
+                            let answered = zip(stats, before).reduce(0) { $0 + $1.0.answered - $1.1.answered }
+                            r.meanLatency = seconds / Double(max(1, answered))
                         }
                         results[name, default: []].append(r)
                         print(r.line(name, round: round + 1, ideal: ideal))
