@@ -139,13 +139,25 @@ public enum StoreWrite: Sendable, Hashable {
         return state
     }
 
-    /// Stores a chat call under its hash; a successful answer already stored is never overwritten.
+    /// Stores a chat call under its hash (a new row id); a successful answer already stored is never overwritten.
+    ///
+    /// Both statements are prepared once per connection and the columns bound by hand: this runs once per chat
+    /// request, and the record's `Codable` encoding and a fresh `SELECT` per call cost more than SQLite's own work.
+    /// The bound values are those `insert(db, onConflict: .replace)` writes (a `Date` as GRDB's text, the
+    /// status's raw value, NULL for the id).
     static func record(_ call: LLMCallRecord, _ db: Database) throws {
         let existing = try String.fetchOne(
-            db, sql: "SELECT status FROM llm_calls WHERE request_hash = ?", arguments: [call.requestHash])
+            db.cachedStatement(sql: "SELECT status FROM llm_calls WHERE request_hash = ?"), arguments: [call.requestHash])
         if existing == LLMCallStatus.ok.rawValue { return }
-        var call = call
-        call.id = nil
-        try call.insert(db, onConflict: .replace)
+        try db.cachedStatement(sql: insertCallSQL).execute(arguments: [
+            call.requestHash, call.unitKey, call.endpoint, call.model, call.request, call.response, call.status,
+            call.httpStatus, call.promptTokens, call.completionTokens, call.latencyMilliseconds, call.createdAt,
+        ])
     }
+
+    /// The `llm_calls` insert of ``record(_:_:)``: every column of ``LLMCallRecord`` but the id.
+    private static let insertCallSQL = """
+        INSERT OR REPLACE INTO llm_calls (request_hash, unit_key, endpoint, model, request, response, status, http_status, \
+        prompt_tokens, completion_tokens, latency_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
 }

@@ -37,11 +37,25 @@ struct InFlightBenchmark: AsyncParsableCommand {
     @Flag(help: "Skip the load that writes to SQLite.")
     var noStore = false
 
+    @Option(help: "The loads to run, comma-separated: ours, stored (ours + SQLite), bare (one alone is for profiling).")
+    var loads = "ours,stored,bare"
+
+    /// The loads asked for (`--no-store` drops `stored`).
+    var selectedLoads: Set<String> {
+        var names = Set(loads.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        if noStore { names.remove("stored") }
+        return names
+    }
+
     func validate() throws {
         guard concurrency >= 1, endpoints >= 1, servers >= 1, endpoints <= concurrency else {
             throw ValidationError("--concurrency, --endpoints and --servers must be positive, with no more endpoints than requests in flight")
         }
         guard latencyMs > 0, seconds > 0, repeats >= 1 else { throw ValidationError("--latency-ms, --seconds and --repeats must be positive") }
+        let unknown = selectedLoads.subtracting(["ours", "stored", "bare"])
+        guard unknown.isEmpty, !selectedLoads.isEmpty else {
+            throw ValidationError("--loads takes ours, stored and bare, comma-separated; got '\(loads)'")
+        }
     }
 
     func run() async throws {
@@ -75,49 +89,63 @@ struct InFlightBenchmark: AsyncParsableCommand {
             let references = processes.map { ChatReferenceClient(url: $0.url + "/chat/completions", body: body, connections: perServer) }
             var results: [String: [Round]] = [:]
             try await ChatClient.withClient(config) { client in
-                // Warm-up: every connection opened once on both clients.
-                _ = try await ChatBenchmark.load(level: concurrency, total: concurrency) { i in
-                    try await ChatBenchmark.ask(client, -1 - i, schema)
+                // Warm-up: every connection opened once on the clients that run.
+                if !selectedLoads.isDisjoint(with: ["ours", "stored"]) {
+                    _ = try await ChatBenchmark.load(level: concurrency, total: concurrency) { i in
+                        try await ChatBenchmark.ask(client, -1 - i, schema)
+                    }
                 }
-                _ = try await ChatBenchmark.load(level: concurrency, total: concurrency) { i in
-                    try await references[i % references.count].post()
+                if selectedLoads.contains("bare") {
+                    _ = try await ChatBenchmark.load(level: concurrency, total: concurrency) { i in
+                        try await references[i % references.count].post()
+                    }
                 }
                 for round in 0..<repeats {
                     let offset = (round + 1) * 100_000_000
-                    var loads: [(String, () async throws -> Round)] = [
-                        (
-                            "ours",
-                            {
-                                try await Self.measure(processes, level: self.concurrency, total: total) { i in
-                                    try await ChatBenchmark.ask(client, offset + i, schema)
+                    var loads: [(String, () async throws -> Round)] = []
+                    if selectedLoads.contains("ours") {
+                        loads.append(
+                            (
+                                "ours",
+                                {
+                                    try await Self.measure(processes, level: self.concurrency, total: total) { i in
+                                        try await ChatBenchmark.ask(client, offset + i, schema)
+                                    }
                                 }
-                            }
-                        ),
-                        (
-                            "bare AHC",
-                            {
-                                try await Self.measure(processes, level: self.concurrency, total: total) { i in
-                                    try await references[i % references.count].post()
-                                }
-                            }
-                        ),
-                    ]
-                    if !noStore {
-                        loads.insert(
+                            ))
+                    }
+                    if selectedLoads.contains("stored") {
+                        loads.append(
                             (
                                 "ours+SQLite",
                                 {
                                     try await Self.measureWithStore(
                                         client, processes, level: self.concurrency, total: total, offset: offset + 50_000_000, schema: schema)
                                 }
-                            ), at: 1)
+                            ))
+                    }
+                    if selectedLoads.contains("bare") {
+                        loads.append(
+                            (
+                                "bare AHC",
+                                {
+                                    try await Self.measure(processes, level: self.concurrency, total: total) { i in
+                                        try await references[i % references.count].post()
+                                    }
+                                }
+                            ))
                     }
                     if round % 2 == 1 { loads.reverse() }
                     for (name, load) in loads {
+                        let before = await client.statistics()
                         var r = try await load()
                         if name != "bare AHC" {
+                            // Mean time from sending to the reply's last byte, as our client accounts it.
                             let stats = await client.statistics()
                             r.windows = stats.map(\.window)
+                            let seconds = zip(stats, before).reduce(0.0) { $0 + $1.0.totalLatencySeconds - $1.1.totalLatencySeconds }
+                            let answered = zip(stats, before).reduce(0) { $0 + $1.0.answered - $1.1.answered }
+                            r.meanLatency = seconds / Double(max(1, answered))
                         }
                         results[name, default: []].append(r)
                         print(r.line(name, round: round + 1, ideal: ideal))

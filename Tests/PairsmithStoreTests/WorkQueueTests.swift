@@ -1,5 +1,6 @@
 import Foundation
 import PairsmithStore
+import PairsmithTestSupport
 import Testing
 
 @Suite("Work queue")
@@ -174,5 +175,64 @@ struct WorkQueueTests {
         try await store.recordLLMCall(call(.transportError, nil))
         #expect(try await store.cachedResponse(requestHash: "abc") == "first")
         #expect(try await store.status().llmCalls == 1)
+    }
+
+    @Test("a stored call's columns are what Python's sqlite3 reads back: text, NULLs, numbers and created_at as GRDB writes dates")
+    func llmCallColumns() async throws {
+        guard TestEnvironment.python != nil else {
+            try #require(!TestEnvironment.isCI, "the Python venv is missing (scripts/setup --deps)")
+            return
+        }
+        let temporary = try TemporaryStore()
+        defer { temporary.directory.remove() }
+        let created = Date(timeIntervalSince1970: 1_767_323_045.5)
+        let calls = [
+            LLMCallRecord(
+                requestHash: "h1", unitKey: "u/1", endpoint: "http://e:1/v1", model: "caf\u{E9}", request: #"{"q":"\u00e9"}"#,
+                response: "{\"a\":1}", status: .ok, httpStatus: 200, promptTokens: 12, completionTokens: 34,
+                latencyMilliseconds: 2001.25, createdAt: created),
+            LLMCallRecord(
+                requestHash: "h2", unitKey: nil, endpoint: "e", model: "m", request: "{}", response: nil, status: .transportError,
+                httpStatus: nil, promptTokens: 0, completionTokens: 0, latencyMilliseconds: 0.5, createdAt: created),
+            LLMCallRecord(
+                requestHash: "h3", unitKey: nil, endpoint: "e", model: "m", request: "{}", response: nil, status: .httpError,
+                httpStatus: 503, promptTokens: 0, completionTokens: 0, latencyMilliseconds: 1, createdAt: created),
+        ]
+        for call in calls { try await temporary.store.recordLLMCall(call) }
+        // h3 failed; a later success replaces it under a new row id, and a later failure of h1 changes nothing.
+        var again = calls[2]
+        again.status = .ok
+        again.response = "{}"
+        again.httpStatus = 200
+        try await temporary.store.recordLLMCall(again)
+        var failedAgain = calls[0]
+        failedAgain.status = .httpError
+        try await temporary.store.recordLLMCall(failedAgain)
+        let script = """
+            import datetime, json, sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            rows = db.execute("SELECT id, request_hash, unit_key, endpoint, model, request, response, status, http_status, "
+                              "prompt_tokens, completion_tokens, latency_ms, created_at, typeof(latency_ms) FROM llm_calls ORDER BY id").fetchall()
+            when = datetime.datetime.fromtimestamp(1767323045.5, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.500")
+            print(json.dumps({"rows": rows, "when": when}, ensure_ascii=False))
+            """
+        let output = try ProcessRunner.python(script, arguments: [temporary.url.path])
+        let result = try JSONSerialization.jsonObject(with: output) as? [String: Any]
+        let rows = try #require(result?["rows"] as? [[Any]])
+        let when = try #require(result?["when"] as? String)
+        try #require(rows.count == 3, "rows: \(rows)")
+        func text(_ row: [Any], _ i: Int) -> String? { row[i] as? String }
+        func number(_ row: [Any], _ i: Int) -> Double? { (row[i] as? NSNumber)?.doubleValue }
+        #expect(rows.map { text($0, 1) } == ["h1", "h2", "h3"])
+        #expect(rows.map { (($0[0] as? NSNumber)?.intValue ?? 0) } == [1, 2, 4])  // h3's replacement took id 4
+        #expect(text(rows[0], 2) == "u/1" && rows[1][2] is NSNull)
+        #expect(text(rows[0], 3) == "http://e:1/v1" && text(rows[0], 4) == "caf\u{E9}" && text(rows[0], 5) == #"{"q":"\u00e9"}"#)
+        #expect(text(rows[0], 6) == "{\"a\":1}" && rows[1][6] is NSNull && text(rows[2], 6) == "{}")
+        #expect(rows.map { text($0, 7) } == ["ok", "transport_error", "ok"])
+        #expect(number(rows[0], 8) == 200 && rows[1][8] is NSNull && number(rows[2], 8) == 200)
+        #expect(number(rows[0], 9) == 12 && number(rows[0], 10) == 34)
+        #expect(rows.map { number($0, 11) } == [2001.25, 0.5, 1])
+        #expect(rows.map { text($0, 13) } == ["real", "real", "real"])
+        #expect(rows.map { text($0, 12) } == [when, when, when])
     }
 }
