@@ -97,6 +97,15 @@ extension PipelineConfiguration {
         return configuration
     }
 
+    /// A `key_env` value: the name of the environment variable that holds an API key (never the key itself).
+    static func parseKeyEnvironment(_ node: ConfigNode, example: String) throws -> String {
+        let key = try node.string()
+        guard key.first.map({ $0 == "_" || ($0.isASCII && $0.isUppercase) }) == true,
+            key.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isUppercase || $0.isNumber)) })
+        else { throw node.error("must be an environment variable name such as \(example), found \"\(key)\"") }
+        return key
+    }
+
     private static func parseEndpoints(_ node: ConfigNode) throws -> [ChatEndpoint] {
         let items = try node.sequence()
         guard !items.isEmpty else { throw node.error("must list at least one endpoint (url, model, concurrency)") }
@@ -109,14 +118,7 @@ extension PipelineConfiguration {
             guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
                 throw urlNode.error("must be an http:// or https:// URL such as http://127.0.0.1:8080/v1, found \"\(url)\"")
             }
-            var keyEnvironment: String?
-            if let keyNode = fields.optional("key_env") {
-                let key = try keyNode.string()
-                guard key.first.map({ $0 == "_" || ($0.isASCII && $0.isUppercase) }) == true,
-                    key.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isUppercase || $0.isNumber)) })
-                else { throw keyNode.error("must be an environment variable name such as OPENAI_API_KEY, found \"\(key)\"") }
-                keyEnvironment = key
-            }
+            let keyEnvironment = try fields.optional("key_env").map { try parseKeyEnvironment($0, example: "OPENAI_API_KEY") }
             var endpoint = ChatEndpoint(
                 url: url, model: try fields.required("model").string(), keyEnvironment: keyEnvironment,
                 concurrency: try fields.optional("concurrency")?.integer(in: 1...4_096) ?? 8)

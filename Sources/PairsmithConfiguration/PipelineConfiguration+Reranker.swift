@@ -44,13 +44,7 @@ extension PipelineConfiguration {
             // A local folder resolves like every other path of the file; a served model's name stays as written.
             settings.model = settings.urls.isEmpty ? resolve(model, folder: folder).path : model
         }
-        if let keyNode = fields.optional("key_env") {
-            let key = try keyNode.string()
-            guard key.first.map({ $0 == "_" || ($0.isASCII && $0.isUppercase) }) == true,
-                key.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isUppercase || $0.isNumber)) })
-            else { throw keyNode.error("must be an environment variable name such as RERANK_API_KEY, found \"\(key)\"") }
-            settings.keyEnvironment = key
-        }
+        settings.keyEnvironment = try fields.optional("key_env").map { try parseKeyEnvironment($0, example: "RERANK_API_KEY") }
         if let promptNode = fields.optional("prompt") {
             let prompt = try promptNode.string()
             guard ["client", "server"].contains(prompt) else {

@@ -47,9 +47,7 @@ public struct LanguageCheck: Codable, Sendable, Hashable {
 
     /// Checks the generated texts of `run`'s examples.
     public static func measure(store: PairsmithStore, run: String, limit: Int = LanguageCheck.limit) async throws -> LanguageCheck {
-        let examples = try await store.examples(run: run)
-        let step = max(1, (examples.count + limit - 1) / max(limit, 1))
-        let sample = stride(from: 0, to: examples.count, by: step).map { examples[$0] }
+        let (sample, total) = try await store.exampleSample(run: run, limit: limit)
         let passages = try await store.documents(ids: Array(Set(sample.map(\.documentID))))
         let detector = LanguageDetector()
         var counts: [String: (texts: Int, matched: Int, undetermined: Int, instead: [String: Int])] = [:]
@@ -81,6 +79,6 @@ public struct LanguageCheck: Codable, Sendable, Hashable {
                 requested: language, texts: entry.texts, matched: entry.matched, undetermined: entry.undetermined,
                 detectedInstead: entry.instead.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(3).map(\.key))
         }.sorted { ($0.texts, $1.requested) > ($1.texts, $0.requested) }
-        return LanguageCheck(sampled: sample.count, examples: examples.count, rows: rows)
+        return LanguageCheck(sampled: sample.count, examples: total, rows: rows)
     }
 }

@@ -253,4 +253,23 @@ extension PairsmithStore {
             return places
         }
     }
+
+    /// Every `step`-th example of a run in (document, sample) order, the first included, and how many it has: an
+    /// evenly spaced sample read without loading the rest.
+    public func exampleSample(run: String, limit: Int) async throws -> (examples: [ExampleRecord], total: Int) {
+        try await read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM examples WHERE run = ?", arguments: [run]) ?? 0
+            let step = max(1, (total + max(limit, 1) - 1) / max(limit, 1))
+            let examples = try ExampleRecord.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM examples WHERE id IN (
+                        SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY document_id, sample) - 1 AS position
+                                        FROM examples WHERE run = ?)
+                        WHERE position % ? = 0)
+                    ORDER BY document_id, sample
+                    """, arguments: [run, step])
+            return (examples, total)
+        }
+    }
 }
