@@ -38,6 +38,9 @@ public final class ChatClient: ClosingClient, Sendable {
         try await ChatClient(configuration, logger: logger).closing(after: body)
     }
 
+    /// How many AsyncHTTPClient connection pools the client's requests take turns on.
+    var connectionPoolCount: Int { transport.poolCount }
+
     /// Closes the pooled connections. The client takes no requests afterwards.
     public func shutdown() async throws { try await transport.shutdown() }
 

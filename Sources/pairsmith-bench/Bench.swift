@@ -18,6 +18,7 @@ struct BenchCommand: AsyncParsableCommand {
         EngineBenchmark.self,
         ChatBenchmark.self,
         InFlightBenchmark.self,
+        InFlightWorkerCommand.self,
         PipelineBenchmark.self,
         ServeEndpointCommand.self,
         TokenizerBenchmark.self,

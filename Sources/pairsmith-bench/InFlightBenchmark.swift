@@ -4,6 +4,7 @@ import PairsmithEndpoints
 import PairsmithJSON
 import PairsmithStore
 import PairsmithTestSupport
+import Synchronization
 
 /// `pairsmith-bench inflight`: thousands of chat requests in flight over several endpoint entries against the test
 /// endpoint in its own process(es) with a long fixed latency (a loaded LLM server answers in seconds). Ideal rate =
@@ -37,8 +38,41 @@ struct InFlightBenchmark: AsyncParsableCommand {
     @Flag(help: "Skip the load that writes to SQLite.")
     var noStore = false
 
-    @Option(help: "The loads to run, comma-separated: ours, stored (ours + SQLite), bare (one alone is for profiling).")
-    var loads = "ours,stored,bare"
+    @Option(help: "Connection pools (AsyncHTTPClient instances) per server for the `split` load (ours opens one per 256 connections).")
+    var splitPools = 12
+
+    @Option(
+        help:
+            "The loads to run, comma-separated: ours, stored (ours + SQLite), bare, split (bare over --split-pools pools per server); one alone is for profiling."
+    )
+    var loads = "ours,stored,bare,split"
+
+    @Option(
+        help:
+            "Two loads to run at the same time in two client processes (half the requests in flight each), e.g. ours,bare: their CPU per request compared under the same machine conditions."
+    )
+    var paired: String?
+
+    /// The two loads of `--paired`, if given.
+    var pairedLoads: [String]? {
+        paired.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+    }
+
+    /// The answer schema every benchmark request carries.
+    static let benchmarkSchema = JSONSchema.object([
+        "query": .string(minLength: 5, maxLength: 60), "kind": .string(enum: ["fact", "how-to"]), "n": .integer(minimum: 1, maximum: 9),
+    ])
+
+    /// The chat client's configuration: `endpoints` entries over `urls` (round robin), `concurrency` split evenly.
+    static func clientConfiguration(urls: [String], endpoints: Int, concurrency: Int) -> ChatClientConfiguration {
+        ChatClientConfiguration(
+            endpoints: (0..<endpoints).map { k in
+                EndpointConfiguration(
+                    url: urls[k % urls.count], model: "bench",
+                    maxConcurrentRequests: concurrency / endpoints + (k < concurrency % endpoints ? 1 : 0), name: "ep\(k)")
+            },
+            timeouts: EndpointTimeouts(connect: .seconds(30), read: .seconds(120), total: .seconds(300)))
+    }
 
     /// The loads asked for (`--no-store` drops `stored`).
     var selectedLoads: Set<String> {
@@ -52,9 +86,14 @@ struct InFlightBenchmark: AsyncParsableCommand {
             throw ValidationError("--concurrency, --endpoints and --servers must be positive, with no more endpoints than requests in flight")
         }
         guard latencyMs > 0, seconds > 0, repeats >= 1 else { throw ValidationError("--latency-ms, --seconds and --repeats must be positive") }
-        let unknown = selectedLoads.subtracting(["ours", "stored", "bare"])
+        let unknown = selectedLoads.subtracting(["ours", "stored", "bare", "split"])
+        if let paired = pairedLoads {
+            guard paired.count == 2, Set(paired).isSubset(of: ["ours", "stored", "bare", "split"]), concurrency / 2 >= endpoints else {
+                throw ValidationError("--paired takes two of ours, stored, bare and split, e.g. ours,bare (and --concurrency ≥ 2 × --endpoints)")
+            }
+        }
         guard unknown.isEmpty, !selectedLoads.isEmpty else {
-            throw ValidationError("--loads takes ours, stored and bare, comma-separated; got '\(loads)'")
+            throw ValidationError("--loads takes ours, stored, bare and split, comma-separated; got '\(loads)'")
         }
     }
 
@@ -62,9 +101,7 @@ struct InFlightBenchmark: AsyncParsableCommand {
         let latency = Double(latencyMs) / 1_000
         let ideal = Double(concurrency) / latency
         let total = max(concurrency, Int(ideal * seconds))
-        let schema = JSONSchema.object([
-            "query": .string(minLength: 5, maxLength: 60), "kind": .string(enum: ["fact", "how-to"]), "n": .integer(minimum: 1, maximum: 9),
-        ])
+        let schema = Self.benchmarkSchema
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let cores = ProcessInfo.processInfo.activeProcessorCount
         print(
@@ -75,18 +112,21 @@ struct InFlightBenchmark: AsyncParsableCommand {
             client µs/req = this process's CPU (getrusage) ÷ requests; server µs/req = the children's (/proc/<pid>/stat)
             peak RSS = this process's VmHWM during the round (reset before it); SQLite = llm_calls rows committed ÷ round seconds
             """)
-        print("load          round  requests   req/s  %ideal  client µs  server µs  SQLite rows/s  peak RSS MiB  mean ms")
+        print("load           round  requests   req/s  %ideal  steady  client µs  server µs  SQLite rows/s  peak RSS MiB  mean ms")
         try await Self.withServers(servers, executable: executable, latencyMs: latencyMs) { processes in
-            let config = ChatClientConfiguration(
-                endpoints: (0..<endpoints).map { k in
-                    EndpointConfiguration(
-                        url: processes[k % processes.count].url, model: "bench",
-                        maxConcurrentRequests: concurrency / endpoints + (k < concurrency % endpoints ? 1 : 0), name: "ep\(k)")
-                },
-                timeouts: EndpointTimeouts(connect: .seconds(30), read: .seconds(120), total: .seconds(300)))
+            if let paired = pairedLoads {
+                try await InFlightPaired.run(
+                    loads: paired, servers: processes, executable: executable, concurrency: concurrency, endpoints: endpoints,
+                    latency: latency, seconds: seconds, repeats: repeats)
+                return
+            }
+            let config = Self.clientConfiguration(urls: processes.map(\.url), endpoints: endpoints, concurrency: concurrency)
             let body = Array(ChatBenchmark.referenceBody(schema: schema).utf8)
             let perServer = (concurrency + processes.count - 1) / processes.count
             let references = processes.map { ChatReferenceClient(url: $0.url + "/chat/completions", body: body, connections: perServer) }
+            let splitReferences = processes.flatMap { process in
+                (0..<splitPools).map { _ in ChatReferenceClient(url: process.url + "/chat/completions", body: body, connections: perServer) }
+            }
             var results: [String: [Round]] = [:]
             try await ChatClient.withClient(config) { client in
                 // Warm-up: every connection opened once on the clients that run.
@@ -98,6 +138,11 @@ struct InFlightBenchmark: AsyncParsableCommand {
                 if selectedLoads.contains("bare") {
                     _ = try await ChatBenchmark.load(level: concurrency, total: concurrency) { i in
                         try await references[i % references.count].post()
+                    }
+                }
+                if selectedLoads.contains("split") {
+                    _ = try await ChatBenchmark.load(level: concurrency, total: concurrency) { i in
+                        try await splitReferences[i % splitReferences.count].post()
                     }
                 }
                 for round in 0..<repeats {
@@ -135,11 +180,22 @@ struct InFlightBenchmark: AsyncParsableCommand {
                                 }
                             ))
                     }
+                    if selectedLoads.contains("split") {
+                        loads.append(
+                            (
+                                "bare split",
+                                {
+                                    try await Self.measure(processes, level: self.concurrency, total: total) { i in
+                                        try await splitReferences[i % splitReferences.count].post()
+                                    }
+                                }
+                            ))
+                    }
                     if round % 2 == 1 { loads.reverse() }
                     for (name, load) in loads {
                         let before = await client.statistics()
                         var r = try await load()
-                        if name != "bare AHC" {
+                        if !name.hasPrefix("bare") {
                             // Mean time from sending to the reply's last byte, as our client accounts it.
                             let stats = await client.statistics()
                             r.windows = stats.map(\.window)
@@ -152,28 +208,36 @@ struct InFlightBenchmark: AsyncParsableCommand {
                     }
                 }
             }
-            for reference in references { try await reference.shutdown() }
-            print("\nsummary (best round of each by rate):")
-            func best(_ name: String) -> Round? { results[name]?.max { $0.rate < $1.rate } }
-            for name in ["ours", "ours+SQLite", "bare AHC"] {
+            for reference in references + splitReferences { try await reference.shutdown() }
+            print("\nsummary (best round of each by steady rate):")
+            func best(_ name: String) -> Round? { results[name]?.max { ($0.steadyRate ?? $0.rate) < ($1.steadyRate ?? $1.rate) } }
+            for name in ["ours", "ours+SQLite", "bare AHC", "bare split"] {
                 guard let r = best(name) else { continue }
                 print(
                     String(
-                        format: "  %-12@ %.1f%% of ideal (%.0f of %.0f req/s), client %.0f µs/req, server %@ µs/req, peak RSS %.0f MiB%@",
-                        name as NSString, 100 * r.rate / ideal, r.rate, ideal, r.clientMicros,
-                        (r.serverMicros.map { String(format: "%.0f", $0) } ?? "?") as NSString, r.peakRSSMiB,
+                        format:
+                            "  %-13@ %.1f%% of ideal steady (%@ of %.0f req/s), %.1f%% over the whole round, client %.0f µs/req, server %@ µs/req, peak RSS %.0f MiB%@",
+                        name as NSString, 100 * (r.steadyRate ?? r.rate) / ideal, String(format: "%.0f", r.steadyRate ?? r.rate) as NSString, ideal,
+                        100 * r.rate / ideal, r.clientMicros, (r.serverMicros.map { String(format: "%.0f", $0) } ?? "?") as NSString, r.peakRSSMiB,
                         (r.sqliteRate.map { String(format: ", SQLite %.0f rows/s", $0) } ?? "") as NSString))
             }
-            if let ours = best("ours"), let bare = best("bare AHC") {
-                print(
-                    String(
-                        format: "  ours/bare: rate %.2f, client CPU per request %.2f", ours.rate / bare.rate, ours.clientMicros / bare.clientMicros))
-                if let stored = best("ours+SQLite") {
-                    print(
-                        String(
-                            format: "  ours+SQLite/bare: rate %.2f, client CPU per request %.2f", stored.rate / bare.rate,
-                            stored.clientMicros / bare.clientMicros))
+            // Client CPU ratios round by round (the loads of one round run back to back), raw and with each load's
+            // client µs divided by the server's µs of the same load: the server does the same work in every load, so
+            // that divides out the machine's speed, which drifts between loads on a shared host.
+            print("client CPU per request, the median of the rounds' ratios (each round's ratios in brackets):")
+            for (name, reference) in [("ours", "bare AHC"), ("ours+SQLite", "bare AHC"), ("ours", "bare split"), ("bare split", "bare AHC")] {
+                guard let a = results[name], let b = results[reference] else { continue }
+                let raw = zip(a, b).map { x, y in x.clientMicros / y.clientMicros }
+                let perServer = zip(a, b).compactMap { x, y -> Double? in
+                    guard let xs = x.serverMicros, let ys = y.serverMicros, xs > 0, ys > 0 else { return nil }
+                    return (x.clientMicros / xs) / (y.clientMicros / ys)
                 }
+                func list(_ values: [Double]) -> String { values.map { String(format: "%.2f", $0) }.joined(separator: " ") }
+                print(
+                    "  \(name) ÷ \(reference): median \(String(format: "%.2f", Self.median(raw))) (\(list(raw))); per server µs: median "
+                        + "\(perServer.isEmpty ? "?" : String(format: "%.2f", Self.median(perServer))) (\(list(perServer)))")
+            }
+            if let ours = best("ours") {
                 let perRequest = ours.clientMicros + (ours.serverMicros ?? 0)
                 print(
                     String(
@@ -194,15 +258,19 @@ struct InFlightBenchmark: AsyncParsableCommand {
         var sqliteRate: Double?
         var meanLatency: Double?
         var windows: [Int]?
+        /// Requests per second while every worker was busy (nil for a round too short to have such a stretch).
+        var steadyRate: Double?
 
+        /// Requests per second over the whole round, start-up burst and drain included.
         var rate: Double { Double(total) / elapsed }
         var clientMicros: Double { clientCPU / Double(total) * 1e6 }
         var serverMicros: Double? { serverCPU.map { $0 / Double(total) * 1e6 } }
 
         func line(_ name: String, round: Int, ideal: Double) -> String {
             String(
-                format: "%-12@  %5d  %8d  %6.0f  %5.1f%%  %9.0f  %@  %@  %12.0f  %@",
-                name as NSString, round, total, rate, 100 * rate / ideal, clientMicros,
+                format: "%-13@  %5d  %8d  %6.0f  %5.1f%%  %@  %9.0f  %@  %@  %12.0f  %@",
+                name as NSString, round, total, rate, 100 * rate / ideal,
+                (steadyRate.map { String(format: "%6.1f%%", 100 * $0 / ideal) } ?? "      -") as NSString, clientMicros,
                 (serverMicros.map { String(format: "%9.0f", $0) } ?? "        ?") as NSString,
                 (sqliteRate.map { String(format: "%13.0f", $0) } ?? "            -") as NSString, peakRSSMiB,
                 (meanLatency.map { String(format: "%7.0f", $0 * 1000) } ?? "      -") as NSString)
@@ -215,10 +283,66 @@ struct InFlightBenchmark: AsyncParsableCommand {
     ) async throws -> Round {
         resetPeakRSS()
         let client0 = ChatBenchmark.cpuSeconds(), server0 = serverCPU(servers)
-        let elapsed = try await ChatBenchmark.load(level: level, total: total, body)
+        let load = try await trackedLoad(level: level, total: total, body)
         let client1 = ChatBenchmark.cpuSeconds(), server1 = serverCPU(servers)
         let server: Double? = if let server0, let server1 { server1 - server0 } else { nil }
-        return Round(total: total, elapsed: elapsed, clientCPU: client1 - client0, serverCPU: server, peakRSSMiB: peakRSSMiB())
+        return Round(
+            total: total, elapsed: load.elapsed, clientCPU: client1 - client0, serverCPU: server, peakRSSMiB: peakRSSMiB(),
+            steadyRate: load.steadyRate)
+    }
+
+    /// How a tracked load went: its wall seconds, and the rate while every worker was busy (see ``trackedLoad``).
+    struct TrackedLoad {
+        var elapsed: Double
+        var steadyRate: Double?
+    }
+
+    /// Runs `body(i)` for i in 0..<total with `level` workers, sampling the count of finished requests every 50 ms.
+    /// The steady rate is the finished requests per second from the moment the first `level` requests (the start-up
+    /// burst) are done to the moment the last request starts (after which fewer than `level` are in flight): what a
+    /// run of days sustains, without the start-up wave and the final drain that a round of seconds also holds.
+    static func trackedLoad(
+        level: Int, total: Int, _ body: @escaping @Sendable (Int) async throws -> Void
+    ) async throws -> TrackedLoad {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let progress = LoadProgress(total: total)
+        var samples: [(seconds: Double, finished: Int, allStarted: Bool)] = []
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<level {
+                group.addTask {
+                    while let i = progress.take() {
+                        try await body(i)
+                        progress.finishOne()
+                    }
+                }
+            }
+            // The sampler runs here, on the parent task, until every request is done.
+            while true {
+                let (finished, allStarted) = progress.snapshot()
+                samples.append((seconds(clock.now - start), finished, allStarted))
+                if finished >= total { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = seconds(clock.now - start)
+        guard let from = samples.first(where: { $0.finished >= level }), let to = samples.first(where: { $0.allStarted }),
+            to.seconds - from.seconds >= 1
+        else { return TrackedLoad(elapsed: elapsed, steadyRate: nil) }
+        return TrackedLoad(elapsed: elapsed, steadyRate: Double(to.finished - from.finished) / (to.seconds - from.seconds))
+    }
+
+    /// The median of `values` (the mean of the middle two for an even count).
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return .nan }
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+
+    /// Seconds of a duration.
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 
     /// Our client with every answer stored as a run stores it: the request's hash and canonical text, an `llm_calls`
@@ -298,4 +422,31 @@ struct InFlightBenchmark: AsyncParsableCommand {
         }
         return 0
     }
+}
+
+/// The request numbers handed to a tracked load's workers, and how many requests are done.
+private final class LoadProgress: Sendable {
+    private struct State {
+        var next = 0
+        var finished = 0
+    }
+    private let total: Int
+    private let state = Mutex(State())
+
+    init(total: Int) { self.total = total }
+
+    /// The next request number, or nil once all have started.
+    func take() -> Int? {
+        state.withLock { state in
+            guard state.next < total else { return nil }
+            state.next += 1
+            return state.next - 1
+        }
+    }
+
+    /// Counts one finished request.
+    func finishOne() { state.withLock { $0.finished += 1 } }
+
+    /// Finished requests, and whether every request has started.
+    func snapshot() -> (finished: Int, allStarted: Bool) { state.withLock { ($0.finished, $0.next >= total) } }
 }
