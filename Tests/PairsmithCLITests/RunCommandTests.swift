@@ -7,7 +7,9 @@ import Testing
 @Suite("pairsmith run and status", .serialized)
 struct RunCommandTests {
     /// A folder with the pipeline file (prompts copied beside it), a corpus and a persona library.
-    static func workspace(_ directory: TemporaryDirectory, passages: Int) throws -> URL {
+    /// With `precision`, the pipeline's `embedding:` block asks for that arithmetic (`fp32`: the batch-invariant
+    /// path, which the shard tests' byte-for-byte comparisons rely on; `auto` takes bf16 on a CPU with AMX).
+    static func workspace(_ directory: TemporaryDirectory, passages: Int, precision: String? = nil) throws -> URL {
         let root = directory.url
         let prompts = root.appendingPathComponent("prompts")
         try FileManager.default.createDirectory(at: prompts, withIntermediateDirectories: true)
@@ -21,7 +23,7 @@ struct RunCommandTests {
             ("../prompts/retrieval", "prompts"), ("samples_per_passage: 1", "samples_per_passage: 2"),
             ("initial_backoff_seconds: 0.5", "initial_backoff_seconds: 0.01"), ("max_backoff_seconds: 30", "max_backoff_seconds: 0.05"),
             ("cross_lingual_share: 0.25", "cross_lingual_share: 0.0"),
-        ] {
+        ] + (precision.map { [("  batch_size: 16\n", "  batch_size: 16\n  precision: \($0)\n")] } ?? []) {
             guard yaml.contains(old) else { throw TestSupportError.missingPrerequisite("pipelines/retrieval.yaml without \(old)") }
             yaml = yaml.replacingOccurrences(of: old, with: new)
         }
@@ -168,7 +170,14 @@ struct RunCommandTests {
             FileManager.default.createFile(atPath: directory.file("stderr.txt").path, contents: nil)
             process.standardError = try FileHandle(forWritingTo: directory.file("stderr.txt"))
             try process.run()
-            try await Task.sleep(for: .milliseconds(2_500))
+            // Signal once the run is asking (its handler is installed before the first request): a fixed sleep
+            // signalled a process still starting up on a loaded machine, which SIGINT then killed outright.
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(120)
+            while endpoint.counts().requests == 0, process.isRunning, clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            try await Task.sleep(for: .milliseconds(300))
             kill(process.processIdentifier, SIGINT)
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 Thread.detachNewThread {
