@@ -38,8 +38,9 @@ public final class ChatClient: ClosingClient, Sendable {
         try await ChatClient(configuration, logger: logger).closing(after: body)
     }
 
-    /// How many AsyncHTTPClient connection pools the client's requests take turns on.
-    var connectionPoolCount: Int { transport.poolCount }
+    /// How many AsyncHTTPClient connection pools the client's requests take turns on (each holds connections to
+    /// every endpoint host; one per started 256 connections of the busiest host).
+    public var connectionPoolCount: Int { transport.poolCount }
 
     /// Closes the pooled connections. The client takes no requests afterwards.
     public func shutdown() async throws { try await transport.shutdown() }

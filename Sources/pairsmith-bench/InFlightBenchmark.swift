@@ -38,8 +38,8 @@ struct InFlightBenchmark: AsyncParsableCommand {
     @Flag(help: "Skip the load that writes to SQLite.")
     var noStore = false
 
-    @Option(help: "Connection pools (AsyncHTTPClient instances) per server for the `split` load (ours opens one per 256 connections).")
-    var splitPools = 12
+    @Option(help: "Connection pools (AsyncHTTPClient instances) per server for the `split` load (default: as many as our client opens).")
+    var splitPools: Int?
 
     @Option(
         help:
@@ -72,6 +72,16 @@ struct InFlightBenchmark: AsyncParsableCommand {
                     maxConcurrentRequests: concurrency / endpoints + (k < concurrency % endpoints ? 1 : 0), name: "ep\(k)")
             },
             timeouts: EndpointTimeouts(connect: .seconds(30), read: .seconds(120), total: .seconds(300)))
+    }
+
+    /// Bare loops over `urls`: `poolsPerServer` clients per server, each allowed that server's share of `concurrency`
+    /// connections, all posting the request our client sends for prompt 0.
+    static func referenceClients(urls: [String], concurrency: Int, poolsPerServer: Int) -> [ChatReferenceClient] {
+        let body = Array(ChatBenchmark.referenceBody(schema: benchmarkSchema).utf8)
+        let perServer = (concurrency + urls.count - 1) / urls.count
+        return urls.flatMap { url in
+            (0..<max(1, poolsPerServer)).map { _ in ChatReferenceClient(url: url + "/chat/completions", body: body, connections: perServer) }
+        }
     }
 
     /// The loads asked for (`--no-store` drops `stored`).
@@ -121,28 +131,27 @@ struct InFlightBenchmark: AsyncParsableCommand {
                 return
             }
             let config = Self.clientConfiguration(urls: processes.map(\.url), endpoints: endpoints, concurrency: concurrency)
-            let body = Array(ChatBenchmark.referenceBody(schema: schema).utf8)
-            let perServer = (concurrency + processes.count - 1) / processes.count
-            let references = processes.map { ChatReferenceClient(url: $0.url + "/chat/completions", body: body, connections: perServer) }
-            let splitReferences = processes.flatMap { process in
-                (0..<splitPools).map { _ in ChatReferenceClient(url: process.url + "/chat/completions", body: body, connections: perServer) }
-            }
             var results: [String: [Round]] = [:]
             try await ChatClient.withClient(config) { client in
+                // The bare loops: one pool per server, and as many pools per server as our client opens.
+                let urls = processes.map(\.url)
+                var bareLoads: [(name: String, clients: [ChatReferenceClient])] = []
+                if selectedLoads.contains("bare") {
+                    bareLoads.append(("bare AHC", Self.referenceClients(urls: urls, concurrency: concurrency, poolsPerServer: 1)))
+                }
+                if selectedLoads.contains("split") {
+                    let pools = splitPools ?? client.connectionPoolCount
+                    bareLoads.append(("bare split", Self.referenceClients(urls: urls, concurrency: concurrency, poolsPerServer: pools)))
+                }
                 // Warm-up: every connection opened once on the clients that run.
                 if !selectedLoads.isDisjoint(with: ["ours", "stored"]) {
                     _ = try await ChatBenchmark.load(level: concurrency, total: concurrency) { i in
                         try await ChatBenchmark.ask(client, -1 - i, schema)
                     }
                 }
-                if selectedLoads.contains("bare") {
+                for (_, clients) in bareLoads {
                     _ = try await ChatBenchmark.load(level: concurrency, total: concurrency) { i in
-                        try await references[i % references.count].post()
-                    }
-                }
-                if selectedLoads.contains("split") {
-                    _ = try await ChatBenchmark.load(level: concurrency, total: concurrency) { i in
-                        try await splitReferences[i % splitReferences.count].post()
+                        try await clients[i % clients.count].post()
                     }
                 }
                 for round in 0..<repeats {
@@ -169,24 +178,13 @@ struct InFlightBenchmark: AsyncParsableCommand {
                                 }
                             ))
                     }
-                    if selectedLoads.contains("bare") {
+                    for (name, clients) in bareLoads {
                         loads.append(
                             (
-                                "bare AHC",
+                                name,
                                 {
                                     try await Self.measure(processes, level: self.concurrency, total: total) { i in
-                                        try await references[i % references.count].post()
-                                    }
-                                }
-                            ))
-                    }
-                    if selectedLoads.contains("split") {
-                        loads.append(
-                            (
-                                "bare split",
-                                {
-                                    try await Self.measure(processes, level: self.concurrency, total: total) { i in
-                                        try await splitReferences[i % splitReferences.count].post()
+                                        try await clients[i % clients.count].post()
                                     }
                                 }
                             ))
@@ -207,8 +205,8 @@ struct InFlightBenchmark: AsyncParsableCommand {
                         print(r.line(name, round: round + 1, ideal: ideal))
                     }
                 }
+                for reference in bareLoads.flatMap(\.clients) { try await reference.shutdown() }
             }
-            for reference in references + splitReferences { try await reference.shutdown() }
             print("\nsummary (best round of each by steady rate):")
             func best(_ name: String) -> Round? { results[name]?.max { ($0.steadyRate ?? $0.rate) < ($1.steadyRate ?? $1.rate) } }
             for name in ["ours", "ours+SQLite", "bare AHC", "bare split"] {
@@ -248,8 +246,8 @@ struct InFlightBenchmark: AsyncParsableCommand {
         }
     }
 
-    /// A measured round.
-    struct Round {
+    /// A measured round (`Codable`: a paired worker writes its round to a file).
+    struct Round: Codable {
         var total: Int
         var elapsed: Double
         var clientCPU: Double

@@ -10,18 +10,6 @@ import PairsmithTestSupport
 /// up to 50% between rounds here); two processes that run together see the same machine, so the ratio of their CPU
 /// per request holds still.
 struct InFlightPaired {
-    /// One worker's measured load, as it writes it to its result file.
-    struct Result: Codable {
-        var load: String
-        var requests: Int
-        var seconds: Double
-        var steadyRate: Double?
-        var cpuSeconds: Double
-        var sqliteRows: Int?
-
-        var clientMicros: Double { cpuSeconds / Double(requests) * 1e6 }
-    }
-
     /// Runs `repeats` paired rounds of `loads` (two load names) and prints each round and the median ratio.
     static func run(
         loads: [String], servers: [TestEndpointProcess], executable: URL, concurrency: Int, endpoints: Int, latency: Double,
@@ -46,7 +34,7 @@ struct InFlightPaired {
             for (k, r) in results.enumerated() {
                 print(
                     String(
-                        format: "%5d  %-12@  %8d  %@  %9.0f  %@", round, r.load as NSString, r.requests,
+                        format: "%5d  %-12@  %8d  %@  %9.0f  %@", round, loads[k] as NSString, r.total,
                         (r.steadyRate.map { String(format: "%12.1f%%", 100 * $0 / ideal) } ?? "            -") as NSString, r.clientMicros,
                         (k == 0 ? String(format: "%6.2f", ratio) : "") as NSString))
             }
@@ -60,7 +48,7 @@ struct InFlightPaired {
     /// Starts one worker per load, waits until both have warmed up, starts them together, and reads their results.
     static func pairedRound(
         loads: [String], urls: [String], executable: URL, concurrency: Int, endpoints: Int, total: Int, directory: URL, round: Int
-    ) async throws -> [Result] {
+    ) async throws -> [InFlightBenchmark.Round] {
         var workers: [(process: Process, input: Pipe, result: URL)] = []
         defer { for worker in workers where worker.process.isRunning { kill(worker.process.processIdentifier, SIGKILL) } }
         for (k, load) in loads.enumerated() {
@@ -93,7 +81,7 @@ struct InFlightPaired {
             guard worker.process.terminationStatus == 0, let data = FileManager.default.contents(atPath: worker.result.path) else {
                 throw ValidationError("a paired worker failed with status \(worker.process.terminationStatus)")
             }
-            return try JSONDecoder().decode(Result.self, from: data)
+            return try JSONDecoder().decode(InFlightBenchmark.Round.self, from: data)
         }
     }
 }
@@ -118,13 +106,13 @@ struct InFlightWorkerCommand: AsyncParsableCommand {
         }
         let schema = InFlightBenchmark.benchmarkSchema
         let config = InFlightBenchmark.clientConfiguration(urls: servers, endpoints: endpoints, concurrency: concurrency)
-        let body = Array(ChatBenchmark.referenceBody(schema: schema).utf8)
-        let perServer = (concurrency + servers.count - 1) / servers.count
-        let pools = load == "split" ? max(1, (perServer + 255) / 256) : 1
-        let references = servers.flatMap { url in
-            (0..<pools).map { _ in ChatReferenceClient(url: url + "/chat/completions", body: body, connections: perServer) }
-        }
-        let measured: InFlightPaired.Result = try await ChatClient.withClient(config) { client in
+        let measured: InFlightBenchmark.Round = try await ChatClient.withClient(config) { client in
+            // The bare loops (none for our client's loads); the split one opens as many pools per server as ours does.
+            let references =
+                ["bare", "split"].contains(load)
+                ? InFlightBenchmark.referenceClients(
+                    urls: servers, concurrency: concurrency, poolsPerServer: load == "split" ? client.connectionPoolCount : 1)
+                : []
             // Warm-up: every connection of this load opened once.
             _ = try await ChatBenchmark.load(level: concurrency, total: concurrency) { i in
                 if load == "ours" || load == "stored" {
@@ -151,11 +139,9 @@ struct InFlightWorkerCommand: AsyncParsableCommand {
             default:
                 throw ValidationError("--load takes ours, stored, bare or split; got '\(load)'")
             }
-            return InFlightPaired.Result(
-                load: load, requests: round.total, seconds: round.elapsed, steadyRate: round.steadyRate, cpuSeconds: round.clientCPU,
-                sqliteRows: round.sqliteRate.map { Int(($0 * round.elapsed).rounded()) })
+            for reference in references { try await reference.shutdown() }
+            return round
         }
-        for reference in references { try await reference.shutdown() }
         try JSONEncoder().encode(measured).write(to: URL(fileURLWithPath: result))
     }
 }
